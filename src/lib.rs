@@ -1,0 +1,10 @@
+//! stackcheck: Helm-faithful values handling, schema generation and validation.
+//!
+//! The modules follow the data flow (see `docs/ARCHITECTURE.md`): [`source`] and [`yaml`] read
+//! text with positions, [`values`] merges layers in Helm's order, [`chart`] reads charts and
+//! their dependencies, [`schema`] generates and validates, [`report`] renders diagnostics and
+//! [`cli`] wires it to the command line.
+pub mod cli;
+pub mod source;
+pub mod yaml;
+pub mod values;

@@ -1,0 +1,71 @@
+//! Comments next to a key, read from the source text (YAML parsers drop them). Used for
+//! descriptions and `# @schema` annotations.
+
+/// Lines of a text, for comment look-ups by line number.
+pub struct Lines<'a> {
+    lines: Vec<&'a str>,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Self { lines: text.lines().collect() }
+    }
+
+    fn get(&self, line: u32) -> Option<&'a str> {
+        self.lines.get((line as usize).checked_sub(1)?).copied()
+    }
+
+    /// The block of whole-line comments right above `line` (no blank line between), top to
+    /// bottom, each trimmed of leading whitespace (the `#` kept).
+    pub fn comments_above(&self, line: u32) -> Vec<&'a str> {
+        let mut block = Vec::new();
+        let mut l = line;
+        while l > 1 {
+            l -= 1;
+            match self.get(l) {
+                Some(text) if text.trim_start().starts_with('#') => block.push(text.trim_start()),
+                _ => break,
+            }
+        }
+        block.reverse();
+        block
+    }
+
+    /// The comment at the end of `line` that starts at or after character column `from_col`
+    /// (1-based), outside quotes: `key: value  # comment` gives `# comment`.
+    pub fn comment_after(&self, line: u32, from_col: u32) -> Option<&'a str> {
+        let text = self.get(line)?;
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for (col, (byte, c)) in text.char_indices().enumerate() {
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if (c == '"' || c == '\'') && col + 1 >= from_col as usize => quote = Some(c),
+                None if c == '#' && prev.is_whitespace() && col + 1 >= from_col as usize => return Some(&text[byte..]),
+                None => {}
+            }
+            prev = c;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_above_stops_at_blank_line() {
+        let lines = Lines::new("# unrelated\n\n# -- first\n#  second\nkey: 1\n");
+        assert_eq!(lines.comments_above(5), vec!["# -- first", "#  second"]);
+        assert!(lines.comments_above(1).is_empty());
+    }
+
+    #[test]
+    fn trailing_comment_ignores_hashes_in_quotes_and_words() {
+        let lines = Lines::new("a: \"x # y\"  # -- real\nb: c#d\n");
+        assert_eq!(lines.comment_after(1, 4), Some("# -- real"));
+        assert_eq!(lines.comment_after(2, 4), None);
+    }
+}

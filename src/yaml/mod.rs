@@ -1,0 +1,417 @@
+//! YAML as Helm reads values files: a tree with a span on every node, built from
+//! `saphyr-parser` events and resolved with go-yaml v2's YAML 1.1 rules (see [`scalar`]).
+//!
+//! Bounded on purpose: nesting deeper than [`MAX_DEPTH`] and alias expansion beyond
+//! [`MAX_NODES`] are errors, so a hostile file cannot exhaust time or memory.
+
+pub mod comments;
+pub mod scalar;
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as RawSpan};
+
+use crate::source::{Pos, SourceId, Span};
+use scalar::Scalar;
+
+/// Nesting limit (maps and lists). Real values files stay far below it.
+pub const MAX_DEPTH: usize = 256;
+/// Limit on nodes in one document, aliases expanded (stops "billion laughs").
+pub const MAX_NODES: usize = 1_000_000;
+
+/// One YAML node with the span of its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Null,
+    Bool(bool),
+    /// Every number is a float64 once Helm has read it.
+    Number(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+/// One key of a mapping; keys are strings after Helm's YAML→JSON conversion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+impl NodeKind {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            NodeKind::Null => "null",
+            NodeKind::Bool(_) => "boolean",
+            NodeKind::Number(_) => "number",
+            NodeKind::Str(_) => "string",
+            NodeKind::Seq(_) => "list",
+            NodeKind::Map(_) => "map",
+        }
+    }
+}
+
+/// What went wrong reading a YAML text, and where.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum YamlError {
+    #[error("invalid YAML: {message}")]
+    Syntax { message: String, span: Span },
+    #[error("duplicate key `{key}`: Helm would silently keep only the last one")]
+    DuplicateKey { key: String, span: Span, first: Span },
+    #[error("nesting deeper than {MAX_DEPTH} levels")]
+    TooDeep { span: Span },
+    #[error("aliases expand to more than {MAX_NODES} nodes (an alias bomb?)")]
+    TooManyNodes { span: Span },
+    #[error("alias refers to an anchor that is not defined before it")]
+    UnknownAlias { span: Span },
+    #[error("a map key must be a plain value (string, number, boolean), not a {found}")]
+    ComplexKey { found: &'static str, span: Span },
+    #[error("`{text}` is read as {what}, which Helm cannot turn into JSON; quote it to keep it as a string")]
+    NotJson { text: String, what: &'static str, span: Span },
+    #[error("`<<` merge key needs a map or a list of maps")]
+    BadMerge { span: Span },
+}
+
+impl YamlError {
+    pub fn span(&self) -> Span {
+        match self {
+            YamlError::Syntax { span, .. }
+            | YamlError::DuplicateKey { span, .. }
+            | YamlError::TooDeep { span }
+            | YamlError::TooManyNodes { span }
+            | YamlError::UnknownAlias { span }
+            | YamlError::ComplexKey { span, .. }
+            | YamlError::NotJson { span, .. }
+            | YamlError::BadMerge { span } => *span,
+        }
+    }
+}
+
+/// Parse the first document of `text` (what go-yaml v2's `Unmarshal` reads). `Ok(None)` for an
+/// empty document.
+pub fn parse(source: SourceId, text: &str) -> Result<Option<Node>, YamlError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut builder = Builder { source, parser: Parser::new_from_str(text), anchors: HashMap::new(), nodes: 0 };
+    builder.document()
+}
+
+struct Builder<'a> {
+    source: SourceId,
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+}
+
+impl<'a> Builder<'a> {
+    fn span(&self, raw: &RawSpan) -> Span {
+        let pos = |m: &saphyr_parser::Marker| Pos { line: m.line() as u32, col: m.col() as u32 + 1, index: m.index() };
+        Span { source: self.source, start: pos(&raw.start), end: pos(&raw.end) }
+    }
+
+    fn next(&mut self) -> Result<Option<(Event<'a>, Span)>, YamlError> {
+        match self.parser.next_event() {
+            None => Ok(None),
+            Some(Ok((event, raw))) => {
+                let span = self.span(&raw);
+                Ok(Some((event, span)))
+            }
+            Some(Err(e)) => {
+                let m = e.marker();
+                let pos = Pos { line: m.line() as u32, col: m.col() as u32 + 1, index: m.index() };
+                let span = Span { source: self.source, start: pos, end: pos };
+                if e.info().contains("recursion limit") {
+                    return Err(YamlError::TooDeep { span });
+                }
+                Err(YamlError::Syntax { message: e.info().to_string(), span })
+            }
+        }
+    }
+
+    fn document(&mut self) -> Result<Option<Node>, YamlError> {
+        loop {
+            let Some((event, span)) = self.next()? else { return Ok(None) };
+            match event {
+                Event::StreamStart | Event::DocumentStart(_) | Event::Nothing => continue,
+                Event::StreamEnd | Event::DocumentEnd => return Ok(None),
+                other => {
+                    let node = self.node(other, span, 0)?;
+                    // Surface syntax errors later in the same document, as go-yaml does.
+                    loop {
+                        match self.next()? {
+                            None | Some((Event::DocumentEnd | Event::StreamEnd, _)) => break,
+                            Some(_) => continue,
+                        }
+                    }
+                    return Ok(Some(node));
+                }
+            }
+        }
+    }
+
+    fn count(&mut self, span: Span, n: usize) -> Result<(), YamlError> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES { Err(YamlError::TooManyNodes { span }) } else { Ok(()) }
+    }
+
+    fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<Node, YamlError> {
+        if depth > MAX_DEPTH {
+            return Err(YamlError::TooDeep { span });
+        }
+        self.count(span, 1)?;
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                // `!!str` arrives resolved to its full form.
+                let forced_string = tag.as_ref().is_some_and(|t| {
+                    (t.handle == "!!" || t.handle == "tag:yaml.org,2002:") && (t.suffix == "str" || t.suffix == "binary")
+                });
+                let kind = if style != ScalarStyle::Plain || forced_string {
+                    NodeKind::Str(text.into_owned())
+                } else {
+                    match scalar::resolve_plain(&text) {
+                        Scalar::Null => NodeKind::Null,
+                        Scalar::Bool(b) => NodeKind::Bool(b),
+                        Scalar::Number(n) if !n.is_finite() => {
+                            let what = if n.is_nan() { "NaN" } else { "infinity" };
+                            return Err(YamlError::NotJson { text: text.into_owned(), what, span });
+                        }
+                        Scalar::Number(n) => NodeKind::Number(n),
+                        Scalar::Str => NodeKind::Str(text.into_owned()),
+                    }
+                };
+                let node = Node { kind, span };
+                self.remember(anchor, &node);
+                Ok(node)
+            }
+            Event::Alias(id) => {
+                let node = self.anchors.get(&id).cloned().ok_or(YamlError::UnknownAlias { span })?;
+                let size = node_count(&node);
+                self.count(span, size)?;
+                Ok(Node { kind: node.kind, span })
+            }
+            Event::SequenceStart(anchor, _) => {
+                let mut items = Vec::new();
+                let end = loop {
+                    let (event, item_span) = self.expect_more(span)?;
+                    if let Event::SequenceEnd = event {
+                        break item_span;
+                    }
+                    items.push(self.node(event, item_span, depth + 1)?);
+                };
+                let node = Node { kind: NodeKind::Seq(items), span: join(span, end) };
+                self.remember(anchor, &node);
+                Ok(node)
+            }
+            Event::MappingStart(anchor, _) => {
+                let mut entries: Vec<Entry> = Vec::new();
+                // Keys written in this mapping (merged-in keys may be overridden, these not).
+                let mut explicit: Vec<(String, Span)> = Vec::new();
+                let end = loop {
+                    let (event, key_span) = self.expect_more(span)?;
+                    if let Event::MappingEnd = event {
+                        break key_span;
+                    }
+                    let is_merge = matches!(&event, Event::Scalar(t, ScalarStyle::Plain, _, _) if t == "<<");
+                    let key_node = self.node(event, key_span, depth + 1)?;
+                    let (value_event, value_span) = self.expect_more(span)?;
+                    let value = self.node(value_event, value_span, depth + 1)?;
+                    if is_merge {
+                        merge_into(&mut entries, value)?;
+                        continue;
+                    }
+                    let key = key_string(&key_node)?;
+                    if let Some((_, first)) = explicit.iter().find(|(k, _)| *k == key) {
+                        return Err(YamlError::DuplicateKey { key, span: key_node.span, first: *first });
+                    }
+                    explicit.push((key.clone(), key_node.span));
+                    let entry = Entry { key, key_span: key_node.span, value };
+                    match entries.iter_mut().find(|e| e.key == entry.key) {
+                        Some(merged) => *merged = entry,
+                        None => entries.push(entry),
+                    }
+                };
+                let node = Node { kind: NodeKind::Map(entries), span: join(span, end) };
+                self.remember(anchor, &node);
+                Ok(node)
+            }
+            _ => Err(YamlError::Syntax { message: "unexpected event".into(), span }),
+        }
+    }
+
+    fn expect_more(&mut self, open: Span) -> Result<(Event<'a>, Span), YamlError> {
+        self.next()?.ok_or(YamlError::Syntax { message: "unexpected end of input".into(), span: open })
+    }
+
+    fn remember(&mut self, anchor: usize, node: &Node) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+    }
+}
+
+fn join(start: Span, end: Span) -> Span {
+    if end.end.index >= start.end.index { Span { end: end.end, ..start } } else { start }
+}
+
+fn node_count(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Seq(items) => 1 + items.iter().map(node_count).sum::<usize>(),
+        NodeKind::Map(entries) => 1 + entries.iter().map(|e| 1 + node_count(&e.value)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// Map keys become strings the way sigs.k8s.io/yaml converts them for JSON.
+fn key_string(key: &Node) -> Result<String, YamlError> {
+    Ok(match &key.kind {
+        NodeKind::Str(s) => s.clone(),
+        NodeKind::Null => "null".into(),
+        NodeKind::Bool(b) => b.to_string(),
+        NodeKind::Number(n) => scalar::format_number_key(*n),
+        other => return Err(YamlError::ComplexKey { found: other.type_name(), span: key.span }),
+    })
+}
+
+/// YAML 1.1 merge key (`<<: *base` or `<<: [*a, *b]`), applied in document order as go-yaml v2
+/// does: merged keys are set where they appear, so later explicit keys win.
+fn merge_into(entries: &mut Vec<Entry>, value: Node) -> Result<(), YamlError> {
+    let span = value.span;
+    let maps = match value.kind {
+        NodeKind::Map(m) => vec![m],
+        NodeKind::Seq(items) => {
+            let mut maps = Vec::new();
+            // In a list, earlier maps win over later ones (the YAML 1.1 merge spec, and go-yaml).
+            for item in items.into_iter().rev() {
+                match item.kind {
+                    NodeKind::Map(m) => maps.push(m),
+                    _ => return Err(YamlError::BadMerge { span: item.span }),
+                }
+            }
+            maps
+        }
+        _ => return Err(YamlError::BadMerge { span }),
+    };
+    for map in maps {
+        for entry in map {
+            match entries.iter_mut().find(|e| e.key == entry.key) {
+                Some(existing) => *existing = entry,
+                None => entries.push(entry),
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Node {
+        parse(0, text).expect("parse").expect("document")
+    }
+
+    fn get<'n>(node: &'n Node, key: &str) -> &'n Node {
+        match &node.kind {
+            NodeKind::Map(entries) => &entries.iter().find(|e| e.key == key).expect(key).value,
+            _ => panic!("not a map"),
+        }
+    }
+
+    #[test]
+    fn spans_are_one_based_line_and_column() {
+        let doc = p("a:\n  b: 3\n  c: [x, \"y\"]\n");
+        let b = get(get(&doc, "a"), "b");
+        assert_eq!((b.span.start.line, b.span.start.col), (2, 6));
+        let c = get(get(&doc, "a"), "c");
+        let NodeKind::Seq(items) = &c.kind else { panic!() };
+        assert_eq!((items[1].span.start.line, items[1].span.start.col), (3, 10));
+        assert_eq!(items[1].kind, NodeKind::Str("y".into()));
+    }
+
+    #[test]
+    fn quoted_and_tagged_scalars_stay_strings() {
+        let doc = p("a: \"yes\"\nb: 'on'\nc: !!str 0777\nd: yes\ne: 0777\nf: |\n  on\n");
+        assert_eq!(get(&doc, "a").kind, NodeKind::Str("yes".into()));
+        assert_eq!(get(&doc, "b").kind, NodeKind::Str("on".into()));
+        assert_eq!(get(&doc, "c").kind, NodeKind::Str("0777".into()));
+        assert_eq!(get(&doc, "d").kind, NodeKind::Bool(true));
+        assert_eq!(get(&doc, "e").kind, NodeKind::Number(511.0));
+        assert_eq!(get(&doc, "f").kind, NodeKind::Str("on\n".into()));
+    }
+
+    #[test]
+    fn yaml11_keys_become_json_strings() {
+        let doc = p("on: 1\n3: x\nnull: z\nn: 0\n");
+        let NodeKind::Map(entries) = &doc.kind else { panic!() };
+        let keys: Vec<_> = entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["true", "3", "null", "false"]);
+    }
+
+    #[test]
+    fn aliases_copy_the_anchored_node_and_point_at_the_alias() {
+        let doc = p("base: &b {x: 1}\nother: *b\n");
+        let other = get(&doc, "other");
+        assert_eq!(get(other, "x").kind, NodeKind::Number(1.0));
+        assert_eq!(other.span.start.line, 2);
+    }
+
+    #[test]
+    fn merge_keys_follow_go_yaml_v2_order() {
+        let doc = p("base: &b {x: 1, z: 2}\nm:\n  <<: *b\n  z: 3\n");
+        let m = get(&doc, "m");
+        assert_eq!(get(m, "x").kind, NodeKind::Number(1.0));
+        assert_eq!(get(m, "z").kind, NodeKind::Number(3.0));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_both_places() {
+        let err = parse(0, "a: 1\nb: 2\na: 3\n").unwrap_err();
+        let YamlError::DuplicateKey { key, span, first } = err else { panic!("{err:?}") };
+        assert_eq!(key, "a");
+        assert_eq!((span.start.line, first.start.line), (3, 1));
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_position() {
+        let err = parse(0, "a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(matches!(err, YamlError::Syntax { .. }), "{err:?}");
+        assert!(err.span().start.line >= 1);
+    }
+
+    #[test]
+    fn alias_bomb_is_bounded() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev.as_str(); 10].join(", ")));
+        }
+        let started = std::time::Instant::now();
+        let err = parse(0, &text).unwrap_err();
+        assert!(matches!(err, YamlError::TooManyNodes { .. }), "{err:?}");
+        assert!(started.elapsed().as_secs() < 10);
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let text = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        let err = parse(0, &text).unwrap_err();
+        assert!(matches!(err, YamlError::TooDeep { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn infinity_is_rejected_like_helm() {
+        assert!(matches!(parse(0, "a: .inf\n"), Err(YamlError::NotJson { .. })));
+    }
+
+    #[test]
+    fn empty_document() {
+        assert_eq!(parse(0, "").unwrap(), None);
+        assert_eq!(parse(0, "# only a comment\n").unwrap(), None);
+    }
+}
