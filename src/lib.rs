@@ -8,3 +8,4 @@ pub mod cli;
 pub mod source;
 pub mod yaml;
 pub mod values;
+pub mod chart;
