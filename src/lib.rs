@@ -9,3 +9,4 @@ pub mod source;
 pub mod yaml;
 pub mod values;
 pub mod chart;
+pub mod schema;
