@@ -10,3 +10,4 @@ pub mod yaml;
 pub mod values;
 pub mod chart;
 pub mod schema;
+pub mod report;

@@ -5,3 +5,4 @@ pub mod annotations;
 pub mod files;
 pub mod fragments;
 pub mod generate;
+pub mod validate;

@@ -1,0 +1,69 @@
+//! `stackcheck schema`: generate, write or check values.schema.json files.
+
+use super::{Exit, SchemaArgs, debug, out};
+use crate::chart;
+use crate::report::{self, Diagnostic, Format};
+use crate::schema::files::{self, FileStatus};
+use crate::schema::generate;
+use crate::source::Sources;
+
+pub(super) fn run(args: SchemaArgs) -> Exit {
+    let mut sources = Sources::new();
+    let chart = match chart::load(&args.chart, &mut sources) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::BadInput;
+        }
+    };
+    debug(|| format!("loaded chart {} from {}", chart.name(), args.chart.display()));
+    let generated = match generate::generate(&chart, &sources) {
+        Ok(g) => g,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("error: {e}");
+            }
+            return Exit::BadInput;
+        }
+    };
+    if !args.write && !args.check {
+        out(&files::render(&generated[0].schema));
+        return Exit::Ok;
+    }
+    let reports = match files::sync(&generated, args.write, args.force) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::BadInput;
+        }
+    };
+    let mut failed = false;
+    let mut diags = Vec::new();
+    for r in &reports {
+        let path = r.path.display();
+        match &r.status {
+            FileStatus::UpToDate => println!("up to date  {path}"),
+            FileStatus::Written => println!("wrote       {path}"),
+            FileStatus::Packed => println!("skipped     {path} (packed chart: its schema cannot be written)"),
+            FileStatus::Missing => {
+                failed = true;
+                diags.push(Diagnostic::error("schema-missing", format!("{path} is missing")).chart(&r.chart).hint("run `helm stackcheck schema --write` and commit the file"));
+            }
+            FileStatus::Stale { diff } => {
+                failed = true;
+                out(diff);
+                diags.push(Diagnostic::error("schema-stale", format!("{path} differs from what values.yaml generates")).chart(&r.chart).hint("run `helm stackcheck schema --write` and commit the result"));
+            }
+            FileStatus::HandEdited => {
+                failed = true;
+                diags.push(
+                    Diagnostic::error("schema-hand-edited", format!("{path} was written or edited by hand; left unchanged"))
+                        .chart(&r.chart)
+                        .hint("move the change into values.yaml annotations (docs/ANNOTATIONS.md), or pass --force to replace the file"),
+                );
+            }
+        }
+    }
+    eprint!("{}", report::render(&diags, &sources, Format::Text, false));
+    if failed { Exit::Failed } else { Exit::Ok }
+}

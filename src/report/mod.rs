@@ -1,0 +1,299 @@
+//! Diagnostics and how they are shown: plain `file:line:col` lines, rustc-style snippets on a
+//! terminal, JSON (a versioned contract, `schemas/validate-report.schema.json`), SARIF for code
+//! scanning, and GitHub Actions annotations.
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::source::{SourceKind, Sources, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Severity {
+    fn word(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+/// One finding, with where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable short name of the rule (`type`, `unknown-key`, `yaml`...), for filtering in CI.
+    pub code: &'static str,
+    pub message: String,
+    /// Values path (`gateway.replicas`), when the finding is about a value.
+    pub path: Option<String>,
+    pub span: Option<Span>,
+    /// The chart whose schema or files the finding concerns.
+    pub chart: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Error, code, message: message.into(), path: None, span: None, chart: None, hint: None }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+    }
+
+    pub fn note(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Note, ..Diagnostic::error(code, message) }
+    }
+
+    pub fn at(mut self, span: Option<Span>) -> Self {
+        self.span = span;
+        self
+    }
+
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn chart(mut self, chart: impl Into<String>) -> Self {
+        self.chart = Some(chart.into());
+        self
+    }
+}
+
+/// Output format chosen with `-o`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+/// Which layer a span belongs to, in words: `values-prod.yaml`, `chart default`, `--set`.
+fn layer(sources: &Sources, span: &Span) -> String {
+    match sources.get(span.source).map(|f| &f.kind) {
+        Some(SourceKind::ChartDefaults { chart }) => format!("default of chart {chart}"),
+        Some(SourceKind::ValuesFile { .. }) => "values file".into(),
+        Some(SourceKind::SetArgument { flag }) => format!("{flag} {}", sources.text(span.source)),
+        Some(SourceKind::SetFile { flag }) => format!("file read by {flag}"),
+        _ => "file".into(),
+    }
+}
+
+/// Render diagnostics in `format`. `styled` draws rustc-like snippets with colour (a terminal).
+pub fn render(diags: &[Diagnostic], sources: &Sources, format: Format, styled: bool) -> String {
+    match format {
+        Format::Text if styled => text_styled(diags, sources),
+        Format::Text => text_plain(diags, sources),
+        Format::Json => serde_json::to_string_pretty(&to_json(diags, sources)).unwrap_or_default() + "\n",
+        Format::Sarif => serde_json::to_string_pretty(&sarif(diags, sources)).unwrap_or_default() + "\n",
+        Format::Github => github(diags, sources),
+    }
+}
+
+fn location(sources: &Sources, span: &Span) -> String {
+    format!("{}:{}:{}", sources.name(span.source), span.start.line, span.start.col)
+}
+
+fn headline(d: &Diagnostic) -> String {
+    match &d.path {
+        Some(p) if !p.is_empty() => format!("{}: {}", p, d.message),
+        _ => d.message.clone(),
+    }
+}
+
+fn text_plain(diags: &[Diagnostic], sources: &Sources) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let place = d.span.map(|s| format!("{}: ", location(sources, &s))).unwrap_or_default();
+        out.push_str(&format!("{place}{}[{}]: {}\n", d.severity.word(), d.code, headline(d)));
+        if let Some(span) = &d.span
+            && !matches!(sources.get(span.source).map(|f| &f.kind), Some(SourceKind::ValuesFile { .. }) | Some(SourceKind::Other) | None)
+        {
+            out.push_str(&format!("  = set by: {}\n", layer(sources, span)));
+        }
+        if let Some(h) = &d.hint {
+            out.push_str(&format!("  = hint: {h}\n"));
+        }
+    }
+    out
+}
+
+fn text_styled(diags: &[Diagnostic], sources: &Sources) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    let renderer = Renderer::styled();
+    let mut out = String::new();
+    for d in diags {
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+            Severity::Note => Level::NOTE,
+        };
+        let title = headline(d);
+        let mut groups = Vec::new();
+        let mut group = Group::with_title(level.primary_title(title.as_str()).id(d.code));
+        let label = d.span.map(|s| layer(sources, &s)).unwrap_or_default();
+        if let Some(span) = &d.span
+            && let Some(file) = sources.get(span.source)
+        {
+            let range = span.byte_range(&file.text);
+            let range = if range.is_empty() { range.start..(range.start + 1).min(file.text.len()) } else { range };
+            group = group.element(Snippet::source(file.text.as_str()).line_start(1).path(file.name.as_str()).annotation(AnnotationKind::Primary.span(range).label(label.as_str())));
+        }
+        groups.push(group);
+        let hint = d.hint.clone().unwrap_or_default();
+        if d.hint.is_some() {
+            groups.push(Group::with_title(Level::HELP.secondary_title(hint.as_str())));
+        }
+        out.push_str(&renderer.render(&groups));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// Version of the JSON output contract; bump on any incompatible change.
+pub const JSON_VERSION: u32 = 1;
+
+fn diag_json(d: &Diagnostic, sources: &Sources) -> serde_json::Value {
+    let mut v = json!({
+        "severity": d.severity,
+        "code": d.code,
+        "message": d.message,
+        "path": d.path,
+        "chart": d.chart,
+        "hint": d.hint,
+    });
+    if let Some(span) = &d.span {
+        v["file"] = json!(sources.name(span.source));
+        v["line"] = json!(span.start.line);
+        v["column"] = json!(span.start.col);
+        v["endLine"] = json!(span.end.line);
+        v["endColumn"] = json!(span.end.col);
+        v["layer"] = json!(layer(sources, span));
+    }
+    v
+}
+
+pub fn to_json(diags: &[Diagnostic], sources: &Sources) -> serde_json::Value {
+    let count = |s| diags.iter().filter(|d| d.severity == s).count();
+    json!({
+        "version": JSON_VERSION,
+        "valid": count(Severity::Error) == 0,
+        "summary": {"errors": count(Severity::Error), "warnings": count(Severity::Warning), "notes": count(Severity::Note)},
+        "diagnostics": diags.iter().map(|d| diag_json(d, sources)).collect::<Vec<_>>(),
+    })
+}
+
+fn sarif(diags: &[Diagnostic], sources: &Sources) -> serde_json::Value {
+    let mut rules: Vec<&str> = diags.iter().map(|d| d.code).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    let results: Vec<_> = diags
+        .iter()
+        .map(|d| {
+            let mut r = json!({
+                "ruleId": d.code,
+                "level": d.severity.word(),
+                "message": {"text": match &d.hint { Some(h) => format!("{} ({h})", headline(d)), None => headline(d) }},
+            });
+            if let Some(span) = &d.span {
+                r["locations"] = json!([{"physicalLocation": {
+                    "artifactLocation": {"uri": sources.name(span.source)},
+                    "region": {"startLine": span.start.line, "startColumn": span.start.col, "endLine": span.end.line, "endColumn": span.end.col.max(span.start.col + 1)},
+                }}]);
+            }
+            r
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "stackcheck", "version": env!("CARGO_PKG_VERSION"), "informationUri": "https://github.com/stackcheck/stackcheck",
+                "rules": rules.iter().map(|r| json!({"id": r})).collect::<Vec<_>>()}},
+            "results": results,
+        }],
+    })
+}
+
+/// GitHub Actions workflow commands: one `::error file=…,line=…::message` line each.
+fn github(diags: &[Diagnostic], sources: &Sources) -> String {
+    let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let escape_prop = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for d in diags {
+        let mut props = Vec::new();
+        if let Some(span) = &d.span {
+            props.push(format!("file={}", escape_prop(sources.name(span.source))));
+            props.push(format!("line={}", span.start.line));
+            props.push(format!("col={}", span.start.col));
+        }
+        props.push(format!("title={}", escape_prop(&format!("stackcheck {}", d.code))));
+        let msg = match &d.hint {
+            Some(h) => format!("{}\nhint: {h}", headline(d)),
+            None => headline(d),
+        };
+        out.push_str(&format!("::{} {}::{}\n", d.severity.word(), props.join(","), escape(&msg)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Pos;
+
+    fn sample() -> (Vec<Diagnostic>, Sources) {
+        let mut sources = Sources::new();
+        let id = sources.add("values.yaml", "replicas: x\n", SourceKind::ValuesFile { index: 0 });
+        let span = Span { source: id, start: Pos { line: 1, col: 11, index: 10 }, end: Pos { line: 1, col: 12, index: 11 } };
+        let d = Diagnostic::error("type", "expected integer, found string \"x\"").at(Some(span)).path("replicas").hint("write a number");
+        (vec![d], sources)
+    }
+
+    #[test]
+    fn plain_text_is_file_line_col() {
+        let (d, s) = sample();
+        let text = render(&d, &s, Format::Text, false);
+        assert_eq!(text, "values.yaml:1:11: error[type]: replicas: expected integer, found string \"x\"\n  = hint: write a number\n");
+    }
+
+    #[test]
+    fn styled_text_shows_the_snippet() {
+        let (d, s) = sample();
+        let text = render(&d, &s, Format::Text, true);
+        assert!(text.contains("replicas: x"), "{text}");
+    }
+
+    #[test]
+    fn github_escapes() {
+        let (d, s) = sample();
+        let text = render(&d, &s, Format::Github, false);
+        assert!(text.starts_with("::error file=values.yaml,line=1,col=11,title=stackcheck type::replicas"), "{text}");
+        assert!(text.contains("%0Ahint: write a number"));
+    }
+
+    #[test]
+    fn json_and_sarif_carry_positions() {
+        let (d, s) = sample();
+        let j = to_json(&d, &s);
+        assert_eq!(j["valid"], json!(false));
+        assert_eq!(j["diagnostics"][0]["line"], json!(1));
+        let sarif = sarif(&d, &s);
+        assert_eq!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"], json!(11));
+    }
+}
