@@ -42,9 +42,9 @@ pub(super) fn run(args: SchemaArgs) -> Exit {
     for r in &reports {
         let path = r.path.display();
         match &r.status {
-            FileStatus::UpToDate => println!("up to date  {path}"),
-            FileStatus::Written => println!("wrote       {path}"),
-            FileStatus::Packed => println!("skipped     {path} (packed chart: its schema cannot be written)"),
+            FileStatus::UpToDate => out(&format!("up to date  {path}\n")),
+            FileStatus::Written => out(&format!("wrote       {path}\n")),
+            FileStatus::Packed => out(&format!("skipped     {path} (packed chart: its schema cannot be written)\n")),
             FileStatus::Missing => {
                 failed = true;
                 diags.push(Diagnostic::error("schema-missing", format!("{path} is missing")).chart(&r.chart).hint("run `helm stackcheck schema --write` and commit the file"));

@@ -166,11 +166,11 @@ impl<'a> Annotations<'a> {
         if yaml.trim().is_empty() {
             return Ok(());
         }
-        let node = crate::yaml::parse(0, yaml).map_err(|e| err(e.to_string()))?;
-        let Some(node) = node else { return Ok(()) };
-        let json = Value::from_node(node).to_json();
-        let Json::Object(map) = json else {
-            return Err(err(format!("expected a map of keywords such as {{minimum: 1}}, found `{yaml}`")));
+        let parsed = crate::yaml::parse(0, yaml).ok().flatten().map(|n| Value::from_node(n).to_json());
+        let map = match parsed {
+            Some(Json::Object(map)) => map,
+            // helm-values-schema-json's form: `type:[string, null];minimum:0`.
+            _ => semicolon_form(yaml).ok_or_else(|| err(format!("expected keywords as {{minimum: 1}} or minimum:1;maximum:5, found `{yaml}`")))?,
         };
         for (key, value) in map {
             match key.as_str() {
@@ -178,10 +178,29 @@ impl<'a> Annotations<'a> {
                 "nullable" => ann.nullable = value == Json::Bool(true),
                 "open" => ann.open = value.as_bool(),
                 "closed" => ann.open = value.as_bool().map(|b| !b),
-                "skip" => ann.skip = value == Json::Bool(true),
+                "skip" | "hidden" => ann.skip = value == Json::Bool(true),
+                // helm-values-schema-json: an object whose keys are not listed.
+                "skipProperties" if value == Json::Bool(true) => ann.open = Some(true),
+                "skipProperties" => {}
+                // `null` read as YAML is the type name "null".
+                "type" => {
+                    let fix = |v: Json| if v.is_null() { Json::String("null".into()) } else { v };
+                    let value = match value {
+                        Json::Array(items) => Json::Array(items.into_iter().map(fix).collect()),
+                        other => fix(other),
+                    };
+                    ann.keywords.insert(key, value);
+                }
+                "itemEnum" => {
+                    ann.item.get_or_insert_with(JsonMap::new).insert("enum".into(), value);
+                }
                 "k8s" => ann.k8s = Some(value.as_str().ok_or_else(|| err("`k8s` takes a fragment name, e.g. k8s: resources".into()))?.to_string()),
                 "item" => match value {
-                    Json::Object(m) => ann.item = Some(m),
+                    Json::Object(m) => ann.item.get_or_insert_with(JsonMap::new).extend(m),
+                    // helm-values-schema-json: `item:string` is the items' type.
+                    Json::String(t) => {
+                        ann.item.get_or_insert_with(JsonMap::new).insert("type".into(), Json::String(t));
+                    }
                     _ => return Err(err("`item` takes a map of keywords".into())),
                 },
                 _ => {
@@ -191,6 +210,25 @@ impl<'a> Annotations<'a> {
         }
         Ok(())
     }
+}
+
+/// `key:value;key:value`, each value read as YAML (`[a, b]`, `0`, `true`).
+fn semicolon_form(text: &str) -> Option<JsonMap<String, Json>> {
+    let mut map = JsonMap::new();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, value) = part.split_once(':')?;
+        let key = key.trim();
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            return None;
+        }
+        let value = value.trim();
+        let json = match crate::yaml::parse(0, value).ok()? {
+            Some(node) => Value::from_node(node).to_json(),
+            None => Json::Null,
+        };
+        map.insert(key.to_string(), json);
+    }
+    (!map.is_empty()).then_some(map)
 }
 
 fn line_of(key_span: Span, lines_above: usize) -> u32 {
@@ -278,6 +316,13 @@ mod tests {
         assert_eq!(a.keywords["type"], serde_json::json!("string"));
         assert_eq!(annotate(text, "level").description.as_deref(), Some("The log level"));
         assert_eq!(annotate(text, "podAnnotations").description, None);
+    }
+
+    #[test]
+    fn helm_values_schema_json_semicolon_form() {
+        let a = annotate("# @schema type:[string, null];minimum:0\nx: a\n# @schema item:string;itemEnum:[a,b]\nl: []\n", "x");
+        assert_eq!(a.keywords["type"], serde_json::json!(["string", "null"]));
+        assert_eq!(a.keywords["minimum"], serde_json::json!(0));
     }
 
     #[test]

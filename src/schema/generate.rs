@@ -198,6 +198,18 @@ impl<'s> Generator<'s> {
             properties.insert(key.clone(), schema);
             path.pop();
         }
+        // Keys the author left commented out (`# repository:`) are settable: accept them.
+        if let Some(container) = own.filter(|o| o.span.is_some())
+            && let (Some(span), Some(first)) = (container.span, container.as_map().and_then(|m| m.values().find_map(|v| v.key_span)))
+            && first.source == span.source
+        {
+            let lines = crate::yaml::comments::Lines::new(self.sources.text(span.source));
+            let last = if path.is_empty() { u32::MAX } else { span.end.line };
+            let start = if path.is_empty() { 1 } else { span.start.line };
+            for key in lines.commented_keys(start, last, first.start.col) {
+                properties.entry(key.to_string()).or_insert_with(|| json!({"description": "Optional (commented out in values.yaml)."}));
+            }
+        }
         let mut obj = JsonMap::new();
         obj.insert("type".into(), json!("object"));
         obj.insert("properties".into(), Json::Object(properties));

@@ -31,6 +31,33 @@ impl<'a> Lines<'a> {
         block
     }
 
+    /// Keys commented out at a map's indentation between `first` and `last` line:
+    /// `# repository:` or `## nameOverride: x` with the `#` at column `col` (1-based) and at most
+    /// one space before the key. Chart authors document optional keys this way.
+    pub fn commented_keys(&self, first: u32, last: u32, col: u32) -> Vec<&'a str> {
+        let mut keys = Vec::new();
+        for line in first..=last {
+            let Some(text) = self.get(line) else { break };
+            let indent = text.chars().take_while(|c| *c == ' ').count();
+            if indent + 1 != col as usize {
+                continue;
+            }
+            let body = text[indent..].trim_start_matches('#');
+            if body.len() == text[indent..].len() {
+                continue;
+            }
+            let body = body.strip_prefix(' ').unwrap_or(body);
+            if let Some((key, rest)) = body.split_once(':')
+                && !key.is_empty()
+                && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && (rest.is_empty() || rest.starts_with(' '))
+            {
+                keys.push(key);
+            }
+        }
+        keys
+    }
+
     /// The comment at the end of `line` that starts at or after character column `from_col`
     /// (1-based), outside quotes: `key: value  # comment` gives `# comment`.
     pub fn comment_after(&self, line: u32, from_col: u32) -> Option<&'a str> {
@@ -60,6 +87,12 @@ mod tests {
         let lines = Lines::new("# unrelated\n\n# -- first\n#  second\nkey: 1\n");
         assert_eq!(lines.comments_above(5), vec!["# -- first", "#  second"]);
         assert!(lines.comments_above(1).is_empty());
+    }
+
+    #[test]
+    fn commented_out_keys_at_the_map_indentation() {
+        let lines = Lines::new("a:\n  x: 1\n  ## repository:\n  # tag: v1\n  #   nested: no\n  # prose here\n# top: no\n");
+        assert_eq!(lines.commented_keys(1, 7, 3), vec!["repository", "tag"]);
     }
 
     #[test]
