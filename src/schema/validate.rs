@@ -199,6 +199,9 @@ fn type_hint(node: &Value, expected: &str, sources: &Sources) -> Option<String> 
                 Some("--set only turns whole numbers into numbers; --set-json \"key=1.5\" passes other numbers".into())
             }
         }
+        (SourceKind::SetArgument { flag: "--set" }, Kind::Str(s)) if expected.contains("boolean") => {
+            Some(format!("--set reads only true and false as booleans, so {s:?} stays a string; write true or false"))
+        }
         (SourceKind::SetArgument { flag: "--set-string" }, _) => Some("--set-string always gives strings; use --set for numbers and booleans".into()),
         (SourceKind::SetArgument { .. }, _) => None,
         (_, Kind::Bool(_)) if expected.contains("string") => {
