@@ -4,10 +4,10 @@
 //! text with positions, [`values`] merges layers in Helm's order, [`chart`] reads charts and
 //! their dependencies, [`schema`] generates and validates, [`report`] renders diagnostics and
 //! [`cli`] wires it to the command line.
-pub mod cli;
-pub mod source;
-pub mod yaml;
-pub mod values;
 pub mod chart;
-pub mod schema;
+pub mod cli;
 pub mod report;
+pub mod schema;
+pub mod source;
+pub mod values;
+pub mod yaml;

@@ -40,8 +40,17 @@ impl Sources {
         Self::default()
     }
 
-    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>, kind: SourceKind) -> SourceId {
-        self.files.push(SourceFile { name: name.into(), text: text.into(), kind });
+    pub fn add(
+        &mut self,
+        name: impl Into<String>,
+        text: impl Into<String>,
+        kind: SourceKind,
+    ) -> SourceId {
+        self.files.push(SourceFile {
+            name: name.into(),
+            text: text.into(),
+            kind,
+        });
         self.files.len() - 1
     }
 
@@ -50,7 +59,10 @@ impl Sources {
     }
 
     pub fn name(&self, id: SourceId) -> &str {
-        self.files.get(id).map(|f| f.name.as_str()).unwrap_or("<unknown>")
+        self.files
+            .get(id)
+            .map(|f| f.name.as_str())
+            .unwrap_or("<unknown>")
     }
 
     pub fn text(&self, id: SourceId) -> &str {
@@ -90,7 +102,10 @@ impl Span {
 }
 
 fn char_to_byte(text: &str, char_index: usize) -> usize {
-    text.char_indices().nth(char_index).map(|(b, _)| b).unwrap_or(text.len())
+    text.char_indices()
+        .nth(char_index)
+        .map(|(b, _)| b)
+        .unwrap_or(text.len())
 }
 
 /// `file:line:col` for messages.
@@ -101,6 +116,12 @@ pub struct Location<'a> {
 
 impl fmt::Display for Location<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.sources.name(self.span.source), self.span.start.line, self.span.start.col)
+        write!(
+            f,
+            "{}:{}:{}",
+            self.sources.name(self.span.source),
+            self.span.start.line,
+            self.span.start.col
+        )
     }
 }

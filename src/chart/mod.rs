@@ -103,7 +103,11 @@ impl Chart {
     /// This chart and every subchart, depth first, with the values path of each.
     pub fn walk(&self) -> Vec<(Vec<String>, &Chart)> {
         let mut out = Vec::new();
-        fn go<'c>(chart: &'c Chart, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, &'c Chart)>) {
+        fn go<'c>(
+            chart: &'c Chart,
+            path: &mut Vec<String>,
+            out: &mut Vec<(Vec<String>, &'c Chart)>,
+        ) {
             out.push((path.clone(), chart));
             for sub in &chart.subcharts {
                 path.push(sub.name().to_string());
@@ -123,11 +127,17 @@ pub enum ChartError {
     #[error("cannot read {path}: {message}")]
     Read { path: String, message: String },
     #[error(transparent)]
-    Values(#[from] ValuesError),
+    Values(Box<ValuesError>),
     #[error("{path}: invalid JSON in values.schema.json: {message}")]
     Schema { path: String, message: String },
     #[error("{path}: cannot unpack chart archive: {message}")]
     Archive { path: String, message: String },
+}
+
+impl From<ValuesError> for ChartError {
+    fn from(e: ValuesError) -> Self {
+        ChartError::Values(Box::new(e))
+    }
 }
 
 /// The files of one chart, wherever they are stored.
@@ -147,20 +157,27 @@ impl ChartFiles for DirFiles {
         match std::fs::read(&path) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(ChartError::Read { path: path.display().to_string(), message: values::io_message(&e) }),
+            Err(e) => Err(ChartError::Read {
+                path: path.display().to_string(),
+                message: values::io_message(&e),
+            }),
         }
     }
 
     fn subcharts(&self) -> Result<Vec<Box<dyn ChartFiles>>, ChartError> {
         let dir = self.0.join("charts");
-        let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(Vec::new()) };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(Vec::new());
+        };
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         let mut out: Vec<Box<dyn ChartFiles>> = Vec::new();
         for path in paths {
             if path.is_dir() && path.join("Chart.yaml").is_file() {
                 out.push(Box::new(DirFiles(path)));
-            } else if path.extension().is_some_and(|e| e == "tgz") || path.to_string_lossy().ends_with(".tar.gz") {
+            } else if path.extension().is_some_and(|e| e == "tgz")
+                || path.to_string_lossy().ends_with(".tar.gz")
+            {
                 out.push(Box::new(archive::ArchiveFiles::open(&path)?));
             }
         }
@@ -183,7 +200,10 @@ pub fn load(path: &Path, sources: &mut Sources) -> Result<Chart, ChartError> {
         return load_files(&files, sources);
     }
     if !path.is_dir() {
-        return Err(ChartError::Read { path: path.display().to_string(), message: "no such chart directory or archive".into() });
+        return Err(ChartError::Read {
+            path: path.display().to_string(),
+            message: "no such chart directory or archive".into(),
+        });
     }
     load_files(&DirFiles(path.to_path_buf()), sources)
 }
@@ -193,14 +213,23 @@ fn text(files: &dyn ChartFiles, rel: &str) -> Result<Option<String>, ChartError>
         None => Ok(None),
         Some(bytes) => String::from_utf8(bytes)
             .map(Some)
-            .map_err(|e| ChartError::Read { path: files.label(rel), message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()) }),
+            .map_err(|e| ChartError::Read {
+                path: files.label(rel),
+                message: format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            }),
     }
 }
 
 fn load_files(files: &dyn ChartFiles, sources: &mut Sources) -> Result<Chart, ChartError> {
     let label = files.label("Chart.yaml");
     let Some(chart_yaml) = text(files, "Chart.yaml")? else {
-        return Err(ChartError::NotAChart { path: files.location().display(), reason: "no Chart.yaml".into() });
+        return Err(ChartError::NotAChart {
+            path: files.location().display(),
+            reason: "no Chart.yaml".into(),
+        });
     };
     let id = sources.add(label.clone(), chart_yaml, SourceKind::Other);
     let doc = values::parse_values(sources, id)?;
@@ -215,7 +244,13 @@ fn load_files(files: &dyn ChartFiles, sources: &mut Sources) -> Result<Chart, Ch
 
     let defaults = match text(files, "values.yaml")? {
         Some(t) => {
-            let id = sources.add(files.label("values.yaml"), t, SourceKind::ChartDefaults { chart: metadata.name.clone() });
+            let id = sources.add(
+                files.label("values.yaml"),
+                t,
+                SourceKind::ChartDefaults {
+                    chart: metadata.name.clone(),
+                },
+            );
             values::parse_values(sources, id)?
         }
         None => Value::empty_map(),
@@ -224,8 +259,15 @@ fn load_files(files: &dyn ChartFiles, sources: &mut Sources) -> Result<Chart, Ch
     let schema = match text(files, "values.schema.json")? {
         Some(t) => {
             let path = files.label("values.schema.json");
-            let json = serde_json::from_str(&t).map_err(|e| ChartError::Schema { path: path.clone(), message: e.to_string() })?;
-            Some(SchemaFile { path, text: t, json })
+            let json = serde_json::from_str(&t).map_err(|e| ChartError::Schema {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            Some(SchemaFile {
+                path,
+                text: t,
+                json,
+            })
         }
         None => None,
     };
@@ -235,13 +277,23 @@ fn load_files(files: &dyn ChartFiles, sources: &mut Sources) -> Result<Chart, Ch
         loaded.push(load_files(sub.as_ref(), sources)?);
     }
     let subcharts = apply_aliases(loaded, &metadata.dependencies);
-    Ok(Chart { metadata, location: files.location(), defaults, schema, subcharts })
+    Ok(Chart {
+        metadata,
+        location: files.location(),
+        defaults,
+        schema,
+        subcharts,
+    })
 }
 
 /// Helm's alias handling: a subchart named by a dependency with an alias becomes a copy under
 /// that alias; subcharts no dependency names are kept as they are.
 fn apply_aliases(loaded: Vec<Chart>, deps: &[Dependency]) -> Vec<Chart> {
-    let mut out: Vec<Chart> = loaded.iter().filter(|c| !deps.iter().any(|d| d.name == c.metadata.chart_name)).cloned().collect();
+    let mut out: Vec<Chart> = loaded
+        .iter()
+        .filter(|c| !deps.iter().any(|d| d.name == c.metadata.chart_name))
+        .cloned()
+        .collect();
     for dep in deps {
         if let Some(found) = loaded.iter().find(|c| c.metadata.chart_name == dep.name) {
             let mut copy = found.clone();
@@ -266,12 +318,20 @@ fn string_field(doc: &Value, key: &str) -> Option<String> {
 }
 
 fn metadata(doc: &Value, label: &str) -> Result<Metadata, ChartError> {
-    let not_a_chart = |reason: &str| ChartError::NotAChart { path: label.to_string(), reason: reason.to_string() };
-    let name = string_field(doc, "name").filter(|n| !n.is_empty()).ok_or_else(|| not_a_chart("Chart.yaml has no `name`"))?;
-    let version = string_field(doc, "version").ok_or_else(|| not_a_chart("Chart.yaml has no `version`"))?;
+    let not_a_chart = |reason: &str| ChartError::NotAChart {
+        path: label.to_string(),
+        reason: reason.to_string(),
+    };
+    let name = string_field(doc, "name")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| not_a_chart("Chart.yaml has no `name`"))?;
+    let version =
+        string_field(doc, "version").ok_or_else(|| not_a_chart("Chart.yaml has no `version`"))?;
     let api_version = string_field(doc, "apiVersion").unwrap_or_else(|| "v1".into());
     if api_version != "v1" && api_version != "v2" {
-        return Err(not_a_chart(&format!("apiVersion {api_version:?} is neither v1 nor v2")));
+        return Err(not_a_chart(&format!(
+            "apiVersion {api_version:?} is neither v1 nor v2"
+        )));
     }
     Ok(Metadata {
         api_version,
@@ -285,13 +345,18 @@ fn metadata(doc: &Value, label: &str) -> Result<Metadata, ChartError> {
 }
 
 fn dependencies(doc: &Value) -> Vec<Dependency> {
-    let Some(Kind::List(items)) = field(doc, "dependencies").map(|v| &v.kind) else { return Vec::new() };
+    let Some(Kind::List(items)) = field(doc, "dependencies").map(|v| &v.kind) else {
+        return Vec::new();
+    };
     items
         .iter()
         .filter_map(|item| {
             let name = string_field(item, "name")?;
             let tags = match field(item, "tags").map(|v| &v.kind) {
-                Some(Kind::List(t)) => t.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+                Some(Kind::List(t)) => t
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
                 _ => Vec::new(),
             };
             Some(Dependency {
@@ -308,13 +373,21 @@ fn dependencies(doc: &Value) -> Vec<Dependency> {
 }
 
 fn import_values(v: Option<&Value>) -> Vec<ImportValue> {
-    let Some(Kind::List(items)) = v.map(|v| &v.kind) else { return Vec::new() };
+    let Some(Kind::List(items)) = v.map(|v| &v.kind) else {
+        return Vec::new();
+    };
     items
         .iter()
         .filter_map(|item| match &item.kind {
             // The short form imports `exports.<name>` of the child into the parent's top level.
-            Kind::Str(s) => Some(ImportValue { child: format!("exports.{s}"), parent: ".".into() }),
-            Kind::Map(_) => Some(ImportValue { child: string_field(item, "child")?, parent: string_field(item, "parent")? }),
+            Kind::Str(s) => Some(ImportValue {
+                child: format!("exports.{s}"),
+                parent: ".".into(),
+            }),
+            Kind::Map(_) => Some(ImportValue {
+                child: string_field(item, "child")?,
+                parent: string_field(item, "parent")?,
+            }),
             _ => None,
         })
         .collect()
@@ -334,17 +407,32 @@ mod tests {
     fn loads_subcharts_and_applies_aliases() {
         let tmp = tempfile::tempdir().unwrap();
         let d = tmp.path();
-        write(d, "Chart.yaml", "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: db\n  version: 1.x\n  alias: primary\n  condition: primary.enabled\n- name: db\n  alias: replica\n  tags: [extra]\n");
+        write(
+            d,
+            "Chart.yaml",
+            "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: db\n  version: 1.x\n  alias: primary\n  condition: primary.enabled\n- name: db\n  alias: replica\n  tags: [extra]\n",
+        );
         write(d, "values.yaml", "a: 1\n");
-        write(d, "charts/db/Chart.yaml", "apiVersion: v2\nname: db\nversion: 1.2.0\n");
+        write(
+            d,
+            "charts/db/Chart.yaml",
+            "apiVersion: v2\nname: db\nversion: 1.2.0\n",
+        );
         write(d, "charts/db/values.yaml", "port: 5432\n");
-        write(d, "charts/lib/Chart.yaml", "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n");
+        write(
+            d,
+            "charts/lib/Chart.yaml",
+            "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
+        );
         let mut sources = Sources::new();
         let chart = load(d, &mut sources).unwrap();
         let names: Vec<_> = chart.subcharts.iter().map(|c| c.name()).collect();
         assert_eq!(names, ["lib", "primary", "replica"]);
         assert!(chart.subcharts[0].metadata.library);
-        assert_eq!(chart.metadata.dependencies[0].condition.as_deref(), Some("primary.enabled"));
+        assert_eq!(
+            chart.metadata.dependencies[0].condition.as_deref(),
+            Some("primary.enabled")
+        );
         assert_eq!(chart.metadata.dependencies[1].tags, ["extra"]);
     }
 

@@ -43,16 +43,32 @@ pub fn resolve<'c>(chart: &'c Chart, user: &Value) -> Resolved<'c> {
     // 1. Conditions and tags on everything coalesced.
     let mut everything = user_map.clone();
     let mut scratch = Outcome::default();
-    coalesce_chart(chart, &mut everything, &mut Vec::new(), &|_| true, &mut scratch);
+    coalesce_chart(
+        chart,
+        &mut everything,
+        &mut Vec::new(),
+        &|_| true,
+        &mut scratch,
+    );
     let everything = Value::new(Kind::Map(everything), None);
     let mut disabled = Vec::new();
     collect_disabled(chart, &everything, &mut Vec::new(), &mut disabled);
 
     // 2–3. Coalesce again with only the enabled charts.
-    let is_enabled = |path: &[String]| !disabled.iter().any(|d: &Disabled| path.starts_with(&d.path));
+    let is_enabled = |path: &[String]| {
+        !disabled
+            .iter()
+            .any(|d: &Disabled| path.starts_with(&d.path))
+    };
     let mut values = user_map;
     let mut outcome = Outcome::default();
-    coalesce_chart(chart, &mut values, &mut Vec::new(), &is_enabled, &mut outcome);
+    coalesce_chart(
+        chart,
+        &mut values,
+        &mut Vec::new(),
+        &is_enabled,
+        &mut outcome,
+    );
 
     // 4. import-values.
     import_values(chart, &mut values, &mut Vec::new(), &is_enabled);
@@ -63,7 +79,13 @@ pub fn resolve<'c>(chart: &'c Chart, user: &Value) -> Resolved<'c> {
             scopes.push(Scope { path, chart: c });
         }
     }
-    Resolved { values: Value::new(Kind::Map(values), None), scopes, disabled, conflicts: outcome.conflicts, mismatches: outcome.mismatches }
+    Resolved {
+        values: Value::new(Kind::Map(values), None),
+        scopes,
+        disabled,
+        conflicts: outcome.conflicts,
+        mismatches: outcome.mismatches,
+    }
 }
 
 #[derive(Default)]
@@ -72,7 +94,13 @@ struct Outcome {
     mismatches: Vec<(Vec<String>, Value)>,
 }
 
-fn coalesce_chart(chart: &Chart, values: &mut Map, path: &mut Vec<String>, enabled: &dyn Fn(&[String]) -> bool, out: &mut Outcome) {
+fn coalesce_chart(
+    chart: &Chart,
+    values: &mut Map,
+    path: &mut Vec<String>,
+    enabled: &dyn Fn(&[String]) -> bool,
+    out: &mut Outcome,
+) {
     if let Some(defaults) = chart.defaults.as_map() {
         for mut conflict in coalesce(values, defaults) {
             let mut full = path.clone();
@@ -86,7 +114,9 @@ fn coalesce_chart(chart: &Chart, values: &mut Map, path: &mut Vec<String>, enabl
         if enabled(path) {
             let mut scope = match values.get(sub.name()) {
                 None => Map::new(),
-                Some(Value { kind: Kind::Map(m), .. }) => m.clone(),
+                Some(Value {
+                    kind: Kind::Map(m), ..
+                }) => m.clone(),
                 Some(other) => {
                     out.mismatches.push((path.clone(), other.clone()));
                     path.pop();
@@ -95,7 +125,9 @@ fn coalesce_chart(chart: &Chart, values: &mut Map, path: &mut Vec<String>, enabl
             };
             coalesce_globals(&mut scope, values);
             coalesce_chart(sub, &mut scope, path, enabled, out);
-            let entry = values.entry(sub.name().to_string()).or_insert_with(Value::empty_map);
+            let entry = values
+                .entry(sub.name().to_string())
+                .or_insert_with(Value::empty_map);
             entry.kind = Kind::Map(scope);
         }
         path.pop();
@@ -104,19 +136,32 @@ fn coalesce_chart(chart: &Chart, values: &mut Map, path: &mut Vec<String>, enabl
 
 fn lookup<'v>(values: &'v Value, path: &[String], dotted: &str) -> Option<&'v Value> {
     let mut cur = values;
-    for seg in path.iter().map(String::as_str).chain(dotted.split('.').filter(|s| !s.is_empty())) {
+    for seg in path
+        .iter()
+        .map(String::as_str)
+        .chain(dotted.split('.').filter(|s| !s.is_empty()))
+    {
         cur = cur.as_map()?.get(seg)?;
     }
     Some(cur)
 }
 
-fn collect_disabled(chart: &Chart, everything: &Value, path: &mut Vec<String>, out: &mut Vec<Disabled>) {
+fn collect_disabled(
+    chart: &Chart,
+    everything: &Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<Disabled>,
+) {
     let tags = lookup(everything, &[], "tags");
     for dep in &chart.metadata.dependencies {
         let mut enabled = None;
         let mut reason = String::new();
         // Tags: off only when some tag is false and none is true.
-        let tag_values: Vec<bool> = dep.tags.iter().filter_map(|t| tags.and_then(|m| m.as_map()?.get(t)?.as_bool())).collect();
+        let tag_values: Vec<bool> = dep
+            .tags
+            .iter()
+            .filter_map(|t| tags.and_then(|m| m.as_map()?.get(t)?.as_bool()))
+            .collect();
         if !dep.tags.is_empty() && !tag_values.is_empty() {
             let any_true = tag_values.iter().any(|b| *b);
             enabled = Some(any_true);
@@ -125,7 +170,11 @@ fn collect_disabled(chart: &Chart, everything: &Value, path: &mut Vec<String>, o
             }
         }
         if let Some(condition) = &dep.condition {
-            for cond in condition.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            for cond in condition
+                .split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            {
                 if let Some(b) = lookup(everything, path, cond).and_then(Value::as_bool) {
                     enabled = Some(b);
                     reason = format!("condition {cond} is false");
@@ -136,7 +185,10 @@ fn collect_disabled(chart: &Chart, everything: &Value, path: &mut Vec<String>, o
         let mut dep_path = path.clone();
         dep_path.push(dep.key().to_string());
         if enabled == Some(false) {
-            out.push(Disabled { path: dep_path, reason });
+            out.push(Disabled {
+                path: dep_path,
+                reason,
+            });
         }
     }
     for sub in &chart.subcharts {
@@ -148,11 +200,19 @@ fn collect_disabled(chart: &Chart, everything: &Value, path: &mut Vec<String>, o
     }
 }
 
-fn import_values(chart: &Chart, values: &mut Map, path: &mut Vec<String>, enabled: &dyn Fn(&[String]) -> bool) {
+fn import_values(
+    chart: &Chart,
+    values: &mut Map,
+    path: &mut Vec<String>,
+    enabled: &dyn Fn(&[String]) -> bool,
+) {
     for sub in &chart.subcharts {
         path.push(sub.name().to_string());
         if enabled(path)
-            && let Some(Value { kind: Kind::Map(scope), .. }) = values.get_mut(sub.name())
+            && let Some(Value {
+                kind: Kind::Map(scope),
+                ..
+            }) = values.get_mut(sub.name())
         {
             import_values(sub, scope, path, enabled);
         }
@@ -166,7 +226,13 @@ fn import_values(chart: &Chart, values: &mut Map, path: &mut Vec<String>, enable
         }
         for iv in &dep.import_values {
             let here = Value::new(Kind::Map(values.clone()), None);
-            let Some(Value { kind: Kind::Map(imported), .. }) = lookup(&here, &[dep.key().to_string()], &iv.child).cloned() else { continue };
+            let Some(Value {
+                kind: Kind::Map(imported),
+                ..
+            }) = lookup(&here, &[dep.key().to_string()], &iv.child).cloned()
+            else {
+                continue;
+            };
             let target = descend(values, &iv.parent);
             coalesce(target, &imported);
         }
@@ -210,9 +276,21 @@ mod tests {
             "Chart.yaml",
             "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: db\n  alias: primary\n  condition: primary.enabled,global.db\n- name: db\n  alias: replica\n  tags: [extra]\n  import-values:\n  - child: exported\n    parent: fromReplica\n",
         );
-        write(d, "values.yaml", "global: {env: prod}\nprimary: {enabled: true, port: 1}\ntags: {extra: false}\n");
-        write(d, "charts/db/Chart.yaml", "apiVersion: v2\nname: db\nversion: 1.2.0\n");
-        write(d, "charts/db/values.yaml", "port: 5432\nexported: {a: 1}\nglobal: {env: dev, own: x}\n");
+        write(
+            d,
+            "values.yaml",
+            "global: {env: prod}\nprimary: {enabled: true, port: 1}\ntags: {extra: false}\n",
+        );
+        write(
+            d,
+            "charts/db/Chart.yaml",
+            "apiVersion: v2\nname: db\nversion: 1.2.0\n",
+        );
+        write(
+            d,
+            "charts/db/values.yaml",
+            "port: 5432\nexported: {a: 1}\nglobal: {env: dev, own: x}\n",
+        );
         tmp
     }
 
@@ -227,18 +305,42 @@ mod tests {
         let tmp = fixture();
         let chart = load(tmp.path(), &mut Sources::new()).unwrap();
         let r = resolve(&chart, &user("primary: {port: 2}\n"));
-        assert_eq!(r.disabled.iter().map(|d| d.path.join(".")).collect::<Vec<_>>(), ["replica"]);
-        assert_eq!(r.values.to_json()["primary"], json!({"enabled": true, "port": 2, "global": {"env": "prod", "own": "x"}, "exported": {"a": 1}}));
+        assert_eq!(
+            r.disabled
+                .iter()
+                .map(|d| d.path.join("."))
+                .collect::<Vec<_>>(),
+            ["replica"]
+        );
+        assert_eq!(
+            r.values.to_json()["primary"],
+            json!({"enabled": true, "port": 2, "global": {"env": "prod", "own": "x"}, "exported": {"a": 1}})
+        );
         assert!(r.values.to_json().get("replica").is_none());
-        assert_eq!(r.scopes.iter().map(|s| s.path.join(".")).collect::<Vec<_>>(), ["", "primary"]);
+        assert_eq!(
+            r.scopes
+                .iter()
+                .map(|s| s.path.join("."))
+                .collect::<Vec<_>>(),
+            ["", "primary"]
+        );
     }
 
     #[test]
     fn condition_overrides_tags_and_import_values_fill_the_parent() {
         let tmp = fixture();
         let chart = load(tmp.path(), &mut Sources::new()).unwrap();
-        let r = resolve(&chart, &user("tags: {extra: true}\nprimary: {enabled: false}\n"));
-        assert_eq!(r.disabled.iter().map(|d| d.path.join(".")).collect::<Vec<_>>(), ["primary"]);
+        let r = resolve(
+            &chart,
+            &user("tags: {extra: true}\nprimary: {enabled: false}\n"),
+        );
+        assert_eq!(
+            r.disabled
+                .iter()
+                .map(|d| d.path.join("."))
+                .collect::<Vec<_>>(),
+            ["primary"]
+        );
         assert_eq!(r.values.to_json()["fromReplica"], json!({"a": 1}));
     }
 

@@ -127,7 +127,10 @@ impl ValidateArgs {
         ] {
             sets.extend(args.iter().map(|a| (kind, a.clone())));
         }
-        Layers { files: self.files.iter().chain(&self.values).cloned().collect(), sets }
+        Layers {
+            files: self.files.iter().chain(&self.values).cloned().collect(),
+            sets,
+        }
     }
 
     /// `--chart`, else the chart directory holding the first values file, else `.`.
@@ -135,7 +138,12 @@ impl ValidateArgs {
         if let Some(c) = &self.chart {
             return c.clone();
         }
-        self.files.iter().chain(&self.values).next().and_then(|f| find_chart_dir(f)).unwrap_or_else(|| PathBuf::from("."))
+        self.files
+            .iter()
+            .chain(&self.values)
+            .next()
+            .and_then(|f| find_chart_dir(f))
+            .unwrap_or_else(|| PathBuf::from("."))
     }
 }
 
@@ -152,7 +160,18 @@ fn find_chart_dir(file: &Path) -> Option<PathBuf> {
 }
 
 fn relative_to_cwd(path: &Path) -> PathBuf {
-    std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(&cwd).ok().map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() })).unwrap_or_else(|| path.to_path_buf())
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            path.strip_prefix(&cwd).ok().map(|p| {
+                if p.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    p.to_path_buf()
+                }
+            })
+        })
+        .unwrap_or_else(|| path.to_path_buf())
 }
 
 /// Whether text output gets colours and snippets: a terminal, and `NO_COLOR` unset.
@@ -164,7 +183,9 @@ fn styled() -> bool {
 pub(crate) fn out(text: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush());
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush());
 }
 
 /// `HELM_DEBUG` (set by Helm for `--debug`) turns on progress notes on stderr.
@@ -179,7 +200,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { Exit::BadInput as u8 } else { Exit::Ok as u8 });
+            return ExitCode::from(if e.use_stderr() {
+                Exit::BadInput as u8
+            } else {
+                Exit::Ok as u8
+            });
         }
     };
     let exit = match cli.command {

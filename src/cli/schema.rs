@@ -16,7 +16,13 @@ pub(super) fn run(args: SchemaArgs) -> Exit {
             return Exit::BadInput;
         }
     };
-    debug(|| format!("loaded chart {} from {}", chart.name(), args.chart.display()));
+    debug(|| {
+        format!(
+            "loaded chart {} from {}",
+            chart.name(),
+            args.chart.display()
+        )
+    });
     let generated = match generate::generate(&chart, &sources) {
         Ok(g) => g,
         Err(errors) => {
@@ -44,15 +50,28 @@ pub(super) fn run(args: SchemaArgs) -> Exit {
         match &r.status {
             FileStatus::UpToDate => out(&format!("up to date  {path}\n")),
             FileStatus::Written => out(&format!("wrote       {path}\n")),
-            FileStatus::Packed => out(&format!("skipped     {path} (packed chart: its schema cannot be written)\n")),
+            FileStatus::Packed => out(&format!(
+                "skipped     {path} (packed chart: its schema cannot be written)\n"
+            )),
             FileStatus::Missing => {
                 failed = true;
-                diags.push(Diagnostic::error("schema-missing", format!("{path} is missing")).chart(&r.chart).hint("run `helm stackcheck schema --write` and commit the file"));
+                diags.push(
+                    Diagnostic::error("schema-missing", format!("{path} is missing"))
+                        .chart(&r.chart)
+                        .hint("run `helm stackcheck schema --write` and commit the file"),
+                );
             }
             FileStatus::Stale { diff } => {
                 failed = true;
                 out(diff);
-                diags.push(Diagnostic::error("schema-stale", format!("{path} differs from what values.yaml generates")).chart(&r.chart).hint("run `helm stackcheck schema --write` and commit the result"));
+                diags.push(
+                    Diagnostic::error(
+                        "schema-stale",
+                        format!("{path} differs from what values.yaml generates"),
+                    )
+                    .chart(&r.chart)
+                    .hint("run `helm stackcheck schema --write` and commit the result"),
+                );
             }
             FileStatus::HandEdited => {
                 failed = true;

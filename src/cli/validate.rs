@@ -12,7 +12,12 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
     let mut sources = Sources::new();
     let format = args.output;
     let emit = |diags: &[Diagnostic], sources: &Sources| {
-        out(&report::render(diags, sources, format, format == Format::Text && styled()));
+        out(&report::render(
+            diags,
+            sources,
+            format,
+            format == Format::Text && styled(),
+        ));
     };
     let user = match args.layers().merge(&mut sources) {
         Ok(v) => v,
@@ -29,7 +34,8 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
         Err(e) => {
             let d = match &e {
                 chart::ChartError::Values(v) => values_diagnostic(v),
-                _ => Diagnostic::error("chart", e.to_string()).hint("point --chart at a chart directory (with Chart.yaml) or a .tgz"),
+                _ => Diagnostic::error("chart", e.to_string())
+                    .hint("point --chart at a chart directory (with Chart.yaml) or a .tgz"),
             };
             emit(&[d], &sources);
             return Exit::BadInput;
@@ -39,18 +45,32 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
     let mut diags = Vec::new();
     for (path, value) in &resolved.mismatches {
         diags.push(
-            Diagnostic::error("subchart-scope", format!("values for subchart `{}` must be a map, found {}", path.join("."), value.type_name()))
-                .at(value.span)
-                .path(display_path(path))
-                .hint("Helm fails with \"type mismatch\" here; give the subchart's values as a map"),
+            Diagnostic::error(
+                "subchart-scope",
+                format!(
+                    "values for subchart `{}` must be a map, found {}",
+                    path.join("."),
+                    value.type_name()
+                ),
+            )
+            .at(value.span)
+            .path(display_path(path))
+            .hint("Helm fails with \"type mismatch\" here; give the subchart's values as a map"),
         );
     }
     for c in &resolved.conflicts {
         diags.push(
-            Diagnostic::warning("shape", format!("replaces a {} default with a {}", c.default.type_name(), c.user.type_name()))
-                .at(c.user.span)
-                .path(display_path(&c.path))
-                .hint("Helm keeps your value and drops the chart's default; check this is intended"),
+            Diagnostic::warning(
+                "shape",
+                format!(
+                    "replaces a {} default with a {}",
+                    c.default.type_name(),
+                    c.user.type_name()
+                ),
+            )
+            .at(c.user.span)
+            .path(display_path(&c.path))
+            .hint("Helm keeps your value and drops the chart's default; check this is intended"),
         );
     }
 
@@ -58,7 +78,10 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
     let generated = match generate::generate(&chart, &sources) {
         Ok(g) => g,
         Err(errors) => {
-            let diags: Vec<Diagnostic> = errors.iter().map(|e| Diagnostic::error("annotation", e.to_string())).collect();
+            let diags: Vec<Diagnostic> = errors
+                .iter()
+                .map(|e| Diagnostic::error("annotation", e.to_string()))
+                .collect();
             emit(&diags, &sources);
             return Exit::BadInput;
         }
@@ -66,7 +89,10 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
     let mut schemas = Vec::new();
     for s in &resolved.scopes {
         let file = s.chart.schema.as_ref().map(|f| f.json.clone());
-        let generated_schema = generated.iter().find(|g| g.path == s.path).map(|g| g.schema.clone());
+        let generated_schema = generated
+            .iter()
+            .find(|g| g.path == s.path)
+            .map(|g| g.schema.clone());
         let chosen = match args.schema_source {
             SchemaSource::Chart => file,
             SchemaSource::Generated => generated_schema,
@@ -81,23 +107,50 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
             }),
         };
         if let Some(schema) = chosen {
-            schemas.push(ScopeSchema { path: s.path.clone(), chart: s.chart.name().to_string(), schema });
+            schemas.push(ScopeSchema {
+                path: s.path.clone(),
+                chart: s.chart.name().to_string(),
+                schema,
+            });
         }
     }
     diags.extend(validate(&resolved, &schemas, &sources));
     // Disabled dependencies are routine: listed in machine output, counted in text.
-    for d in resolved.disabled.iter().filter(|_| format != Format::Text || std::env::var_os("HELM_DEBUG").is_some()) {
-        diags.push(Diagnostic::note("disabled", format!("dependency {} is disabled ({}): not validated", d.path.join("."), d.reason)));
+    for d in resolved
+        .disabled
+        .iter()
+        .filter(|_| format != Format::Text || std::env::var_os("HELM_DEBUG").is_some())
+    {
+        diags.push(Diagnostic::note(
+            "disabled",
+            format!(
+                "dependency {} is disabled ({}): not validated",
+                d.path.join("."),
+                d.reason
+            ),
+        ));
     }
 
-    let errors = diags.iter().filter(|d| d.severity == report::Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == report::Severity::Error)
+        .count();
     if format == Format::Text {
         emit(&diags, &sources);
         let files = args.files.len() + args.values.len();
         if errors == 0 {
-            out(&format!("ok: values are valid for chart {} ({} values file(s), {} chart(s) checked, {} disabled)\n", chart.name(), files, schemas.len(), resolved.disabled.len()));
+            out(&format!(
+                "ok: values are valid for chart {} ({} values file(s), {} chart(s) checked, {} disabled)\n",
+                chart.name(),
+                files,
+                schemas.len(),
+                resolved.disabled.len()
+            ));
         } else {
-            out(&format!("{errors} error(s) in the values for chart {}\n", chart.name()));
+            out(&format!(
+                "{errors} error(s) in the values for chart {}\n",
+                chart.name()
+            ));
         }
     } else {
         emit(&diags, &sources);
@@ -107,12 +160,24 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
 
 fn values_diagnostic(e: &ValuesError) -> Diagnostic {
     let hint = match e {
-        ValuesError::Read { .. } => Some("check the path; values files are read relative to the current directory"),
+        ValuesError::Read { .. } => {
+            Some("check the path; values files are read relative to the current directory")
+        }
         ValuesError::Yaml { .. } => Some("fix the YAML at this position"),
         ValuesError::NotAMap { .. } => Some("a values file is a map of keys at its top level"),
-        ValuesError::Set { .. } => Some("the syntax is key=value,other.key=value; escape commas and dots in keys with \\"),
+        ValuesError::Set { .. } => {
+            Some("the syntax is key=value,other.key=value; escape commas and dots in keys with \\")
+        }
     };
-    let d = Diagnostic::error(if matches!(e, ValuesError::Read { .. }) { "input" } else { "yaml" }, e.to_string()).at(e.span());
+    let d = Diagnostic::error(
+        if matches!(e, ValuesError::Read { .. }) {
+            "input"
+        } else {
+            "yaml"
+        },
+        e.to_string(),
+    )
+    .at(e.span());
     match hint {
         Some(h) => d.hint(h),
         None => d,

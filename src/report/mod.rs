@@ -42,15 +42,29 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, code, message: message.into(), path: None, span: None, chart: None, hint: None }
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            path: None,
+            span: None,
+            chart: None,
+            hint: None,
+        }
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
     }
 
     pub fn note(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Note, ..Diagnostic::error(code, message) }
+        Diagnostic {
+            severity: Severity::Note,
+            ..Diagnostic::error(code, message)
+        }
     }
 
     pub fn at(mut self, span: Option<Span>) -> Self {
@@ -99,14 +113,23 @@ pub fn render(diags: &[Diagnostic], sources: &Sources, format: Format, styled: b
     match format {
         Format::Text if styled => text_styled(diags, sources),
         Format::Text => text_plain(diags, sources),
-        Format::Json => serde_json::to_string_pretty(&to_json(diags, sources)).unwrap_or_default() + "\n",
-        Format::Sarif => serde_json::to_string_pretty(&sarif(diags, sources)).unwrap_or_default() + "\n",
+        Format::Json => {
+            serde_json::to_string_pretty(&to_json(diags, sources)).unwrap_or_default() + "\n"
+        }
+        Format::Sarif => {
+            serde_json::to_string_pretty(&sarif(diags, sources)).unwrap_or_default() + "\n"
+        }
         Format::Github => github(diags, sources),
     }
 }
 
 fn location(sources: &Sources, span: &Span) -> String {
-    format!("{}:{}:{}", sources.name(span.source), span.start.line, span.start.col)
+    format!(
+        "{}:{}:{}",
+        sources.name(span.source),
+        span.start.line,
+        span.start.col
+    )
 }
 
 fn headline(d: &Diagnostic) -> String {
@@ -119,10 +142,21 @@ fn headline(d: &Diagnostic) -> String {
 fn text_plain(diags: &[Diagnostic], sources: &Sources) -> String {
     let mut out = String::new();
     for d in diags {
-        let place = d.span.map(|s| format!("{}: ", location(sources, &s))).unwrap_or_default();
-        out.push_str(&format!("{place}{}[{}]: {}\n", d.severity.word(), d.code, headline(d)));
+        let place = d
+            .span
+            .map(|s| format!("{}: ", location(sources, &s)))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{place}{}[{}]: {}\n",
+            d.severity.word(),
+            d.code,
+            headline(d)
+        ));
         if let Some(span) = &d.span
-            && !matches!(sources.get(span.source).map(|f| &f.kind), Some(SourceKind::ValuesFile { .. }) | Some(SourceKind::Other) | None)
+            && !matches!(
+                sources.get(span.source).map(|f| &f.kind),
+                Some(SourceKind::ValuesFile { .. }) | Some(SourceKind::Other) | None
+            )
         {
             out.push_str(&format!("  = set by: {}\n", layer(sources, span)));
         }
@@ -151,13 +185,24 @@ fn text_styled(diags: &[Diagnostic], sources: &Sources) -> String {
             && let Some(file) = sources.get(span.source)
         {
             let range = span.byte_range(&file.text);
-            let range = if range.is_empty() { range.start..(range.start + 1).min(file.text.len()) } else { range };
-            group = group.element(Snippet::source(file.text.as_str()).line_start(1).path(file.name.as_str()).annotation(AnnotationKind::Primary.span(range).label(label.as_str())));
+            let range = if range.is_empty() {
+                range.start..(range.start + 1).min(file.text.len())
+            } else {
+                range
+            };
+            group = group.element(
+                Snippet::source(file.text.as_str())
+                    .line_start(1)
+                    .path(file.name.as_str())
+                    .annotation(AnnotationKind::Primary.span(range).label(label.as_str())),
+            );
         }
         groups.push(group);
         let hint = d.hint.clone().unwrap_or_default();
         if d.hint.is_some() {
-            groups.push(Group::with_title(Level::HELP.secondary_title(hint.as_str())));
+            groups.push(Group::with_title(
+                Level::HELP.secondary_title(hint.as_str()),
+            ));
         }
         out.push_str(&renderer.render(&groups));
         out.push_str("\n\n");
@@ -232,7 +277,11 @@ fn sarif(diags: &[Diagnostic], sources: &Sources) -> serde_json::Value {
 
 /// GitHub Actions workflow commands: one `::error file=…,line=…::message` line each.
 fn github(diags: &[Diagnostic], sources: &Sources) -> String {
-    let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let escape = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
     let escape_prop = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
     let mut out = String::new();
     for d in diags {
@@ -242,12 +291,20 @@ fn github(diags: &[Diagnostic], sources: &Sources) -> String {
             props.push(format!("line={}", span.start.line));
             props.push(format!("col={}", span.start.col));
         }
-        props.push(format!("title={}", escape_prop(&format!("stackcheck {}", d.code))));
+        props.push(format!(
+            "title={}",
+            escape_prop(&format!("stackcheck {}", d.code))
+        ));
         let msg = match &d.hint {
             Some(h) => format!("{}\nhint: {h}", headline(d)),
             None => headline(d),
         };
-        out.push_str(&format!("::{} {}::{}\n", d.severity.word(), props.join(","), escape(&msg)));
+        out.push_str(&format!(
+            "::{} {}::{}\n",
+            d.severity.word(),
+            props.join(","),
+            escape(&msg)
+        ));
     }
     out
 }
@@ -259,9 +316,28 @@ mod tests {
 
     fn sample() -> (Vec<Diagnostic>, Sources) {
         let mut sources = Sources::new();
-        let id = sources.add("values.yaml", "replicas: x\n", SourceKind::ValuesFile { index: 0 });
-        let span = Span { source: id, start: Pos { line: 1, col: 11, index: 10 }, end: Pos { line: 1, col: 12, index: 11 } };
-        let d = Diagnostic::error("type", "expected integer, found string \"x\"").at(Some(span)).path("replicas").hint("write a number");
+        let id = sources.add(
+            "values.yaml",
+            "replicas: x\n",
+            SourceKind::ValuesFile { index: 0 },
+        );
+        let span = Span {
+            source: id,
+            start: Pos {
+                line: 1,
+                col: 11,
+                index: 10,
+            },
+            end: Pos {
+                line: 1,
+                col: 12,
+                index: 11,
+            },
+        };
+        let d = Diagnostic::error("type", "expected integer, found string \"x\"")
+            .at(Some(span))
+            .path("replicas")
+            .hint("write a number");
         (vec![d], sources)
     }
 
@@ -269,7 +345,10 @@ mod tests {
     fn plain_text_is_file_line_col() {
         let (d, s) = sample();
         let text = render(&d, &s, Format::Text, false);
-        assert_eq!(text, "values.yaml:1:11: error[type]: replicas: expected integer, found string \"x\"\n  = hint: write a number\n");
+        assert_eq!(
+            text,
+            "values.yaml:1:11: error[type]: replicas: expected integer, found string \"x\"\n  = hint: write a number\n"
+        );
     }
 
     #[test]
@@ -283,7 +362,12 @@ mod tests {
     fn github_escapes() {
         let (d, s) = sample();
         let text = render(&d, &s, Format::Github, false);
-        assert!(text.starts_with("::error file=values.yaml,line=1,col=11,title=stackcheck type::replicas"), "{text}");
+        assert!(
+            text.starts_with(
+                "::error file=values.yaml,line=1,col=11,title=stackcheck type::replicas"
+            ),
+            "{text}"
+        );
         assert!(text.contains("%0Ahint: write a number"));
     }
 
@@ -294,6 +378,9 @@ mod tests {
         assert_eq!(j["valid"], json!(false));
         assert_eq!(j["diagnostics"][0]["line"], json!(1));
         let sarif = sarif(&d, &s);
-        assert_eq!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"], json!(11));
+        assert_eq!(
+            sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"],
+            json!(11)
+        );
     }
 }

@@ -47,7 +47,10 @@ impl<'a> Annotations<'a> {
         for line in text.lines() {
             let t = line.trim_start();
             if let Some(rest) = t.strip_prefix("## @param ") {
-                let (path, rest) = rest.trim().split_once(char::is_whitespace).unwrap_or((rest.trim(), ""));
+                let (path, rest) = rest
+                    .trim()
+                    .split_once(char::is_whitespace)
+                    .unwrap_or((rest.trim(), ""));
                 let mut rest = rest.trim();
                 let mut modifiers = Vec::new();
                 if let Some(inner) = rest.strip_prefix('[')
@@ -61,13 +64,19 @@ impl<'a> Annotations<'a> {
                 skipped.push(rest.trim().to_string());
             }
         }
-        Self { lines: Lines::new(text), params, skipped }
+        Self {
+            lines: Lines::new(text),
+            params,
+            skipped,
+        }
     }
 
     /// The annotation of the key at `path` (dotted, as in `## @param`) whose entry is `value`.
     pub fn for_key(&self, path: &str, value: &Value) -> Result<Annotation, AnnotationError> {
         let mut ann = Annotation::default();
-        let Some(key_span) = value.key_span else { return Ok(ann) };
+        let Some(key_span) = value.key_span else {
+            return Ok(ann);
+        };
         let above = self.lines.comments_above(key_span.start.line);
         let trailing = self.trailing(key_span, value);
 
@@ -78,12 +87,24 @@ impl<'a> Annotations<'a> {
             if let Some(inline) = body.strip_prefix("@schema") {
                 let inline = inline.trim();
                 if inline.is_empty() {
-                    let end = (i + 1..above.len()).find(|j| strip_hashes(above[*j]).trim() == "@schema");
+                    let end =
+                        (i + 1..above.len()).find(|j| strip_hashes(above[*j]).trim() == "@schema");
                     let Some(end) = end else {
-                        return Err(AnnotationError { message: "`# @schema` block is not closed by another `# @schema` line".into(), line: line_of(key_span, above.len() - i) });
+                        return Err(AnnotationError {
+                            message: "`# @schema` block is not closed by another `# @schema` line"
+                                .into(),
+                            line: line_of(key_span, above.len() - i),
+                        });
                     };
-                    let yaml: Vec<&str> = above[i + 1..end].iter().map(|l| strip_one_hash(l)).collect();
-                    self.merge_keywords(&mut ann, &yaml.join("\n"), line_of(key_span, above.len() - i))?;
+                    let yaml: Vec<&str> = above[i + 1..end]
+                        .iter()
+                        .map(|l| strip_one_hash(l))
+                        .collect();
+                    self.merge_keywords(
+                        &mut ann,
+                        &yaml.join("\n"),
+                        line_of(key_span, above.len() - i),
+                    )?;
                     i = end + 1;
                     continue;
                 }
@@ -118,7 +139,9 @@ impl<'a> Annotations<'a> {
     fn trailing(&self, key_span: Span, value: &Value) -> Option<&'a str> {
         // After a scalar on the key's own line, or after the key for a block map or list.
         let from = match (&value.kind, value.span) {
-            (Kind::Map(_) | Kind::List(_), Some(s)) if s.start.line != key_span.start.line => key_span.end.col,
+            (Kind::Map(_) | Kind::List(_), Some(s)) if s.start.line != key_span.start.line => {
+                key_span.end.col
+            }
             (_, Some(s)) if s.end.line == key_span.start.line => s.end.col,
             _ => key_span.end.col,
         };
@@ -127,8 +150,16 @@ impl<'a> Annotations<'a> {
 
     fn description(&self, path: &str, above: &[&str], trailing: Option<&str>) -> Option<String> {
         // helm-docs: `# -- text`, continued by the comment lines below it.
-        if let Some(start) = above.iter().rposition(|l| strip_hashes(l).starts_with("-- ") || strip_hashes(l) == "--") {
-            let mut parts = vec![strip_hashes(above[start]).trim_start_matches("--").trim().to_string()];
+        if let Some(start) = above
+            .iter()
+            .rposition(|l| strip_hashes(l).starts_with("-- ") || strip_hashes(l) == "--")
+        {
+            let mut parts = vec![
+                strip_hashes(above[start])
+                    .trim_start_matches("--")
+                    .trim()
+                    .to_string(),
+            ];
             for l in &above[start + 1..] {
                 let body = strip_hashes(l);
                 if body.starts_with('@') {
@@ -161,16 +192,28 @@ impl<'a> Annotations<'a> {
         }
     }
 
-    fn merge_keywords(&self, ann: &mut Annotation, yaml: &str, line: u32) -> Result<(), AnnotationError> {
+    fn merge_keywords(
+        &self,
+        ann: &mut Annotation,
+        yaml: &str,
+        line: u32,
+    ) -> Result<(), AnnotationError> {
         let err = |message: String| AnnotationError { message, line };
         if yaml.trim().is_empty() {
             return Ok(());
         }
-        let parsed = crate::yaml::parse(0, yaml).ok().flatten().map(|n| Value::from_node(n).to_json());
+        let parsed = crate::yaml::parse(0, yaml)
+            .ok()
+            .flatten()
+            .map(|n| Value::from_node(n).to_json());
         let map = match parsed {
             Some(Json::Object(map)) => map,
             // helm-values-schema-json's form: `type:[string, null];minimum:0`.
-            _ => semicolon_form(yaml).ok_or_else(|| err(format!("expected keywords as {{minimum: 1}} or minimum:1;maximum:5, found `{yaml}`")))?,
+            _ => semicolon_form(yaml).ok_or_else(|| {
+                err(format!(
+                    "expected keywords as {{minimum: 1}} or minimum:1;maximum:5, found `{yaml}`"
+                ))
+            })?,
         };
         for (key, value) in map {
             match key.as_str() {
@@ -184,7 +227,13 @@ impl<'a> Annotations<'a> {
                 "skipProperties" => {}
                 // `null` read as YAML is the type name "null".
                 "type" => {
-                    let fix = |v: Json| if v.is_null() { Json::String("null".into()) } else { v };
+                    let fix = |v: Json| {
+                        if v.is_null() {
+                            Json::String("null".into())
+                        } else {
+                            v
+                        }
+                    };
                     let value = match value {
                         Json::Array(items) => Json::Array(items.into_iter().map(fix).collect()),
                         other => fix(other),
@@ -192,14 +241,27 @@ impl<'a> Annotations<'a> {
                     ann.keywords.insert(key, value);
                 }
                 "itemEnum" => {
-                    ann.item.get_or_insert_with(JsonMap::new).insert("enum".into(), value);
+                    ann.item
+                        .get_or_insert_with(JsonMap::new)
+                        .insert("enum".into(), value);
                 }
-                "k8s" => ann.k8s = Some(value.as_str().ok_or_else(|| err("`k8s` takes a fragment name, e.g. k8s: resources".into()))?.to_string()),
+                "k8s" => {
+                    ann.k8s = Some(
+                        value
+                            .as_str()
+                            .ok_or_else(|| {
+                                err("`k8s` takes a fragment name, e.g. k8s: resources".into())
+                            })?
+                            .to_string(),
+                    )
+                }
                 "item" => match value {
                     Json::Object(m) => ann.item.get_or_insert_with(JsonMap::new).extend(m),
                     // helm-values-schema-json: `item:string` is the items' type.
                     Json::String(t) => {
-                        ann.item.get_or_insert_with(JsonMap::new).insert("type".into(), Json::String(t));
+                        ann.item
+                            .get_or_insert_with(JsonMap::new)
+                            .insert("type".into(), Json::String(t));
                     }
                     _ => return Err(err("`item` takes a map of keywords".into())),
                 },
@@ -260,7 +322,9 @@ fn looks_like_yaml(body: &str) -> bool {
         Some((key, rest)) => {
             !key.is_empty()
                 && !key.contains(' ')
-                && key.chars().all(|c| c.is_alphanumeric() || "_-./\"'".contains(c))
+                && key
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "_-./\"'".contains(c))
                 && (rest.is_empty() || rest.starts_with(' '))
         }
         None => false,
@@ -283,8 +347,14 @@ mod tests {
 
     #[test]
     fn helm_docs_description_with_continuation() {
-        let a = annotate("# -- Number of pods.\n#  Two for HA.\nreplicas: 2\n", "replicas");
-        assert_eq!(a.description.as_deref(), Some("Number of pods. Two for HA."));
+        let a = annotate(
+            "# -- Number of pods.\n#  Two for HA.\nreplicas: 2\n",
+            "replicas",
+        );
+        assert_eq!(
+            a.description.as_deref(),
+            Some("Number of pods. Two for HA.")
+        );
     }
 
     #[test]
@@ -314,13 +384,19 @@ mod tests {
         assert_eq!(a.description.as_deref(), Some("Image tag"));
         assert!(a.nullable);
         assert_eq!(a.keywords["type"], serde_json::json!("string"));
-        assert_eq!(annotate(text, "level").description.as_deref(), Some("The log level"));
+        assert_eq!(
+            annotate(text, "level").description.as_deref(),
+            Some("The log level")
+        );
         assert_eq!(annotate(text, "podAnnotations").description, None);
     }
 
     #[test]
     fn helm_values_schema_json_semicolon_form() {
-        let a = annotate("# @schema type:[string, null];minimum:0\nx: a\n# @schema item:string;itemEnum:[a,b]\nl: []\n", "x");
+        let a = annotate(
+            "# @schema type:[string, null];minimum:0\nx: a\n# @schema item:string;itemEnum:[a,b]\nl: []\n",
+            "x",
+        );
         assert_eq!(a.keywords["type"], serde_json::json!(["string", "null"]));
         assert_eq!(a.keywords["minimum"], serde_json::json!(0));
     }
@@ -331,7 +407,9 @@ mod tests {
         let text = "# @schema\n# minimum: 1\nreplicas: 2\n";
         let id = sources.add("values.yaml", text, SourceKind::Other);
         let values = parse_values(&sources, id).unwrap();
-        let err = Annotations::new(text).for_key("replicas", values.at(["replicas"]).unwrap()).unwrap_err();
+        let err = Annotations::new(text)
+            .for_key("replicas", values.at(["replicas"]).unwrap())
+            .unwrap_err();
         assert_eq!(err.line, 1);
     }
 }

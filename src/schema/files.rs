@@ -32,10 +32,19 @@ pub fn is_generated(text: &str) -> bool {
 
 /// Whether a schema text is exactly as stackcheck wrote it (marker present and checksum right).
 pub fn is_untouched(text: &str) -> bool {
-    let Some(start) = text.find(MARKER_PREFIX) else { return false };
+    let Some(start) = text.find(MARKER_PREFIX) else {
+        return false;
+    };
     let digest_start = start + MARKER_PREFIX.len();
-    let digest: String = text[digest_start..].chars().take_while(char::is_ascii_hexdigit).collect();
-    let unsigned = format!("{}{}", &text[..digest_start], &text[digest_start + digest.len()..]);
+    let digest: String = text[digest_start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    let unsigned = format!(
+        "{}{}",
+        &text[..digest_start],
+        &text[digest_start + digest.len()..]
+    );
     hex(&Sha256::digest(unsigned.as_bytes())) == digest
 }
 
@@ -45,7 +54,9 @@ pub enum FileStatus {
     UpToDate,
     Written,
     /// Would change (for `--check`), with a unified diff.
-    Stale { diff: String },
+    Stale {
+        diff: String,
+    },
     Missing,
     /// Exists but was written or edited by hand: left alone without `--force`.
     HandEdited,
@@ -68,32 +79,48 @@ pub struct WriteError {
 }
 
 /// Compare (and with `write`, update) every generated schema with its file.
-pub fn sync(generated: &[Generated], write: bool, force: bool) -> Result<Vec<FileReport>, WriteError> {
+pub fn sync(
+    generated: &[Generated],
+    write: bool,
+    force: bool,
+) -> Result<Vec<FileReport>, WriteError> {
     let mut reports = Vec::new();
     for g in generated {
         let Some(dir) = g.location.dir() else {
-            reports.push(FileReport { chart: g.chart_name.clone(), path: PathBuf::from(g.location.display()), status: FileStatus::Packed });
+            reports.push(FileReport {
+                chart: g.chart_name.clone(),
+                path: PathBuf::from(g.location.display()),
+                status: FileStatus::Packed,
+            });
             continue;
         };
         let path = dir.join("values.schema.json");
         let new = render(&g.schema);
         let existing = std::fs::read_to_string(&path).ok();
         let status = match &existing {
-            Some(old) if strip_marker(old) == strip_marker(&new) && is_untouched(old) => FileStatus::UpToDate,
+            Some(old) if strip_marker(old) == strip_marker(&new) && is_untouched(old) => {
+                FileStatus::UpToDate
+            }
             Some(old) if !force && !is_untouched(old) => FileStatus::HandEdited,
             Some(old) if write => {
                 atomic_write(&path, &new)?;
                 let _ = old;
                 FileStatus::Written
             }
-            Some(old) => FileStatus::Stale { diff: diff(old, &new, &path) },
+            Some(old) => FileStatus::Stale {
+                diff: diff(old, &new, &path),
+            },
             None if write => {
                 atomic_write(&path, &new)?;
                 FileStatus::Written
             }
             None => FileStatus::Missing,
         };
-        reports.push(FileReport { chart: g.chart_name.clone(), path, status });
+        reports.push(FileReport {
+            chart: g.chart_name.clone(),
+            path,
+            status,
+        });
     }
     Ok(reports)
 }
@@ -112,14 +139,24 @@ fn strip_marker(text: &str) -> String {
 /// A unified diff, old → new.
 pub fn diff(old: &str, new: &str, path: &Path) -> String {
     let name = path.display().to_string();
-    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(3).header(&format!("{name} (on disk)"), &format!("{name} (generated)")).to_string()
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{name} (on disk)"), &format!("{name} (generated)"))
+        .to_string()
 }
 
 /// Write through a temporary file in the same directory, then rename: readers never see a
 /// half-written file, and a failure leaves the old one intact.
 pub fn atomic_write(path: &Path, text: &str) -> Result<(), WriteError> {
-    let err = |e: std::io::Error| WriteError { path: path.display().to_string(), message: e.to_string() };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let err = |e: std::io::Error| WriteError {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
     tmp.write_all(text.as_bytes()).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;

@@ -65,7 +65,12 @@ pub fn get(name: &str) -> Option<(Json, serde_json::Map<String, Json>)> {
 /// Whether a fragment accepts a value (used before applying a fragment chosen by key name).
 pub fn accepts(name: &str, instance: &Json) -> bool {
     static VALIDATORS: OnceLock<HashMap<&'static str, jsonschema::Validator>> = OnceLock::new();
-    let validators = VALIDATORS.get_or_init(|| parsed().iter().filter_map(|(n, s)| jsonschema::draft7::new(s).ok().map(|v| (*n, v))).collect());
+    let validators = VALIDATORS.get_or_init(|| {
+        parsed()
+            .iter()
+            .filter_map(|(n, s)| jsonschema::draft7::new(s).ok().map(|v| (*n, v)))
+            .collect()
+    });
     validators.get(name).is_some_and(|v| v.is_valid(instance))
 }
 
@@ -81,7 +86,9 @@ pub fn for_key(key: &str) -> Option<&'static str> {
         "livenessProbe" | "readinessProbe" | "startupProbe" => "probe",
         "env" | "extraEnv" | "extraEnvVars" => "env",
         "envFrom" | "extraEnvFrom" => "envFrom",
-        "podAnnotations" | "annotations" | "commonAnnotations" | "serviceAnnotations" => "annotations",
+        "podAnnotations" | "annotations" | "commonAnnotations" | "serviceAnnotations" => {
+            "annotations"
+        }
         "podLabels" | "labels" | "commonLabels" => "labels",
         "imagePullSecrets" => "imagePullSecrets",
         "topologySpreadConstraints" => "topologySpreadConstraints",
@@ -101,7 +108,13 @@ mod tests {
             let (body, _) = get(name).unwrap_or_else(|| panic!("{name} does not parse"));
             assert!(body.is_object(), "{name}");
         }
-        assert!(accepts("resources", &serde_json::json!({"requests": {"cpu": "100m"}})));
-        assert!(!accepts("resources", &serde_json::json!({"requests": {"cpu": "1 core"}})));
+        assert!(accepts(
+            "resources",
+            &serde_json::json!({"requests": {"cpu": "100m"}})
+        ));
+        assert!(!accepts(
+            "resources",
+            &serde_json::json!({"requests": {"cpu": "1 core"}})
+        ));
     }
 }

@@ -35,9 +35,16 @@ pub struct GenerateError {
 
 /// Generate schemas for `chart` and every subchart, top chart first.
 pub fn generate(chart: &Chart, sources: &Sources) -> Result<Vec<Generated>, Vec<GenerateError>> {
-    let mut g = Generator { sources, annotations: HashMap::new(), errors: Vec::new() };
+    let mut g = Generator {
+        sources,
+        annotations: HashMap::new(),
+        errors: Vec::new(),
+    };
     let mut out = Vec::new();
-    let has_tags = chart.walk().iter().any(|(_, c)| c.metadata.dependencies.iter().any(|d| !d.tags.is_empty()));
+    let has_tags = chart
+        .walk()
+        .iter()
+        .any(|(_, c)| c.metadata.dependencies.iter().any(|d| !d.tags.is_empty()));
     g.chart(chart, None, &[], Vec::new(), has_tags, &mut out);
     if g.errors.is_empty() {
         out.reverse();
@@ -62,29 +69,60 @@ struct Built {
 impl<'s> Generator<'s> {
     /// Build `chart`'s schema (pushing it and its subcharts' onto `out`, children first) and
     /// return it for composition into the parent.
-    fn chart(&mut self, chart: &Chart, overrides: Option<&Value>, conditions: &[Vec<String>], path: Vec<String>, tags: bool, out: &mut Vec<Generated>) -> Built {
+    fn chart(
+        &mut self,
+        chart: &Chart,
+        overrides: Option<&Value>,
+        conditions: &[Vec<String>],
+        path: Vec<String>,
+        tags: bool,
+        out: &mut Vec<Generated>,
+    ) -> Built {
         // Defaults as the chart sees them: the parent's values for this key win.
         let own = chart.defaults.as_map().cloned().unwrap_or_default();
-        let mut effective = overrides.and_then(Value::as_map).cloned().unwrap_or_default();
+        let mut effective = overrides
+            .and_then(Value::as_map)
+            .cloned()
+            .unwrap_or_default();
         coalesce(&mut effective, &own);
         let mut definitions = JsonMap::new();
-        let mut body = self.object(&effective, Some(&chart.defaults), &mut Vec::new(), false, &mut definitions);
+        let mut body = self.object(
+            &effective,
+            Some(&chart.defaults),
+            &mut Vec::new(),
+            false,
+            &mut definitions,
+        );
 
-        let props = body.as_object_mut().and_then(|o| o.get_mut("properties")).and_then(Json::as_object_mut);
+        let props = body
+            .as_object_mut()
+            .and_then(|o| o.get_mut("properties"))
+            .and_then(Json::as_object_mut);
         if let Some(props) = props {
             // Helm copies the parent's globals into every chart: `global` must stay open.
             let global = props.entry("global").or_insert_with(|| json!({}));
             open_all(global);
-            set_type_object(global, "Values shared with every chart of the release (Helm `global`).");
+            set_type_object(
+                global,
+                "Values shared with every chart of the release (Helm `global`).",
+            );
             if tags && path.is_empty() {
                 props.insert("tags".into(), json!({"type": "object", "description": "Enable or disable dependencies by tag.", "additionalProperties": {"type": "boolean"}}));
             }
         }
         // Conditions of this chart's own dependencies that point into its values.
         for dep in &chart.metadata.dependencies {
-            for cond in dep.condition.iter().flat_map(|c| c.split(',')).map(str::trim).filter(|c| !c.is_empty()) {
+            for cond in dep
+                .condition
+                .iter()
+                .flat_map(|c| c.split(','))
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            {
                 let segs: Vec<String> = cond.split('.').map(str::to_string).collect();
-                if segs.first().map(String::as_str) != Some(dep.key()) && segs.first().map(String::as_str) != Some("global") {
+                if segs.first().map(String::as_str) != Some(dep.key())
+                    && segs.first().map(String::as_str) != Some("global")
+                {
                     ensure_boolean(&mut body, &segs);
                 }
             }
@@ -103,16 +141,34 @@ impl<'s> Generator<'s> {
                 .dependencies
                 .iter()
                 .filter(|d| d.key() == sub.name())
-                .flat_map(|d| d.condition.iter().flat_map(|c| c.split(',')).map(str::trim).map(str::to_string).collect::<Vec<_>>())
+                .flat_map(|d| {
+                    d.condition
+                        .iter()
+                        .flat_map(|c| c.split(','))
+                        .map(str::trim)
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
                 .filter_map(|c| {
                     let segs: Vec<String> = c.split('.').map(str::to_string).collect();
                     (segs.len() > 1 && segs[0] == sub.name()).then(|| segs[1..].to_vec())
                 })
                 .collect();
-            let built = self.chart(sub, sub_overrides, &sub_conditions, sub_path.clone(), false, out);
+            let built = self.chart(
+                sub,
+                sub_overrides,
+                &sub_conditions,
+                sub_path.clone(),
+                false,
+                out,
+            );
             let def_name = format!("chart.{}", sub_path.join("."));
             // A hand-written subchart schema is Helm's to apply; the umbrella only needs a map.
-            let composed = if sub.schema.as_ref().is_some_and(|s| !super::files::is_generated(&s.text)) {
+            let composed = if sub
+                .schema
+                .as_ref()
+                .is_some_and(|s| !super::files::is_generated(&s.text))
+            {
                 json!({"type": "object"})
             } else {
                 for (k, v) in built.definitions {
@@ -133,7 +189,10 @@ impl<'s> Generator<'s> {
         let mut root = JsonMap::new();
         root.insert("$schema".into(), json!(DRAFT_07));
         root.insert("$comment".into(), json!(super::files::MARKER_PLACEHOLDER));
-        root.insert("title".into(), json!(format!("Values of the {} chart", chart.metadata.chart_name)));
+        root.insert(
+            "title".into(),
+            json!(format!("Values of the {} chart", chart.metadata.chart_name)),
+        );
         if let Some(d) = &chart.metadata.description {
             root.insert("description".into(), json!(d));
         }
@@ -143,18 +202,32 @@ impl<'s> Generator<'s> {
         if !definitions.is_empty() {
             root.insert("definitions".into(), Json::Object(definitions.clone()));
         }
-        out.push(Generated { path, chart_name: chart.name().to_string(), location: chart.location.clone(), schema: Json::Object(root) });
+        out.push(Generated {
+            path,
+            chart_name: chart.name().to_string(),
+            location: chart.location.clone(),
+            schema: Json::Object(root),
+        });
         Built { body, definitions }
     }
 
     fn annotations(&mut self, id: SourceId) -> &Annotations<'s> {
         let sources = self.sources;
-        self.annotations.entry(id).or_insert_with(|| Annotations::new(sources.text(id)))
+        self.annotations
+            .entry(id)
+            .or_insert_with(|| Annotations::new(sources.text(id)))
     }
 
     /// Schema of a map of values; `own` is the same place in the chart's own defaults, whose
     /// comments win over the parent's.
-    fn object(&mut self, map: &Map, own: Option<&Value>, path: &mut Vec<String>, open: bool, defs: &mut JsonMap<String, Json>) -> Json {
+    fn object(
+        &mut self,
+        map: &Map,
+        own: Option<&Value>,
+        path: &mut Vec<String>,
+        open: bool,
+        defs: &mut JsonMap<String, Json>,
+    ) -> Json {
         let mut properties = JsonMap::new();
         let mut required = Vec::new();
         for (key, value) in map {
@@ -167,7 +240,10 @@ impl<'s> Generator<'s> {
                     match self.annotations(span.source).for_key(&dotted, annotated) {
                         Ok(a) => a,
                         Err(source) => {
-                            self.errors.push(GenerateError { file: self.sources.name(span.source).to_string(), source });
+                            self.errors.push(GenerateError {
+                                file: self.sources.name(span.source).to_string(),
+                                source,
+                            });
                             Default::default()
                         }
                     }
@@ -179,7 +255,11 @@ impl<'s> Generator<'s> {
                 path.pop();
                 continue;
             }
-            let fragment = ann.k8s.clone().or_else(|| fragments::for_key(key).filter(|f| fragments::accepts(f, &value.to_json())).map(str::to_string));
+            let fragment = ann.k8s.clone().or_else(|| {
+                fragments::for_key(key)
+                    .filter(|f| fragments::accepts(f, &value.to_json()))
+                    .map(str::to_string)
+            });
             let mut schema = match fragment.as_deref().and_then(fragments::get) {
                 Some((body, fragment_defs)) => {
                     let name = format!("k8s.{}", fragment.as_deref().unwrap_or_default());
@@ -200,14 +280,25 @@ impl<'s> Generator<'s> {
         }
         // Keys the author left commented out (`# repository:`) are settable: accept them.
         if let Some(container) = own.filter(|o| o.span.is_some())
-            && let (Some(span), Some(first)) = (container.span, container.as_map().and_then(|m| m.values().find_map(|v| v.key_span)))
+            && let (Some(span), Some(first)) = (
+                container.span,
+                container
+                    .as_map()
+                    .and_then(|m| m.values().find_map(|v| v.key_span)),
+            )
             && first.source == span.source
         {
             let lines = crate::yaml::comments::Lines::new(self.sources.text(span.source));
-            let last = if path.is_empty() { u32::MAX } else { span.end.line };
+            let last = if path.is_empty() {
+                u32::MAX
+            } else {
+                span.end.line
+            };
             let start = if path.is_empty() { 1 } else { span.start.line };
             for key in lines.commented_keys(start, last, first.start.col) {
-                properties.entry(key.to_string()).or_insert_with(|| json!({"description": "Optional (commented out in values.yaml)."}));
+                properties.entry(key.to_string()).or_insert_with(
+                    || json!({"description": "Optional (commented out in values.yaml)."}),
+                );
             }
         }
         let mut obj = JsonMap::new();
@@ -222,7 +313,14 @@ impl<'s> Generator<'s> {
         Json::Object(obj)
     }
 
-    fn infer(&mut self, value: &Value, own: Option<&Value>, path: &mut Vec<String>, open: bool, defs: &mut JsonMap<String, Json>) -> Json {
+    fn infer(
+        &mut self,
+        value: &Value,
+        own: Option<&Value>,
+        path: &mut Vec<String>,
+        open: bool,
+        defs: &mut JsonMap<String, Json>,
+    ) -> Json {
         match &value.kind {
             Kind::Null => json!({}),
             Kind::Bool(_) => json!({"type": "boolean"}),
@@ -256,12 +354,15 @@ impl<'s> Generator<'s> {
 
 /// Apply an annotation's keywords onto an inferred schema.
 fn apply(schema: &mut Json, ann: &super::annotations::Annotation) {
-    let Some(obj) = schema.as_object_mut() else { return };
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
     if let Some(d) = &ann.description {
         obj.insert("description".into(), json!(d));
     }
     if let Some(t) = ann.keywords.get("type") {
-        let wants = |name: &str| t == name || t.as_array().is_some_and(|a| a.iter().any(|x| x == name));
+        let wants =
+            |name: &str| t == name || t.as_array().is_some_and(|a| a.iter().any(|x| x == name));
         if !wants("object") {
             obj.remove("properties");
             obj.remove("additionalProperties");
@@ -296,7 +397,9 @@ fn apply(schema: &mut Json, ann: &super::annotations::Annotation) {
 }
 
 fn make_nullable(schema: &mut Json) {
-    let Some(obj) = schema.as_object_mut() else { return };
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
     match obj.get("type").cloned() {
         Some(Json::String(t)) => {
             obj.insert("type".into(), json!([t, "null"]));
@@ -313,7 +416,10 @@ fn make_nullable(schema: &mut Json) {
             if let Some(d) = inner.get("description") {
                 outer.insert("description".into(), d.clone());
             }
-            outer.insert("anyOf".into(), json!([{"type": "null"}, Json::Object(inner)]));
+            outer.insert(
+                "anyOf".into(),
+                json!([{"type": "null"}, Json::Object(inner)]),
+            );
             *obj = outer;
         }
         _ => {}
@@ -329,7 +435,9 @@ fn make_nullable(schema: &mut Json) {
 /// One schema for all items of a list: the common type, objects with the union of keys.
 fn merge_all(schemas: Vec<Json>) -> Json {
     let mut iter = schemas.into_iter();
-    let Some(first) = iter.next() else { return json!({}) };
+    let Some(first) = iter.next() else {
+        return json!({});
+    };
     iter.fold(first, merge_two)
 }
 
@@ -338,10 +446,22 @@ fn merge_two(a: Json, b: Json) -> Json {
         return a;
     }
     let (ta, tb) = (a.get("type").cloned(), b.get("type").cloned());
-    match (ta.as_ref().and_then(Json::as_str), tb.as_ref().and_then(Json::as_str)) {
+    match (
+        ta.as_ref().and_then(Json::as_str),
+        tb.as_ref().and_then(Json::as_str),
+    ) {
         (Some("object"), Some("object")) => {
-            let mut props = a.get("properties").and_then(Json::as_object).cloned().unwrap_or_default();
-            for (k, v) in b.get("properties").and_then(Json::as_object).cloned().unwrap_or_default() {
+            let mut props = a
+                .get("properties")
+                .and_then(Json::as_object)
+                .cloned()
+                .unwrap_or_default();
+            for (k, v) in b
+                .get("properties")
+                .and_then(Json::as_object)
+                .cloned()
+                .unwrap_or_default()
+            {
                 let merged = match props.remove(&k) {
                     Some(existing) => merge_two(existing, v),
                     None => v,
@@ -353,7 +473,9 @@ fn merge_two(a: Json, b: Json) -> Json {
         (Some("array"), Some("array")) => {
             json!({"type": "array", "items": merge_two(a.get("items").cloned().unwrap_or(json!({})), b.get("items").cloned().unwrap_or(json!({})))})
         }
-        (Some("integer"), Some("number")) | (Some("number"), Some("integer")) => json!({"type": "number"}),
+        (Some("integer"), Some("number")) | (Some("number"), Some("integer")) => {
+            json!({"type": "number"})
+        }
         (Some(x), Some(y)) if x == y => json!({"type": x}),
         _ => json!({}),
     }
@@ -393,24 +515,35 @@ fn strip_required(schema: &mut Json) {
 fn set_type_object(schema: &mut Json, description: &str) {
     if let Some(obj) = schema.as_object_mut() {
         obj.insert("type".into(), json!("object"));
-        obj.entry("description").or_insert_with(|| json!(description));
+        obj.entry("description")
+            .or_insert_with(|| json!(description));
     }
 }
 
 /// Make sure `path` (inside an object schema) is a boolean property, creating objects on the way.
 fn ensure_boolean(schema: &mut Json, path: &[String]) {
-    let Some((last, parents)) = path.split_last() else { return };
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
     let mut cur = schema;
     for seg in parents {
-        let Some(obj) = cur.as_object_mut() else { return };
+        let Some(obj) = cur.as_object_mut() else {
+            return;
+        };
         if obj.contains_key("$ref") {
             return;
         }
         let props = obj.entry("properties").or_insert_with(|| json!({}));
-        let Some(props) = props.as_object_mut() else { return };
-        cur = props.entry(seg.clone()).or_insert_with(|| json!({"type": "object"}));
+        let Some(props) = props.as_object_mut() else {
+            return;
+        };
+        cur = props
+            .entry(seg.clone())
+            .or_insert_with(|| json!({"type": "object"}));
     }
-    let Some(obj) = cur.as_object_mut() else { return };
+    let Some(obj) = cur.as_object_mut() else {
+        return;
+    };
     if obj.contains_key("$ref") {
         return;
     }
@@ -434,7 +567,11 @@ mod tests {
 
     fn gen_for(values: &str) -> Json {
         let tmp = tempfile::tempdir().unwrap();
-        write(tmp.path(), "Chart.yaml", "apiVersion: v2\nname: t\nversion: 1.0.0\n");
+        write(
+            tmp.path(),
+            "Chart.yaml",
+            "apiVersion: v2\nname: t\nversion: 1.0.0\n",
+        );
         write(tmp.path(), "values.yaml", values);
         let mut sources = Sources::new();
         let chart = load(tmp.path(), &mut sources).unwrap();
@@ -443,7 +580,9 @@ mod tests {
 
     #[test]
     fn infers_types_closes_maps_and_keeps_empty_maps_open() {
-        let s = gen_for("replicas: 2\nratio: 0.5\nname: x\non: true\nmode: 0777\nextra: {}\nnested: {a: 1}\nnothing: ~\nlist: [1, 2.5]\n");
+        let s = gen_for(
+            "replicas: 2\nratio: 0.5\nname: x\non: true\nmode: 0777\nextra: {}\nnested: {a: 1}\nnothing: ~\nlist: [1, 2.5]\n",
+        );
         let p = &s["properties"];
         assert_eq!(p["replicas"], json!({"type": "integer"}));
         assert_eq!(p["ratio"], json!({"type": "number"}));
@@ -454,7 +593,10 @@ mod tests {
         assert_eq!(p["extra"], json!({"type": "object"}));
         assert_eq!(p["nested"]["additionalProperties"], json!(false));
         assert_eq!(p["nothing"], json!({}));
-        assert_eq!(p["list"], json!({"type": "array", "items": {"type": "number"}}));
+        assert_eq!(
+            p["list"],
+            json!({"type": "array", "items": {"type": "number"}})
+        );
         assert_eq!(s["additionalProperties"], json!(false));
         assert_eq!(p["global"]["type"], json!("object"));
         assert_eq!(s["$schema"], json!(DRAFT_07));
@@ -462,21 +604,35 @@ mod tests {
 
     #[test]
     fn annotations_and_k8s_shapes() {
-        let s = gen_for("# -- Pods\n# @schema {minimum: 1, required: true}\nreplicas: 2\nresources: {}\n# @schema {nullable: true, enum: [a, b]}\nmode: a\n");
+        let s = gen_for(
+            "# -- Pods\n# @schema {minimum: 1, required: true}\nreplicas: 2\nresources: {}\n# @schema {nullable: true, enum: [a, b]}\nmode: a\n",
+        );
         let p = &s["properties"];
-        assert_eq!(p["replicas"], json!({"type": "integer", "description": "Pods", "minimum": 1}));
+        assert_eq!(
+            p["replicas"],
+            json!({"type": "integer", "description": "Pods", "minimum": 1})
+        );
         assert_eq!(s["required"], json!(["replicas"]));
-        assert_eq!(p["resources"], json!({"$ref": "#/definitions/k8s.resources"}));
+        assert_eq!(
+            p["resources"],
+            json!({"$ref": "#/definitions/k8s.resources"})
+        );
         assert!(s["definitions"]["k8s.resources"].is_object());
         assert!(s["definitions"]["k8s.quantity"].is_object());
-        assert_eq!(p["mode"], json!({"type": ["string", "null"], "enum": ["a", "b", null]}));
+        assert_eq!(
+            p["mode"],
+            json!({"type": ["string", "null"], "enum": ["a", "b", null]})
+        );
     }
 
     #[test]
     fn a_default_the_k8s_shape_rejects_falls_back_to_inference() {
         // Charts put their own switches into Kubernetes-shaped maps.
         let s = gen_for("podSecurityContext:\n  customMode: strict\n  fsGroup: 1001\n");
-        assert_eq!(s["properties"]["podSecurityContext"]["properties"]["customMode"], json!({"type": "string"}));
+        assert_eq!(
+            s["properties"]["podSecurityContext"]["properties"]["customMode"],
+            json!({"type": "string"})
+        );
     }
 
     #[test]
@@ -492,17 +648,35 @@ mod tests {
     fn umbrella_composes_subcharts_with_condition_keys() {
         let tmp = tempfile::tempdir().unwrap();
         let d = tmp.path();
-        write(d, "Chart.yaml", "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: db\n  alias: store\n  condition: store.enabled\n  tags: [data]\n");
+        write(
+            d,
+            "Chart.yaml",
+            "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: db\n  alias: store\n  condition: store.enabled\n  tags: [data]\n",
+        );
         write(d, "values.yaml", "store:\n  port: 1\n");
-        write(d, "charts/db/Chart.yaml", "apiVersion: v2\nname: db\nversion: 1.0.0\n");
-        write(d, "charts/db/values.yaml", "# @schema {required: true}\nport: 5432\nuser: app\n");
+        write(
+            d,
+            "charts/db/Chart.yaml",
+            "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        );
+        write(
+            d,
+            "charts/db/values.yaml",
+            "# @schema {required: true}\nport: 5432\nuser: app\n",
+        );
         let mut sources = Sources::new();
         let chart = load(d, &mut sources).unwrap();
         let all = generate(&chart, &sources).unwrap();
         assert_eq!(all.len(), 2);
         let (top, sub) = (&all[0].schema, &all[1].schema);
-        assert_eq!(top["properties"]["store"], json!({"$ref": "#/definitions/chart.store"}));
-        assert_eq!(top["definitions"]["chart.store"]["properties"]["enabled"]["type"], json!("boolean"));
+        assert_eq!(
+            top["properties"]["store"],
+            json!({"$ref": "#/definitions/chart.store"})
+        );
+        assert_eq!(
+            top["definitions"]["chart.store"]["properties"]["enabled"]["type"],
+            json!("boolean")
+        );
         assert!(top["definitions"]["chart.store"].get("required").is_none());
         assert!(top["properties"]["tags"].is_object());
         assert_eq!(sub["required"], json!(["port"]));

@@ -18,14 +18,29 @@ pub struct ScopeSchema {
 }
 
 /// Validate every scope; returns all problems found (an empty list means valid).
-pub fn validate(resolved: &Resolved, schemas: &[ScopeSchema], sources: &Sources) -> Vec<Diagnostic> {
+pub fn validate(
+    resolved: &Resolved,
+    schemas: &[ScopeSchema],
+    sources: &Sources,
+) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = Vec::new();
     for scope in schemas {
-        let Some(instance_value) = resolved.values.at(scope.path.iter().map(String::as_str)) else { continue };
+        let Some(instance_value) = resolved.values.at(scope.path.iter().map(String::as_str)) else {
+            continue;
+        };
         let validator = match compile(&scope.schema) {
             Ok(v) => v,
             Err(message) => {
-                out.push(Diagnostic::error("schema", format!("the schema of chart {} cannot be used: {message}", scope.chart)).chart(&scope.chart));
+                out.push(
+                    Diagnostic::error(
+                        "schema",
+                        format!(
+                            "the schema of chart {} cannot be used: {message}",
+                            scope.chart
+                        ),
+                    )
+                    .chart(&scope.chart),
+                );
                 continue;
             }
         };
@@ -34,9 +49,19 @@ pub fn validate(resolved: &Resolved, schemas: &[ScopeSchema], sources: &Sources)
             let mut segments = scope.path.clone();
             segments.extend(pointer_segments(&error.instance_path().to_string()));
             let schema_path = error.schema_path().to_string();
-            for d in describe(&error, &segments, &schema_path, &scope.schema, &resolved.values, sources) {
+            for d in describe(
+                &error,
+                &segments,
+                &schema_path,
+                &scope.schema,
+                &resolved.values,
+                sources,
+            ) {
                 let d = d.chart(&scope.chart);
-                if !out.iter().any(|o| o.path == d.path && o.message == d.message) {
+                if !out
+                    .iter()
+                    .any(|o| o.path == d.path && o.message == d.message)
+                {
                     out.push(d);
                 }
             }
@@ -46,13 +71,21 @@ pub fn validate(resolved: &Resolved, schemas: &[ScopeSchema], sources: &Sources)
 }
 
 fn compile(schema: &Json) -> Result<jsonschema::Validator, String> {
-    let result = if schema.get("$schema").is_some() { jsonschema::validator_for(schema) } else { jsonschema::draft7::new(schema) };
+    let result = if schema.get("$schema").is_some() {
+        jsonschema::validator_for(schema)
+    } else {
+        jsonschema::draft7::new(schema)
+    };
     result.map_err(|e| e.to_string())
 }
 
 /// `/a/b~1c/0` → `["a", "b/c", "0"]`.
 pub fn pointer_segments(pointer: &str) -> Vec<String> {
-    pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect()
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
 }
 
 /// The schema object at a keyword location, following local `$ref`s on the way.
@@ -93,13 +126,20 @@ fn shown(v: &Value) -> String {
     }
 }
 
-fn raw_text<'a>(sources: &'a Sources, span: Span) -> &'a str {
+fn raw_text(sources: &Sources, span: Span) -> &str {
     let text = sources.text(span.source);
     let range = span.byte_range(text);
     text.get(range).unwrap_or("")
 }
 
-fn describe(error: &jsonschema::ValidationError, segments: &[String], schema_path: &str, schema: &Json, values: &Value, sources: &Sources) -> Vec<Diagnostic> {
+fn describe(
+    error: &jsonschema::ValidationError,
+    segments: &[String],
+    schema_path: &str,
+    schema: &Json,
+    values: &Value,
+    sources: &Sources,
+) -> Vec<Diagnostic> {
     use jsonschema::error::ValidationErrorKind as K;
     let path = display_path(segments);
     let node = values.at(segments.iter().map(String::as_str));
@@ -107,7 +147,11 @@ fn describe(error: &jsonschema::ValidationError, segments: &[String], schema_pat
     let keyword_parent = schema_path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
     match error.kind() {
         K::AdditionalProperties { unexpected } => {
-            let known: Vec<String> = schema_at(schema, keyword_parent).and_then(|s| s.get("properties")).and_then(Json::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default();
+            let known: Vec<String> = schema_at(schema, keyword_parent)
+                .and_then(|s| s.get("properties"))
+                .and_then(Json::as_object)
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default();
             unexpected
                 .iter()
                 .map(|key| {
@@ -115,7 +159,12 @@ fn describe(error: &jsonschema::ValidationError, segments: &[String], schema_pat
                     let key_span = child.and_then(|c| c.key_span.or(c.span)).or(span);
                     let mut full = segments.to_vec();
                     full.push(key.clone());
-                    let d = Diagnostic::error("unknown-key", format!("unknown key `{key}`: the chart does not define it here")).at(key_span).path(display_path(&full));
+                    let d = Diagnostic::error(
+                        "unknown-key",
+                        format!("unknown key `{key}`: the chart does not define it here"),
+                    )
+                    .at(key_span)
+                    .path(display_path(&full));
                     match closest(key, &known) {
                         Some(best) => d.hint(format!("did you mean `{best}`?")),
                         None if known.is_empty() => d.hint("this map takes no keys"),
@@ -126,23 +175,48 @@ fn describe(error: &jsonschema::ValidationError, segments: &[String], schema_pat
         }
         K::Required { property } => {
             let key = property.as_str().unwrap_or_default();
-            vec![Diagnostic::error("required", format!("missing required key `{key}`")).at(span).path(path).hint(format!("set `{key}` in a values file or with --set"))]
+            vec![
+                Diagnostic::error("required", format!("missing required key `{key}`"))
+                    .at(span)
+                    .path(path)
+                    .hint(format!("set `{key}` in a values file or with --set")),
+            ]
         }
         K::Type { .. } => {
-            let expected = schema_at(schema, keyword_parent).and_then(|s| s.get("type")).map(types).unwrap_or_else(|| "another type".into());
+            let expected = schema_at(schema, keyword_parent)
+                .and_then(|s| s.get("type"))
+                .map(types)
+                .unwrap_or_else(|| "another type".into());
             let found = node.map(shown).unwrap_or_else(|| "nothing".into());
-            let d = Diagnostic::error("type", format!("expected {expected}, found {found}")).at(span).path(path);
+            let d = Diagnostic::error("type", format!("expected {expected}, found {found}"))
+                .at(span)
+                .path(path);
             match node.and_then(|n| type_hint(n, &expected, sources)) {
                 Some(h) => vec![d.hint(h)],
                 None => vec![d],
             }
         }
         K::Enum { options } => {
-            let list: Vec<String> = options.as_array().map(|a| a.iter().map(|v| v.to_string()).collect()).unwrap_or_default();
+            let list: Vec<String> = options
+                .as_array()
+                .map(|a| a.iter().map(|v| v.to_string()).collect())
+                .unwrap_or_default();
             let found = node.map(shown).unwrap_or_default();
-            let d = Diagnostic::error("enum", format!("{found} is not one of {}", list.join(", "))).at(span).path(path);
-            let plain: Vec<String> = options.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default();
-            match node.and_then(Value::as_str).and_then(|s| closest(s, &plain)) {
+            let d = Diagnostic::error("enum", format!("{found} is not one of {}", list.join(", ")))
+                .at(span)
+                .path(path);
+            let plain: Vec<String> = options
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            match node
+                .and_then(Value::as_str)
+                .and_then(|s| closest(s, &plain))
+            {
                 Some(best) => vec![d.hint(format!("did you mean `{best}`?"))],
                 None => vec![d],
             }
@@ -156,19 +230,35 @@ fn describe(error: &jsonschema::ValidationError, segments: &[String], schema_pat
                     .hint("write CPU as 500m, 0.5 or 2 and memory as 512Mi, 1.5Gi or 1e9 (no space, binary suffixes end in i)"),
             ]
         }
-        _ => vec![Diagnostic::error(code_of(error.kind()), error.to_string()).at(span).path(path)],
+        _ => vec![
+            Diagnostic::error(code_of(error.kind()), error.to_string())
+                .at(span)
+                .path(path),
+        ],
     }
 }
 
 fn code_of(kind: &jsonschema::error::ValidationErrorKind) -> &'static str {
     use jsonschema::error::ValidationErrorKind as K;
     match kind {
-        K::Minimum { .. } | K::Maximum { .. } | K::ExclusiveMinimum { .. } | K::ExclusiveMaximum { .. } | K::MultipleOf { .. } => "range",
-        K::MinLength { .. } | K::MaxLength { .. } | K::MinItems { .. } | K::MaxItems { .. } | K::MinProperties { .. } | K::MaxProperties { .. } => "size",
+        K::Minimum { .. }
+        | K::Maximum { .. }
+        | K::ExclusiveMinimum { .. }
+        | K::ExclusiveMaximum { .. }
+        | K::MultipleOf { .. } => "range",
+        K::MinLength { .. }
+        | K::MaxLength { .. }
+        | K::MinItems { .. }
+        | K::MaxItems { .. }
+        | K::MinProperties { .. }
+        | K::MaxProperties { .. } => "size",
         K::Pattern { .. } => "pattern",
         K::Format { .. } => "format",
         K::Constant { .. } => "const",
-        K::AnyOf { .. } | K::OneOfNotValid { .. } | K::OneOfMultipleValid { .. } | K::Not { .. } => "combinator",
+        K::AnyOf { .. }
+        | K::OneOfNotValid { .. }
+        | K::OneOfMultipleValid { .. }
+        | K::Not { .. } => "combinator",
         _ => "schema",
     }
 }
@@ -192,31 +282,67 @@ fn type_hint(node: &Value, expected: &str, sources: &Sources) -> Option<String> 
     let kind = &sources.get(span.source)?.kind;
     let raw = raw_text(sources, span);
     match (kind, &node.kind) {
-        (SourceKind::SetArgument { flag: "--set" }, Kind::Str(s)) if expected.contains("integer") || expected.contains("number") => {
+        (SourceKind::SetArgument { flag: "--set" }, Kind::Str(s))
+            if expected.contains("integer") || expected.contains("number") =>
+        {
             if s.starts_with('0') {
-                Some(format!("--set keeps {s:?} a string because of its leading zero; write it without the zero"))
+                Some(format!(
+                    "--set keeps {s:?} a string because of its leading zero; write it without the zero"
+                ))
             } else {
                 Some("--set only turns whole numbers into numbers; --set-json \"key=1.5\" passes other numbers".into())
             }
         }
-        (SourceKind::SetArgument { flag: "--set" }, Kind::Str(s)) if expected.contains("boolean") => {
-            Some(format!("--set reads only true and false as booleans, so {s:?} stays a string; write true or false"))
+        (SourceKind::SetArgument { flag: "--set" }, Kind::Str(s))
+            if expected.contains("boolean") =>
+        {
+            Some(format!(
+                "--set reads only true and false as booleans, so {s:?} stays a string; write true or false"
+            ))
         }
-        (SourceKind::SetArgument { flag: "--set-string" }, _) => Some("--set-string always gives strings; use --set for numbers and booleans".into()),
+        (
+            SourceKind::SetArgument {
+                flag: "--set-string",
+            },
+            _,
+        ) => Some("--set-string always gives strings; use --set for numbers and booleans".into()),
         (SourceKind::SetArgument { .. }, _) => None,
-        (_, Kind::Bool(_)) if expected.contains("string") => {
-            Some(format!("Helm reads `{raw}` as a boolean (YAML 1.1); quote it to keep the text: \"{raw}\""))
+        (_, Kind::Bool(_)) if expected.contains("string") => Some(format!(
+            "Helm reads `{raw}` as a boolean (YAML 1.1); quote it to keep the text: \"{raw}\""
+        )),
+        (_, Kind::Float(n))
+            if expected.contains("string")
+                && raw.starts_with('0')
+                && raw.len() > 1
+                && raw.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            Some(format!(
+                "Helm reads `{raw}` as the octal number {n}; quote it to keep the text: \"{raw}\""
+            ))
         }
-        (_, Kind::Float(n)) if expected.contains("string") && raw.starts_with('0') && raw.len() > 1 && raw.chars().all(|c| c.is_ascii_digit()) => {
-            Some(format!("Helm reads `{raw}` as the octal number {n}; quote it to keep the text: \"{raw}\""))
+        (_, Kind::Float(_)) if expected.contains("string") => Some(format!(
+            "quote it to pass text: \"{raw}\" (a version like 1.10 would otherwise become 1.1)"
+        )),
+        (_, Kind::Str(s))
+            if expected.contains("boolean")
+                && matches!(s.as_str(), "true" | "false" | "yes" | "no" | "on" | "off") =>
+        {
+            Some(format!(
+                "remove the quotes: {s} without quotes is a boolean"
+            ))
         }
-        (_, Kind::Float(_)) if expected.contains("string") => Some(format!("quote it to pass text: \"{raw}\" (a version like 1.10 would otherwise become 1.1)")),
-        (_, Kind::Str(s)) if expected.contains("boolean") && matches!(s.as_str(), "true" | "false" | "yes" | "no" | "on" | "off") => {
-            Some(format!("remove the quotes: {s} without quotes is a boolean"))
+        (_, Kind::Str(s))
+            if (expected.contains("integer") || expected.contains("number"))
+                && s.parse::<f64>().is_ok() =>
+        {
+            Some(format!("remove the quotes: {s} without quotes is a number"))
         }
-        (_, Kind::Str(s)) if (expected.contains("integer") || expected.contains("number")) && s.parse::<f64>().is_ok() => Some(format!("remove the quotes: {s} without quotes is a number")),
-        (_, Kind::Float(n)) if expected.contains("integer") => Some(format!("{n} has a fraction; this value takes whole numbers")),
-        (_, Kind::Null) => Some("an empty value is null in YAML; write a value or remove the key".into()),
+        (_, Kind::Float(n)) if expected.contains("integer") => Some(format!(
+            "{n} has a fraction; this value takes whole numbers"
+        )),
+        (_, Kind::Null) => {
+            Some("an empty value is null in YAML; write a value or remove the key".into())
+        }
         _ => None,
     }
 }
@@ -226,7 +352,12 @@ fn closest(word: &str, candidates: &[String]) -> Option<String> {
     let limit = (word.chars().count() / 3).max(2);
     candidates
         .iter()
-        .map(|c| (strsim::damerau_levenshtein(&word.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&word.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.clone())
@@ -245,7 +376,10 @@ mod tests {
     #[test]
     fn typos_find_their_key() {
         let keys = vec!["replicaCount".to_string(), "image".to_string()];
-        assert_eq!(closest("replicacount", &keys).as_deref(), Some("replicaCount"));
+        assert_eq!(
+            closest("replicacount", &keys).as_deref(),
+            Some("replicaCount")
+        );
         assert_eq!(closest("replicas", &keys), None);
         assert_eq!(closest("imgae", &keys).as_deref(), Some("image"));
     }

@@ -19,7 +19,12 @@ pub fn coalesce(user: &mut Map, defaults: &Map) -> Vec<ShapeConflict> {
     conflicts
 }
 
-fn coalesce_at(user: &mut Map, defaults: &Map, path: &mut Vec<String>, conflicts: &mut Vec<ShapeConflict>) {
+fn coalesce_at(
+    user: &mut Map,
+    defaults: &Map,
+    path: &mut Vec<String>,
+    conflicts: &mut Vec<ShapeConflict>,
+) {
     for (key, default) in defaults {
         match user.get_mut(key) {
             None => {
@@ -38,7 +43,11 @@ fn coalesce_at(user: &mut Map, defaults: &Map, path: &mut Vec<String>, conflicts
                 _ => {
                     let mut at = path.clone();
                     at.push(key.clone());
-                    conflicts.push(ShapeConflict { path: at, user: value.clone(), default: default.clone() });
+                    conflicts.push(ShapeConflict {
+                        path: at,
+                        user: value.clone(),
+                        default: default.clone(),
+                    });
                 }
             },
         }
@@ -51,13 +60,20 @@ pub fn coalesce_globals(child: &mut Map, parent: &Map) {
     let Some(parent_globals) = parent.get("global").and_then(Value::as_map) else {
         return;
     };
-    let entry = child.entry("global".to_string()).or_insert_with(Value::empty_map);
+    let entry = child
+        .entry("global".to_string())
+        .or_insert_with(Value::empty_map);
     if !entry.is_map() {
         *entry = Value::empty_map();
     }
-    let Some(child_globals) = entry.as_map_mut() else { return };
+    let Some(child_globals) = entry.as_map_mut() else {
+        return;
+    };
     for (key, value) in parent_globals {
-        match (child_globals.get(key).and_then(Value::as_map), value.as_map()) {
+        match (
+            child_globals.get(key).and_then(Value::as_map),
+            value.as_map(),
+        ) {
             (Some(child_map), Some(parent_map)) => {
                 let mut merged = parent_map.clone();
                 coalesce_keep_existing(&mut merged, child_map);
@@ -116,7 +132,10 @@ mod tests {
         let conflicts = coalesce(&mut user, &defaults);
         assert!(conflicts.is_empty());
         // A null for a key the chart does not have stays null (Helm keeps it).
-        assert_eq!(json(user), json!({"a": {"x": 9, "z": 3}, "l": [1], "new": null, "c": "d"}));
+        assert_eq!(
+            json(user),
+            json!({"a": {"x": 9, "z": 3}, "l": [1], "new": null, "c": "d"})
+        );
     }
 
     #[test]
@@ -131,6 +150,9 @@ mod tests {
     fn parent_globals_win() {
         let mut child = map("global: {a: child, only: c, m: {x: 1, w: 1}}\n");
         coalesce_globals(&mut child, &map("global: {a: parent, m: {x: 2}}\n"));
-        assert_eq!(json(child), json!({"global": {"a": "parent", "only": "c", "m": {"x": 2, "w": 1}}}));
+        assert_eq!(
+            json(child),
+            json!({"global": {"a": "parent", "only": "c", "m": {"x": 2, "w": 1}}})
+        );
     }
 }

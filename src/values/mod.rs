@@ -41,7 +41,11 @@ pub enum Kind {
 
 impl Value {
     pub fn new(kind: Kind, span: Option<Span>) -> Self {
-        Value { kind, span, key_span: None }
+        Value {
+            kind,
+            span,
+            key_span: None,
+        }
     }
 
     pub fn empty_map() -> Self {
@@ -156,7 +160,9 @@ fn float_to_json(f: f64) -> serde_json::Value {
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
         serde_json::Value::from(f as i64)
     } else {
-        serde_json::Number::from_f64(f).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
+        serde_json::Number::from_f64(f)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -181,11 +187,23 @@ pub fn display_path<S: AsRef<str>>(segments: &[S]) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ValuesError {
     #[error("{name}: {source}")]
-    Yaml { name: String, source: YamlError },
+    Yaml {
+        name: String,
+        source: Box<YamlError>,
+    },
     #[error("{name}: the top level of a values file must be a map of keys, found a {found}")]
-    NotAMap { name: String, found: &'static str, span: Span },
+    NotAMap {
+        name: String,
+        found: &'static str,
+        span: Span,
+    },
     #[error("{flag} {arg}: {message}")]
-    Set { flag: &'static str, arg: String, message: String, span: Option<Span> },
+    Set {
+        flag: &'static str,
+        arg: String,
+        message: String,
+        span: Option<Span>,
+    },
     #[error("cannot read {path}: {message}")]
     Read { path: String, message: String },
 }
@@ -204,24 +222,41 @@ impl ValuesError {
 /// Read a values file's text (already in `sources`) into a map, as `chartutil.ReadValues` does.
 pub fn parse_values(sources: &Sources, id: SourceId) -> Result<Value, ValuesError> {
     let name = sources.name(id).to_string();
-    let node = yaml::parse(id, sources.text(id)).map_err(|source| ValuesError::Yaml { name: name.clone(), source })?;
+    let node = yaml::parse(id, sources.text(id)).map_err(|source| ValuesError::Yaml {
+        name: name.clone(),
+        source: Box::new(source),
+    })?;
     match node {
         None => Ok(Value::empty_map()),
         Some(node) => match node.kind {
             NodeKind::Map(_) => Ok(Value::from_node(node)),
             NodeKind::Null => Ok(Value::empty_map()),
-            other => Err(ValuesError::NotAMap { name, found: other.type_name(), span: node.span }),
+            other => Err(ValuesError::NotAMap {
+                name,
+                found: other.type_name(),
+                span: node.span,
+            }),
         },
     }
 }
 
 /// Read a file into `sources` with a clear error for missing, unreadable or non-UTF-8 files.
-pub fn read_source(sources: &mut Sources, path: &std::path::Path, kind: SourceKind) -> Result<SourceId, ValuesError> {
+pub fn read_source(
+    sources: &mut Sources,
+    path: &std::path::Path,
+    kind: SourceKind,
+) -> Result<SourceId, ValuesError> {
     let display = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ValuesError::Read { path: display.clone(), message: io_message(&e) })?;
+    let bytes = std::fs::read(path).map_err(|e| ValuesError::Read {
+        path: display.clone(),
+        message: io_message(&e),
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| ValuesError::Read {
         path: display.clone(),
-        message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+        message: format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
     })?;
     Ok(sources.add(display, text, kind))
 }
@@ -241,7 +276,9 @@ pub fn merge_maps(base: &mut Map, overlay: Map) {
     for (key, value) in overlay {
         match (base.get_mut(&key), value) {
             (Some(existing), value) if existing.is_map() && value.is_map() => {
-                let Kind::Map(inner) = value.kind else { continue };
+                let Kind::Map(inner) = value.kind else {
+                    continue;
+                };
                 if let Some(dest) = existing.as_map_mut() {
                     merge_maps(dest, inner);
                 }
@@ -280,7 +317,13 @@ impl SetKind {
     }
 
     /// Helm applies the kinds in this order whatever the command line order.
-    pub const HELM_ORDER: [SetKind; 5] = [SetKind::Json, SetKind::Typed, SetKind::String, SetKind::File, SetKind::Literal];
+    pub const HELM_ORDER: [SetKind; 5] = [
+        SetKind::Json,
+        SetKind::Typed,
+        SetKind::String,
+        SetKind::File,
+        SetKind::Literal,
+    ];
 }
 
 /// The user's value layers, as given on the command line.
@@ -297,21 +340,33 @@ impl Layers {
         let mut base = Map::new();
         let mut errors = Vec::new();
         for (index, path) in self.files.iter().enumerate() {
-            match read_source(sources, path, SourceKind::ValuesFile { index }).and_then(|id| parse_values(sources, id)) {
-                Ok(Value { kind: Kind::Map(m), .. }) => merge_maps(&mut base, m),
+            match read_source(sources, path, SourceKind::ValuesFile { index })
+                .and_then(|id| parse_values(sources, id))
+            {
+                Ok(Value {
+                    kind: Kind::Map(m), ..
+                }) => merge_maps(&mut base, m),
                 Ok(_) => {}
                 Err(e) => errors.push(e),
             }
         }
         for kind in SetKind::HELM_ORDER {
             for (_, arg) in self.sets.iter().filter(|(k, _)| *k == kind) {
-                let id = sources.add(kind.flag(), arg.clone(), SourceKind::SetArgument { flag: kind.flag() });
+                let id = sources.add(
+                    kind.flag(),
+                    arg.clone(),
+                    SourceKind::SetArgument { flag: kind.flag() },
+                );
                 if let Err(e) = set::apply(&mut base, sources, id, kind) {
                     errors.push(e);
                 }
             }
         }
-        if errors.is_empty() { Ok(Value::new(Kind::Map(base), None)) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Value::new(Kind::Map(base), None))
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -327,18 +382,28 @@ mod tests {
 
     #[test]
     fn merge_maps_is_deep_and_null_replaces() {
-        let Kind::Map(mut a) = values("a: {x: 1, w: 2}\nl: [1, 2]\n").kind else { panic!() };
-        let Kind::Map(b) = values("a: {w: null, z: 3}\nl: [9]\n").kind else { panic!() };
+        let Kind::Map(mut a) = values("a: {x: 1, w: 2}\nl: [1, 2]\n").kind else {
+            panic!()
+        };
+        let Kind::Map(b) = values("a: {w: null, z: 3}\nl: [9]\n").kind else {
+            panic!()
+        };
         merge_maps(&mut a, b);
         let merged = Value::new(Kind::Map(a), None).to_json();
-        assert_eq!(merged, serde_json::json!({"a": {"x": 1, "w": null, "z": 3}, "l": [9]}));
+        assert_eq!(
+            merged,
+            serde_json::json!({"a": {"x": 1, "w": null, "z": 3}, "l": [9]})
+        );
     }
 
     #[test]
     fn non_map_top_level_is_an_error() {
         let mut sources = Sources::new();
         let id = sources.add("v.yaml", "- a\n- b\n", SourceKind::Other);
-        assert!(matches!(parse_values(&sources, id), Err(ValuesError::NotAMap { .. })));
+        assert!(matches!(
+            parse_values(&sources, id),
+            Err(ValuesError::NotAMap { .. })
+        ));
     }
 
     #[test]
@@ -348,6 +413,9 @@ mod tests {
 
     #[test]
     fn whole_floats_become_json_integers() {
-        assert_eq!(values("a: 3\nb: 3.5\nc: 1e3\n").to_json(), serde_json::json!({"a": 3, "b": 3.5, "c": 1000}));
+        assert_eq!(
+            values("a: 3\nb: 3.5\nc: 1e3\n").to_json(),
+            serde_json::json!({"a": 3, "b": 3.5, "c": 1000})
+        );
     }
 }

@@ -10,9 +10,20 @@ const MAX_INDEX: usize = 65536;
 const MAX_NESTED_NAME_LEVEL: usize = 30;
 
 /// Apply one `--set`-family argument (the text of source `id`) onto `base`.
-pub fn apply(base: &mut Map, sources: &mut Sources, id: SourceId, kind: SetKind) -> Result<(), ValuesError> {
+pub fn apply(
+    base: &mut Map,
+    sources: &mut Sources,
+    id: SourceId,
+    kind: SetKind,
+) -> Result<(), ValuesError> {
     let arg = sources.text(id).to_string();
-    let mut parser = Parser { chars: arg.chars().collect(), at: 0, source: id, kind, files: Vec::new() };
+    let mut parser = Parser {
+        chars: arg.chars().collect(),
+        at: 0,
+        source: id,
+        kind,
+        files: Vec::new(),
+    };
     let result = parser.run(base);
     // --set-file contents become sources of their own, so values point at the file.
     for (path, text) in parser.files.drain(..) {
@@ -27,8 +38,16 @@ pub fn apply(base: &mut Map, sources: &mut Sources, id: SourceId, kind: SetKind)
 }
 
 fn parser_span(source: SourceId, start: usize, end: usize) -> Span {
-    let pos = |i: usize| Pos { line: 1, col: i as u32 + 1, index: i };
-    Span { source, start: pos(start), end: pos(end.max(start)) }
+    let pos = |i: usize| Pos {
+        line: 1,
+        col: i as u32 + 1,
+        index: i,
+    };
+    Span {
+        source,
+        start: pos(start),
+        end: pos(end.max(start)),
+    }
 }
 
 type PResult<T> = Result<T, (String, usize)>;
@@ -93,25 +112,48 @@ impl Parser {
             Stop::Eof if key.is_empty() => Ok(false),
             Stop::Eof => Err((format!("key {key:?} has no value"), key_start)),
             Stop::Char(',') => {
-                set(data, &key, Value::new(Kind::Str(String::new()), Some(key_span)), key_span);
-                Err((format!("key {key:?} has no value (cannot end with ,)"), key_start))
+                set(
+                    data,
+                    &key,
+                    Value::new(Kind::Str(String::new()), Some(key_span)),
+                    key_span,
+                );
+                Err((
+                    format!("key {key:?} has no value (cannot end with ,)"),
+                    key_start,
+                ))
             }
             Stop::Char('[') => {
                 let index = self.index()?;
                 let list = match data.shift_remove(&key) {
-                    Some(Value { kind: Kind::List(items), .. }) => items,
+                    Some(Value {
+                        kind: Kind::List(items),
+                        ..
+                    }) => items,
                     _ => Vec::new(),
                 };
                 let (list, more) = self.list_item(list, index, level)?;
-                set(data, &key, Value::new(Kind::List(list), Some(key_span)), key_span);
+                set(
+                    data,
+                    &key,
+                    Value::new(Kind::List(list), Some(key_span)),
+                    key_span,
+                );
                 Ok(more)
             }
             Stop::Char('.') => {
                 if level + 1 > MAX_NESTED_NAME_LEVEL {
-                    return Err((format!("value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}"), key_start));
+                    return Err((
+                        format!(
+                            "value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}"
+                        ),
+                        key_start,
+                    ));
                 }
                 let mut inner = match data.get(&key) {
-                    Some(Value { kind: Kind::Map(m), .. }) => m.clone(),
+                    Some(Value {
+                        kind: Kind::Map(m), ..
+                    }) => m.clone(),
                     _ => Map::new(),
                 };
                 let more = self.key(&mut inner, level + 1)?;
@@ -119,7 +161,12 @@ impl Parser {
                     return Err((format!("key map {key:?} has no value"), key_start));
                 }
                 let span = data.get(&key).and_then(|v| v.span).unwrap_or(key_span);
-                set(data, &key, Value::new(Kind::Map(inner), Some(span)), key_span);
+                set(
+                    data,
+                    &key,
+                    Value::new(Kind::Map(inner), Some(span)),
+                    key_span,
+                );
                 Ok(more)
             }
             Stop::Char(_) => {
@@ -139,12 +186,21 @@ impl Parser {
             SetKind::Literal => {
                 let text: String = self.chars[self.at..].iter().collect();
                 self.at = self.chars.len();
-                return Ok((Value::new(Kind::Str(text.clone()), Some(self.span(start, start + text.chars().count()))), false));
+                return Ok((
+                    Value::new(
+                        Kind::Str(text.clone()),
+                        Some(self.span(start, start + text.chars().count())),
+                    ),
+                    false,
+                ));
             }
             _ => {}
         }
         if self.at >= self.chars.len() {
-            return Ok((Value::new(Kind::Str(String::new()), Some(self.span(start, start))), false));
+            return Ok((
+                Value::new(Kind::Str(String::new()), Some(self.span(start, start))),
+                false,
+            ));
         }
         if self.chars[self.at] == '{' {
             self.at += 1;
@@ -158,7 +214,10 @@ impl Parser {
                         if self.at < self.chars.len() && self.chars[self.at] == ',' {
                             self.at += 1;
                         }
-                        return Ok((Value::new(Kind::List(items), Some(self.span(start, self.at))), true));
+                        return Ok((
+                            Value::new(Kind::List(items), Some(self.span(start, self.at))),
+                            true,
+                        ));
                     }
                     Stop::Char(_) => items.push(self.typed(text, item_start)?),
                 }
@@ -174,7 +233,12 @@ impl Parser {
         let kind = match self.kind {
             SetKind::Typed => typed_value(&text),
             SetKind::File => {
-                let content = std::fs::read_to_string(&text).map_err(|e| (format!("cannot read file {text:?}: {}", super::io_message(&e)), start))?;
+                let content = std::fs::read_to_string(&text).map_err(|e| {
+                    (
+                        format!("cannot read file {text:?}: {}", super::io_message(&e)),
+                        start,
+                    )
+                })?;
                 self.files.push((text, content.clone()));
                 Kind::Str(content)
             }
@@ -207,7 +271,10 @@ impl Parser {
             self.at += 1;
             return Ok((value, true));
         }
-        Err((format!("unexpected {:?} after the JSON value", self.chars[self.at]), self.at))
+        Err((
+            format!("unexpected {:?} after the JSON value", self.chars[self.at]),
+            self.at,
+        ))
     }
 
     /// `[N]`: the digits up to `]`.
@@ -216,20 +283,34 @@ impl Parser {
         if let Stop::Eof = stop {
             return Err(("missing closing ']' of a list index".into(), start));
         }
-        let n: i64 = text.trim().parse().map_err(|_| (format!("list index {text:?} is not a number"), start))?;
+        let n: i64 = text
+            .trim()
+            .parse()
+            .map_err(|_| (format!("list index {text:?} is not a number"), start))?;
         if n < 0 {
             return Err((format!("negative {n} index not allowed"), start));
         }
         Ok(n as usize)
     }
 
-    fn list_item(&mut self, mut list: Vec<Value>, index: usize, level: usize) -> PResult<(Vec<Value>, bool)> {
+    fn list_item(
+        &mut self,
+        mut list: Vec<Value>,
+        index: usize,
+        level: usize,
+    ) -> PResult<(Vec<Value>, bool)> {
         if index > MAX_INDEX {
-            return Err((format!("index of {index} is greater than maximum supported index of {MAX_INDEX}"), self.at));
+            return Err((
+                format!("index of {index} is greater than maximum supported index of {MAX_INDEX}"),
+                self.at,
+            ));
         }
         let (text, stop, start) = self.until(&['[', '.', '=']);
         if !text.is_empty() {
-            return Err((format!("unexpected data at end of array index: {text:?}"), start));
+            return Err((
+                format!("unexpected data at end of array index: {text:?}"),
+                start,
+            ));
         }
         match stop {
             Stop::Eof => Err(("unexpected end of input after a list index".into(), start)),
@@ -241,20 +322,33 @@ impl Parser {
             Stop::Char('[') => {
                 let next = self.index()?;
                 let inner = match list.get(index) {
-                    Some(Value { kind: Kind::List(items), .. }) => items.clone(),
+                    Some(Value {
+                        kind: Kind::List(items),
+                        ..
+                    }) => items.clone(),
                     _ => Vec::new(),
                 };
                 let (inner, more) = self.list_item(inner, next, level)?;
-                set_index(&mut list, index, Value::new(Kind::List(inner), Some(self.span(start, start))));
+                set_index(
+                    &mut list,
+                    index,
+                    Value::new(Kind::List(inner), Some(self.span(start, start))),
+                );
                 Ok((list, more))
             }
             Stop::Char(_) => {
                 let mut inner = match list.get(index) {
-                    Some(Value { kind: Kind::Map(m), .. }) => m.clone(),
+                    Some(Value {
+                        kind: Kind::Map(m), ..
+                    }) => m.clone(),
                     _ => Map::new(),
                 };
                 let more = self.key(&mut inner, level)?;
-                set_index(&mut list, index, Value::new(Kind::Map(inner), Some(self.span(start, start))));
+                set_index(
+                    &mut list,
+                    index,
+                    Value::new(Kind::Map(inner), Some(self.span(start, start))),
+                );
                 Ok((list, more))
             }
         }
@@ -276,10 +370,12 @@ pub fn typed_value(text: &str) -> Kind {
     if text == "0" {
         return Kind::Int(0);
     }
-    if !text.is_empty() && !text.starts_with('0') && is_go_int(text) {
-        if let Ok(i) = text.parse::<i64>() {
-            return Kind::Int(i);
-        }
+    if !text.is_empty()
+        && !text.starts_with('0')
+        && is_go_int(text)
+        && let Ok(i) = text.parse::<i64>()
+    {
+        return Kind::Int(i);
     }
     Kind::Str(text.to_string())
 }
@@ -315,7 +411,11 @@ fn from_json(json: serde_json::Value, span: Span) -> Value {
         J::Number(n) => Kind::Float(n.as_f64().unwrap_or(0.0)),
         J::String(s) => Kind::Str(s),
         J::Array(items) => Kind::List(items.into_iter().map(|v| from_json(v, span)).collect()),
-        J::Object(m) => Kind::Map(m.into_iter().map(|(k, v)| (k, from_json(v, span))).collect()),
+        J::Object(m) => Kind::Map(
+            m.into_iter()
+                .map(|(k, v)| (k, from_json(v, span)))
+                .collect(),
+        ),
     };
     Value::new(kind, Some(span))
 }
@@ -329,7 +429,11 @@ mod tests {
         let mut sources = Sources::new();
         let mut base = Map::new();
         for arg in args {
-            let id = sources.add(kind.flag(), *arg, SourceKind::SetArgument { flag: kind.flag() });
+            let id = sources.add(
+                kind.flag(),
+                *arg,
+                SourceKind::SetArgument { flag: kind.flag() },
+            );
             apply(&mut base, &mut sources, id, kind).map_err(|e| e.to_string())?;
         }
         Ok(Value::new(Kind::Map(base), None).to_json())
@@ -337,19 +441,42 @@ mod tests {
 
     #[test]
     fn typing_follows_strvals() {
-        let v = run(SetKind::Typed, &["a=1,b=true,c=FALSE,d=null,e=03,f=0,g=1.5,h=-7,i=+7,j=1e3,k="]).unwrap();
-        assert_eq!(v, json!({"a": 1, "b": true, "c": false, "d": null, "e": "03", "f": 0, "g": "1.5", "h": -7, "i": 7, "j": "1e3", "k": ""}));
+        let v = run(
+            SetKind::Typed,
+            &["a=1,b=true,c=FALSE,d=null,e=03,f=0,g=1.5,h=-7,i=+7,j=1e3,k="],
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"a": 1, "b": true, "c": false, "d": null, "e": "03", "f": 0, "g": "1.5", "h": -7, "i": 7, "j": "1e3", "k": ""})
+        );
     }
 
     #[test]
     fn set_string_never_types() {
-        assert_eq!(run(SetKind::String, &["a=1,b=true"]).unwrap(), json!({"a": "1", "b": "true"}));
+        assert_eq!(
+            run(SetKind::String, &["a=1,b=true"]).unwrap(),
+            json!({"a": "1", "b": "true"})
+        );
     }
 
     #[test]
     fn nesting_lists_and_indices() {
-        let v = run(SetKind::Typed, &["a.b.c=x", "l={1,two,true}", "m[1].n=3", "m[0]=z", "o[0][1]=y"]).unwrap();
-        assert_eq!(v, json!({"a": {"b": {"c": "x"}}, "l": [1, "two", true], "m": ["z", {"n": 3}], "o": [[null, "y"]]}));
+        let v = run(
+            SetKind::Typed,
+            &[
+                "a.b.c=x",
+                "l={1,two,true}",
+                "m[1].n=3",
+                "m[0]=z",
+                "o[0][1]=y",
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"a": {"b": {"c": "x"}}, "l": [1, "two", true], "m": ["z", {"n": 3}], "o": [[null, "y"]]})
+        );
     }
 
     #[test]
@@ -367,23 +494,50 @@ mod tests {
 
     #[test]
     fn literal_takes_everything() {
-        assert_eq!(run(SetKind::Literal, &["a=x,y=z"]).unwrap(), json!({"a": "x,y=z"}));
+        assert_eq!(
+            run(SetKind::Literal, &["a=x,y=z"]).unwrap(),
+            json!({"a": "x,y=z"})
+        );
     }
 
     #[test]
     fn errors_like_helm() {
-        assert!(run(SetKind::Typed, &["a"]).unwrap_err().contains("has no value"));
-        assert!(run(SetKind::Typed, &["a,b=1"]).unwrap_err().contains("cannot end with ,"));
-        assert!(run(SetKind::Typed, &["a[-1]=x"]).unwrap_err().contains("negative"));
-        assert!(run(SetKind::Typed, &["a[70000]=x"]).unwrap_err().contains("maximum supported index"));
-        assert!(run(SetKind::Typed, &["l={a,b"]).unwrap_err().contains("terminate"));
+        assert!(
+            run(SetKind::Typed, &["a"])
+                .unwrap_err()
+                .contains("has no value")
+        );
+        assert!(
+            run(SetKind::Typed, &["a,b=1"])
+                .unwrap_err()
+                .contains("cannot end with ,")
+        );
+        assert!(
+            run(SetKind::Typed, &["a[-1]=x"])
+                .unwrap_err()
+                .contains("negative")
+        );
+        assert!(
+            run(SetKind::Typed, &["a[70000]=x"])
+                .unwrap_err()
+                .contains("maximum supported index")
+        );
+        assert!(
+            run(SetKind::Typed, &["l={a,b"])
+                .unwrap_err()
+                .contains("terminate")
+        );
     }
 
     #[test]
     fn value_spans_point_into_the_argument() {
         let mut sources = Sources::new();
         let mut base = Map::new();
-        let id = sources.add("--set", "a=1,bb=xyz", SourceKind::SetArgument { flag: "--set" });
+        let id = sources.add(
+            "--set",
+            "a=1,bb=xyz",
+            SourceKind::SetArgument { flag: "--set" },
+        );
         apply(&mut base, &mut sources, id, SetKind::Typed).unwrap();
         let span = base["bb"].span.unwrap();
         assert_eq!((span.start.col, span.end.col), (8, 11));

@@ -8,7 +8,9 @@ pub struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     pub fn new(text: &'a str) -> Self {
-        Self { lines: text.lines().collect() }
+        Self {
+            lines: text.lines().collect(),
+        }
     }
 
     fn get(&self, line: u32) -> Option<&'a str> {
@@ -49,7 +51,9 @@ impl<'a> Lines<'a> {
             let body = body.strip_prefix(' ').unwrap_or(body);
             if let Some((key, rest)) = body.split_once(':')
                 && !key.is_empty()
-                && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                 && (rest.is_empty() || rest.starts_with(' '))
             {
                 keys.push(key);
@@ -69,7 +73,9 @@ impl<'a> Lines<'a> {
                 Some(q) if c == q => quote = None,
                 Some(_) => {}
                 None if (c == '"' || c == '\'') && col + 1 >= from_col as usize => quote = Some(c),
-                None if c == '#' && prev.is_whitespace() && col + 1 >= from_col as usize => return Some(&text[byte..]),
+                None if c == '#' && prev.is_whitespace() && col + 1 >= from_col as usize => {
+                    return Some(&text[byte..]);
+                }
                 None => {}
             }
             prev = c;
@@ -91,7 +97,9 @@ mod tests {
 
     #[test]
     fn commented_out_keys_at_the_map_indentation() {
-        let lines = Lines::new("a:\n  x: 1\n  ## repository:\n  # tag: v1\n  #   nested: no\n  # prose here\n# top: no\n");
+        let lines = Lines::new(
+            "a:\n  x: 1\n  ## repository:\n  # tag: v1\n  #   nested: no\n  # prose here\n# top: no\n",
+        );
         assert_eq!(lines.commented_keys(1, 7, 3), vec!["repository", "tag"]);
     }
 

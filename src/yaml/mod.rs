@@ -64,7 +64,11 @@ pub enum YamlError {
     #[error("invalid YAML: {message}")]
     Syntax { message: String, span: Span },
     #[error("duplicate key `{key}`: Helm would silently keep only the last one")]
-    DuplicateKey { key: String, span: Span, first: Span },
+    DuplicateKey {
+        key: String,
+        span: Span,
+        first: Span,
+    },
     #[error("nesting deeper than {MAX_DEPTH} levels")]
     TooDeep { span: Span },
     #[error("aliases expand to more than {MAX_NODES} nodes (an alias bomb?)")]
@@ -73,8 +77,14 @@ pub enum YamlError {
     UnknownAlias { span: Span },
     #[error("a map key must be a plain value (string, number, boolean), not a {found}")]
     ComplexKey { found: &'static str, span: Span },
-    #[error("`{text}` is read as {what}, which Helm cannot turn into JSON; quote it to keep it as a string")]
-    NotJson { text: String, what: &'static str, span: Span },
+    #[error(
+        "`{text}` is read as {what}, which Helm cannot turn into JSON; quote it to keep it as a string"
+    )]
+    NotJson {
+        text: String,
+        what: &'static str,
+        span: Span,
+    },
     #[error("`<<` merge key needs a map or a list of maps")]
     BadMerge { span: Span },
 }
@@ -98,7 +108,12 @@ impl YamlError {
 /// empty document.
 pub fn parse(source: SourceId, text: &str) -> Result<Option<Node>, YamlError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut builder = Builder { source, parser: Parser::new_from_str(text), anchors: HashMap::new(), nodes: 0 };
+    let mut builder = Builder {
+        source,
+        parser: Parser::new_from_str(text),
+        anchors: HashMap::new(),
+        nodes: 0,
+    };
     builder.document()
 }
 
@@ -111,8 +126,16 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn span(&self, raw: &RawSpan) -> Span {
-        let pos = |m: &saphyr_parser::Marker| Pos { line: m.line() as u32, col: m.col() as u32 + 1, index: m.index() };
-        Span { source: self.source, start: pos(&raw.start), end: pos(&raw.end) }
+        let pos = |m: &saphyr_parser::Marker| Pos {
+            line: m.line() as u32,
+            col: m.col() as u32 + 1,
+            index: m.index(),
+        };
+        Span {
+            source: self.source,
+            start: pos(&raw.start),
+            end: pos(&raw.end),
+        }
     }
 
     fn next(&mut self) -> Result<Option<(Event<'a>, Span)>, YamlError> {
@@ -124,19 +147,32 @@ impl<'a> Builder<'a> {
             }
             Some(Err(e)) => {
                 let m = e.marker();
-                let pos = Pos { line: m.line() as u32, col: m.col() as u32 + 1, index: m.index() };
-                let span = Span { source: self.source, start: pos, end: pos };
+                let pos = Pos {
+                    line: m.line() as u32,
+                    col: m.col() as u32 + 1,
+                    index: m.index(),
+                };
+                let span = Span {
+                    source: self.source,
+                    start: pos,
+                    end: pos,
+                };
                 if e.info().contains("recursion limit") {
                     return Err(YamlError::TooDeep { span });
                 }
-                Err(YamlError::Syntax { message: e.info().to_string(), span })
+                Err(YamlError::Syntax {
+                    message: e.info().to_string(),
+                    span,
+                })
             }
         }
     }
 
     fn document(&mut self) -> Result<Option<Node>, YamlError> {
         loop {
-            let Some((event, span)) = self.next()? else { return Ok(None) };
+            let Some((event, span)) = self.next()? else {
+                return Ok(None);
+            };
             match event {
                 Event::StreamStart | Event::DocumentStart(_) | Event::Nothing => continue,
                 Event::StreamEnd | Event::DocumentEnd => return Ok(None),
@@ -157,7 +193,11 @@ impl<'a> Builder<'a> {
 
     fn count(&mut self, span: Span, n: usize) -> Result<(), YamlError> {
         self.nodes += n;
-        if self.nodes > MAX_NODES { Err(YamlError::TooManyNodes { span }) } else { Ok(()) }
+        if self.nodes > MAX_NODES {
+            Err(YamlError::TooManyNodes { span })
+        } else {
+            Ok(())
+        }
     }
 
     fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<Node, YamlError> {
@@ -169,7 +209,8 @@ impl<'a> Builder<'a> {
             Event::Scalar(text, style, anchor, tag) => {
                 // `!!str` arrives resolved to its full form.
                 let forced_string = tag.as_ref().is_some_and(|t| {
-                    (t.handle == "!!" || t.handle == "tag:yaml.org,2002:") && (t.suffix == "str" || t.suffix == "binary")
+                    (t.handle == "!!" || t.handle == "tag:yaml.org,2002:")
+                        && (t.suffix == "str" || t.suffix == "binary")
                 });
                 let kind = if style != ScalarStyle::Plain || forced_string {
                     NodeKind::Str(text.into_owned())
@@ -179,7 +220,11 @@ impl<'a> Builder<'a> {
                         Scalar::Bool(b) => NodeKind::Bool(b),
                         Scalar::Number(n) if !n.is_finite() => {
                             let what = if n.is_nan() { "NaN" } else { "infinity" };
-                            return Err(YamlError::NotJson { text: text.into_owned(), what, span });
+                            return Err(YamlError::NotJson {
+                                text: text.into_owned(),
+                                what,
+                                span,
+                            });
                         }
                         Scalar::Number(n) => NodeKind::Number(n),
                         Scalar::Str => NodeKind::Str(text.into_owned()),
@@ -190,10 +235,17 @@ impl<'a> Builder<'a> {
                 Ok(node)
             }
             Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().ok_or(YamlError::UnknownAlias { span })?;
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or(YamlError::UnknownAlias { span })?;
                 let size = node_count(&node);
                 self.count(span, size)?;
-                Ok(Node { kind: node.kind, span })
+                Ok(Node {
+                    kind: node.kind,
+                    span,
+                })
             }
             Event::SequenceStart(anchor, _) => {
                 let mut items = Vec::new();
@@ -204,7 +256,10 @@ impl<'a> Builder<'a> {
                     }
                     items.push(self.node(event, item_span, depth + 1)?);
                 };
-                let node = Node { kind: NodeKind::Seq(items), span: join(span, end) };
+                let node = Node {
+                    kind: NodeKind::Seq(items),
+                    span: join(span, end),
+                };
                 self.remember(anchor, &node);
                 Ok(node)
             }
@@ -217,7 +272,8 @@ impl<'a> Builder<'a> {
                     if let Event::MappingEnd = event {
                         break key_span;
                     }
-                    let is_merge = matches!(&event, Event::Scalar(t, ScalarStyle::Plain, _, _) if t == "<<");
+                    let is_merge =
+                        matches!(&event, Event::Scalar(t, ScalarStyle::Plain, _, _) if t == "<<");
                     let key_node = self.node(event, key_span, depth + 1)?;
                     let (value_event, value_span) = self.expect_more(span)?;
                     let value = self.node(value_event, value_span, depth + 1)?;
@@ -227,25 +283,42 @@ impl<'a> Builder<'a> {
                     }
                     let key = key_string(&key_node)?;
                     if let Some((_, first)) = explicit.iter().find(|(k, _)| *k == key) {
-                        return Err(YamlError::DuplicateKey { key, span: key_node.span, first: *first });
+                        return Err(YamlError::DuplicateKey {
+                            key,
+                            span: key_node.span,
+                            first: *first,
+                        });
                     }
                     explicit.push((key.clone(), key_node.span));
-                    let entry = Entry { key, key_span: key_node.span, value };
+                    let entry = Entry {
+                        key,
+                        key_span: key_node.span,
+                        value,
+                    };
                     match entries.iter_mut().find(|e| e.key == entry.key) {
                         Some(merged) => *merged = entry,
                         None => entries.push(entry),
                     }
                 };
-                let node = Node { kind: NodeKind::Map(entries), span: join(span, end) };
+                let node = Node {
+                    kind: NodeKind::Map(entries),
+                    span: join(span, end),
+                };
                 self.remember(anchor, &node);
                 Ok(node)
             }
-            _ => Err(YamlError::Syntax { message: "unexpected event".into(), span }),
+            _ => Err(YamlError::Syntax {
+                message: "unexpected event".into(),
+                span,
+            }),
         }
     }
 
     fn expect_more(&mut self, open: Span) -> Result<(Event<'a>, Span), YamlError> {
-        self.next()?.ok_or(YamlError::Syntax { message: "unexpected end of input".into(), span: open })
+        self.next()?.ok_or(YamlError::Syntax {
+            message: "unexpected end of input".into(),
+            span: open,
+        })
     }
 
     fn remember(&mut self, anchor: usize, node: &Node) {
@@ -256,13 +329,25 @@ impl<'a> Builder<'a> {
 }
 
 fn join(start: Span, end: Span) -> Span {
-    if end.end.index >= start.end.index { Span { end: end.end, ..start } } else { start }
+    if end.end.index >= start.end.index {
+        Span {
+            end: end.end,
+            ..start
+        }
+    } else {
+        start
+    }
 }
 
 fn node_count(node: &Node) -> usize {
     match &node.kind {
         NodeKind::Seq(items) => 1 + items.iter().map(node_count).sum::<usize>(),
-        NodeKind::Map(entries) => 1 + entries.iter().map(|e| 1 + node_count(&e.value)).sum::<usize>(),
+        NodeKind::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|e| 1 + node_count(&e.value))
+                .sum::<usize>()
+        }
         _ => 1,
     }
 }
@@ -274,7 +359,12 @@ fn key_string(key: &Node) -> Result<String, YamlError> {
         NodeKind::Null => "null".into(),
         NodeKind::Bool(b) => b.to_string(),
         NodeKind::Number(n) => scalar::format_number_key(*n),
-        other => return Err(YamlError::ComplexKey { found: other.type_name(), span: key.span }),
+        other => {
+            return Err(YamlError::ComplexKey {
+                found: other.type_name(),
+                span: key.span,
+            });
+        }
     })
 }
 
@@ -329,7 +419,9 @@ mod tests {
         let b = get(get(&doc, "a"), "b");
         assert_eq!((b.span.start.line, b.span.start.col), (2, 6));
         let c = get(get(&doc, "a"), "c");
-        let NodeKind::Seq(items) = &c.kind else { panic!() };
+        let NodeKind::Seq(items) = &c.kind else {
+            panic!()
+        };
         assert_eq!((items[1].span.start.line, items[1].span.start.col), (3, 10));
         assert_eq!(items[1].kind, NodeKind::Str("y".into()));
     }
@@ -348,7 +440,9 @@ mod tests {
     #[test]
     fn yaml11_keys_become_json_strings() {
         let doc = p("on: 1\n3: x\nnull: z\nn: 0\n");
-        let NodeKind::Map(entries) = &doc.kind else { panic!() };
+        let NodeKind::Map(entries) = &doc.kind else {
+            panic!()
+        };
         let keys: Vec<_> = entries.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, ["true", "3", "null", "false"]);
     }
@@ -372,7 +466,9 @@ mod tests {
     #[test]
     fn duplicate_keys_are_errors_with_both_places() {
         let err = parse(0, "a: 1\nb: 2\na: 3\n").unwrap_err();
-        let YamlError::DuplicateKey { key, span, first } = err else { panic!("{err:?}") };
+        let YamlError::DuplicateKey { key, span, first } = err else {
+            panic!("{err:?}")
+        };
         assert_eq!(key, "a");
         assert_eq!((span.start.line, first.start.line), (3, 1));
     }
@@ -389,7 +485,10 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..10 {
             let prev = format!("*a{}", i - 1);
-            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev.as_str(); 10].join(", ")));
+            text.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                [prev.as_str(); 10].join(", ")
+            ));
         }
         let started = std::time::Instant::now();
         let err = parse(0, &text).unwrap_err();
@@ -406,7 +505,10 @@ mod tests {
 
     #[test]
     fn infinity_is_rejected_like_helm() {
-        assert!(matches!(parse(0, "a: .inf\n"), Err(YamlError::NotJson { .. })));
+        assert!(matches!(
+            parse(0, "a: .inf\n"),
+            Err(YamlError::NotJson { .. })
+        ));
     }
 
     #[test]

@@ -20,7 +20,9 @@ pub fn resolve_plain(text: &str) -> Scalar {
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
             return Scalar::Bool(false);
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Scalar::Number(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Scalar::Number(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Scalar::Number(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Scalar::Number(f64::NAN),
         _ => {}
@@ -143,10 +145,14 @@ mod tests {
 
     #[test]
     fn yaml11_booleans_as_go_yaml_v2() {
-        for t in ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE"] {
+        for t in [
+            "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE",
+        ] {
             assert_eq!(resolve_plain(t), Scalar::Bool(true), "{t}");
         }
-        for f in ["n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE"] {
+        for f in [
+            "n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE",
+        ] {
             assert_eq!(resolve_plain(f), Scalar::Bool(false), "{f}");
         }
         // Mixed case outside the table stays a string.
@@ -193,7 +199,9 @@ mod tests {
 
     #[test]
     fn strings_that_look_almost_like_numbers() {
-        for s in ["1e", "1.2.3", "0x", "--1", "1a", "e3", "1,000", "1Gi", "100m", "v1.2", "+", "-", "."] {
+        for s in [
+            "1e", "1.2.3", "0x", "--1", "1a", "e3", "1,000", "1Gi", "100m", "v1.2", "+", "-", ".",
+        ] {
             assert_eq!(resolve_plain(s), Scalar::Str, "{s}");
         }
     }
