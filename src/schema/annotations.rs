@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::{Map as JsonMap, Value as Json};
 
 use crate::source::Span;
-use crate::values::{Kind, Value};
+use crate::values::Value;
 use crate::yaml::comments::Lines;
 
 /// What the comments say about one key.
@@ -78,7 +78,7 @@ impl<'a> Annotations<'a> {
             return Ok(ann);
         };
         let above = self.lines.comments_above(key_span.start.line);
-        let trailing = self.trailing(key_span, value);
+        let trailing = self.trailing(key_span);
 
         // `# @schema` blocks and inline forms, above the key and at the end of its line.
         let mut i = 0;
@@ -136,16 +136,11 @@ impl<'a> Annotations<'a> {
         Ok(ann)
     }
 
-    fn trailing(&self, key_span: Span, value: &Value) -> Option<&'a str> {
-        // After a scalar on the key's own line, or after the key for a block map or list.
-        let from = match (&value.kind, value.span) {
-            (Kind::Map(_) | Kind::List(_), Some(s)) if s.start.line != key_span.start.line => {
-                key_span.end.col
-            }
-            (_, Some(s)) if s.end.line == key_span.start.line => s.end.col,
-            _ => key_span.end.col,
-        };
-        self.lines.comment_after(key_span.start.line, from)
+    fn trailing(&self, key_span: Span) -> Option<&'a str> {
+        // Anything after the key on its line; quotes are tracked by `comment_after` (scalar
+        // spans of quoted values may run to the end of the line).
+        self.lines
+            .comment_after(key_span.start.line, key_span.end.col)
     }
 
     fn description(&self, path: &str, above: &[&str], trailing: Option<&str>) -> Option<String> {

@@ -66,13 +66,18 @@ impl<'a> Lines<'a> {
     /// (1-based), outside quotes: `key: value  # comment` gives `# comment`.
     pub fn comment_after(&self, line: u32, from_col: u32) -> Option<&'a str> {
         let text = self.get(line)?;
+        // Track quotes over the whole line: a quote opens a scalar only where a token starts.
         let mut quote: Option<char> = None;
         let mut prev = ' ';
         for (col, (byte, c)) in text.char_indices().enumerate() {
             match quote {
                 Some(q) if c == q => quote = None,
                 Some(_) => {}
-                None if (c == '"' || c == '\'') && col + 1 >= from_col as usize => quote = Some(c),
+                None if (c == '"' || c == '\'')
+                    && (prev.is_whitespace() || ":[{,-".contains(prev)) =>
+                {
+                    quote = Some(c)
+                }
                 None if c == '#' && prev.is_whitespace() && col + 1 >= from_col as usize => {
                     return Some(&text[byte..]);
                 }
@@ -105,8 +110,11 @@ mod tests {
 
     #[test]
     fn trailing_comment_ignores_hashes_in_quotes_and_words() {
-        let lines = Lines::new("a: \"x # y\"  # -- real\nb: c#d\n");
+        let lines =
+            Lines::new("a: \"x # y\"  # -- real\nb: c#d\nc: \"\" # @schema x\nd: don't # e\n");
         assert_eq!(lines.comment_after(1, 4), Some("# -- real"));
+        assert_eq!(lines.comment_after(3, 5), Some("# @schema x"));
+        assert_eq!(lines.comment_after(4, 4), Some("# e"));
         assert_eq!(lines.comment_after(2, 4), None);
     }
 }
