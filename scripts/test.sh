@@ -3,10 +3,11 @@
 #
 #   bash scripts/test.sh
 #
-# 1. rustfmt + clippy components (rustup), 2. cargo fmt --check, 3. the pinned Helm v3/v4
-# (tools/tools.sh, built once into a cache), 4. clippy -D warnings, 5. cargo test with HELM_V3 and
-# HELM_V4 exported, 6. extra suites from scripts/test.d/ (later tiers), 7. a summary.
-# Exits non-zero on the first failing step.
+# 1. rustfmt + clippy components (rustup), 2. bash -n + shellcheck (when installed) of the
+# scripts, 3. cargo fmt --check, 4. the pinned Helm v3/v4 (tools/tools.sh, built once into a
+# cache), 5. clippy -D warnings, 6. cargo test with HELM_V3 and HELM_V4 exported, 7. extra
+# suites from scripts/test.d/ (later tiers), 8. a summary whose last line is
+# "tests: N passed, N failed, N skipped". Exits non-zero on the first failing step.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
@@ -53,11 +54,12 @@ export STACKCHECK_TOOLS HELM_V3 HELM_V4
 section "cargo clippy --all-targets --locked -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
 
-section "cargo test --locked"
+# --no-fail-fast: every test binary runs and the summary counts them all.
+section "cargo test --locked --no-fail-fast"
 log="$(mktemp "${TMPDIR:-/tmp}/stackcheck-test.XXXXXX")"
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test --locked 2>&1 | tee "$log"
+cargo test --locked --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
