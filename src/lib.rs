@@ -9,5 +9,7 @@ pub mod cli;
 pub mod report;
 pub mod schema;
 pub mod source;
+#[cfg(test)]
+mod test_support;
 pub mod values;
 pub mod yaml;

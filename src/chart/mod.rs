@@ -396,12 +396,7 @@ fn import_values(v: Option<&Value>) -> Vec<ImportValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(dir: &Path, rel: &str, text: &str) {
-        let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::test_support::write;
 
     #[test]
     fn loads_subcharts_and_applies_aliases() {

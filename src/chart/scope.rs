@@ -259,14 +259,8 @@ mod tests {
     use super::*;
     use crate::chart::load;
     use crate::source::{SourceKind, Sources};
+    use crate::test_support::write;
     use serde_json::json;
-    use std::path::Path;
-
-    fn write(dir: &Path, rel: &str, text: &str) {
-        let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
 
     fn fixture() -> tempfile::TempDir {
         let tmp = tempfile::tempdir().unwrap();

@@ -557,13 +557,7 @@ fn ensure_boolean(schema: &mut Json, path: &[String]) {
 mod tests {
     use super::*;
     use crate::chart::load;
-    use std::path::Path;
-
-    fn write(dir: &Path, rel: &str, text: &str) {
-        let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::test_support::write;
 
     fn gen_for(values: &str) -> Json {
         let tmp = tempfile::tempdir().unwrap();
