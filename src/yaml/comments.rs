@@ -35,11 +35,20 @@ impl<'a> Lines<'a> {
 
     /// Keys commented out at a map's indentation between `first` and `last` line:
     /// `# repository:` or `## nameOverride: x` with the `#` at column `col` (1-based) and at most
-    /// one space before the key. Chart authors document optional keys this way.
+    /// one space before the key. Chart authors document optional keys this way. Lines inside a
+    /// `# @schema` ... `# @schema` block are schema keywords, not keys, and are skipped.
     pub fn commented_keys(&self, first: u32, last: u32, col: u32) -> Vec<&'a str> {
         let mut keys = Vec::new();
+        let mut in_schema_block = false;
         for line in first..=last {
             let Some(text) = self.get(line) else { break };
+            if text.trim_start().trim_start_matches('#').trim() == "@schema" {
+                in_schema_block = !in_schema_block;
+                continue;
+            }
+            if in_schema_block {
+                continue;
+            }
             let indent = text.chars().take_while(|c| *c == ' ').count();
             if indent + 1 != col as usize {
                 continue;
@@ -106,6 +115,14 @@ mod tests {
             "a:\n  x: 1\n  ## repository:\n  # tag: v1\n  #   nested: no\n  # prose here\n# top: no\n",
         );
         assert_eq!(lines.commented_keys(1, 7, 3), vec!["repository", "tag"]);
+    }
+
+    #[test]
+    fn schema_block_lines_are_not_commented_keys() {
+        let lines = Lines::new(
+            "# @schema\n# type: array\n# items:\n#   type: object\n# @schema\nlist: []\n# port: 80\n",
+        );
+        assert_eq!(lines.commented_keys(1, 7, 1), vec!["port"]);
     }
 
     #[test]
