@@ -123,7 +123,12 @@ impl Chart {
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
     #[error("{path}: not a Helm chart: {reason}")]
-    NotAChart { path: String, reason: String },
+    NotAChart {
+        path: String,
+        reason: String,
+        /// What to do about it.
+        hint: &'static str,
+    },
     #[error("cannot read {path}: {message}")]
     Read { path: String, message: String },
     #[error(transparent)]
@@ -132,6 +137,25 @@ pub enum ChartError {
     Schema { path: String, message: String },
     #[error("{path}: cannot unpack chart archive: {message}")]
     Archive { path: String, message: String },
+}
+
+/// Where the Chart.yaml fields are documented.
+const CHART_YAML_HINT: &str = "Chart.yaml needs at least `apiVersion: v2`, `name` and `version` (https://helm.sh/docs/topics/charts/#the-chartyaml-file)";
+
+impl ChartError {
+    /// What the user can do about the error.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            ChartError::NotAChart { hint, .. } => Some(hint),
+            ChartError::Read { .. } | ChartError::Archive { .. } => Some(
+                "point --chart at a chart directory (with Chart.yaml) or a packaged chart .tgz",
+            ),
+            ChartError::Schema { .. } => {
+                Some("fix the JSON, or regenerate the file with `helm stackcheck schema --write`")
+            }
+            ChartError::Values(_) => None,
+        }
+    }
 }
 
 impl From<ValuesError> for ChartError {
@@ -229,10 +253,20 @@ fn load_files(files: &dyn ChartFiles, sources: &mut Sources) -> Result<Chart, Ch
         return Err(ChartError::NotAChart {
             path: files.location().display(),
             reason: "no Chart.yaml".into(),
+            hint: "point --chart at a chart directory (with Chart.yaml) or a packaged chart .tgz",
         });
     };
     let id = sources.add(label.clone(), chart_yaml, SourceKind::Other);
-    let doc = values::parse_values(sources, id)?;
+    let doc = match values::parse_values(sources, id) {
+        Err(ValuesError::NotAMap { found, .. }) => {
+            return Err(ChartError::NotAChart {
+                path: label,
+                reason: format!("Chart.yaml must be a map of chart metadata, found a {found}"),
+                hint: CHART_YAML_HINT,
+            });
+        }
+        other => other?,
+    };
     let mut metadata = metadata(&doc, &label)?;
     if metadata.api_version == "v1"
         && let Some(req) = text(files, "requirements.yaml")?
@@ -321,12 +355,13 @@ fn metadata(doc: &Value, label: &str) -> Result<Metadata, ChartError> {
     let not_a_chart = |reason: &str| ChartError::NotAChart {
         path: label.to_string(),
         reason: reason.to_string(),
+        hint: CHART_YAML_HINT,
     };
     let name = string_field(doc, "name")
         .filter(|n| !n.is_empty())
-        .ok_or_else(|| not_a_chart("Chart.yaml has no `name`"))?;
-    let version =
-        string_field(doc, "version").ok_or_else(|| not_a_chart("Chart.yaml has no `version`"))?;
+        .ok_or_else(|| not_a_chart("`name` is missing or not a string"))?;
+    let version = string_field(doc, "version")
+        .ok_or_else(|| not_a_chart("`version` is missing or not a string"))?;
     let api_version = string_field(doc, "apiVersion").unwrap_or_else(|| "v1".into());
     if api_version != "v1" && api_version != "v2" {
         return Err(not_a_chart(&format!(

@@ -176,7 +176,16 @@ fn relative_to_cwd(path: &Path) -> PathBuf {
 
 /// Whether text output gets colours and snippets: a terminal, and `NO_COLOR` unset.
 fn styled() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    std::io::stdout().is_terminal() && no_color_unset()
+}
+
+/// [`styled`] for text written to stderr.
+fn styled_stderr() -> bool {
+    std::io::stderr().is_terminal() && no_color_unset()
+}
+
+fn no_color_unset() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Print to stdout; a closed pipe (`| head`) ends output quietly instead of panicking.

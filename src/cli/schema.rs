@@ -12,7 +12,15 @@ pub(super) fn run(args: SchemaArgs) -> Exit {
     let chart = match chart::load(&args.chart, &mut sources) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            let diag = match &e {
+                chart::ChartError::Values(v) => super::validate::values_diagnostic(v),
+                _ => Diagnostic::error("chart", e.to_string()),
+            };
+            let diag = match e.hint() {
+                Some(h) => diag.hint(h),
+                None => diag,
+            };
+            eprint!("{}", report::render(&[diag], &sources, Format::Text, false));
             return Exit::BadInput;
         }
     };

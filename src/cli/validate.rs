@@ -1,12 +1,13 @@
 //! `stackcheck validate` (and the bare `stackcheck VALUES...`).
 
-use super::{Exit, SchemaSource, ValidateArgs, debug, out, styled};
+use super::{Exit, SchemaSource, ValidateArgs, debug, out, styled, styled_stderr};
 use crate::chart::{self, scope};
 use crate::report::{self, Diagnostic, Format};
 use crate::schema::generate;
 use crate::schema::validate::{ScopeSchema, validate};
 use crate::source::Sources;
 use crate::values::{ValuesError, display_path};
+use crate::yaml::YamlError;
 
 pub(super) fn run(args: ValidateArgs) -> Exit {
     let mut sources = Sources::new();
@@ -19,12 +20,24 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
             format == Format::Text && styled(),
         ));
     };
+    // Input that cannot be read (exit 2) is an error of the run, not a report: in text it goes
+    // to stderr; the machine formats keep it in their document on stdout.
+    let fail = |diags: &[Diagnostic], sources: &Sources| {
+        if format == Format::Text {
+            eprint!(
+                "{}",
+                report::render(diags, sources, format, styled_stderr())
+            );
+        } else {
+            emit(diags, sources);
+        }
+        Exit::BadInput
+    };
     let user = match args.layers().merge(&mut sources) {
         Ok(v) => v,
         Err(errors) => {
             let diags: Vec<Diagnostic> = errors.iter().map(values_diagnostic).collect();
-            emit(&diags, &sources);
-            return Exit::BadInput;
+            return fail(&diags, &sources);
         }
     };
     let chart_dir = args.chart_dir();
@@ -34,11 +47,29 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
         Err(e) => {
             let d = match &e {
                 chart::ChartError::Values(v) => values_diagnostic(v),
-                _ => Diagnostic::error("chart", e.to_string())
-                    .hint("point --chart at a chart directory (with Chart.yaml) or a .tgz"),
+                chart::ChartError::NotAChart { .. } if args.chart.is_none() => {
+                    let first = args.files.iter().chain(&args.values).next();
+                    Diagnostic::error(
+                        "chart",
+                        match first {
+                            Some(f) => format!(
+                                "no chart to validate against: {} is not inside a chart directory (one with Chart.yaml), and neither is the current directory",
+                                f.display()
+                            ),
+                            None => "no chart to validate against: the current directory has no Chart.yaml".into(),
+                        },
+                    )
+                    .hint("name the chart with --chart PATH (a chart directory or a packaged .tgz)")
+                }
+                _ => {
+                    let d = Diagnostic::error("chart", e.to_string());
+                    match e.hint() {
+                        Some(h) => d.hint(h),
+                        None => d,
+                    }
+                }
             };
-            emit(&[d], &sources);
-            return Exit::BadInput;
+            return fail(&[d], &sources);
         }
     };
     let resolved = scope::resolve(&chart, &user);
@@ -82,8 +113,7 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
                 .iter()
                 .map(|e| Diagnostic::error("annotation", e.to_string()))
                 .collect();
-            emit(&diags, &sources);
-            return Exit::BadInput;
+            return fail(&diags, &sources);
         }
     };
     let mut schemas = Vec::new();
@@ -158,28 +188,63 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
     if errors > 0 { Exit::Failed } else { Exit::Ok }
 }
 
-fn values_diagnostic(e: &ValuesError) -> Diagnostic {
-    let hint = match e {
-        ValuesError::Read { .. } => {
-            Some("check the path; values files are read relative to the current directory")
-        }
-        ValuesError::Yaml { .. } => Some("fix the YAML at this position"),
-        ValuesError::NotAMap { .. } => Some("a values file is a map of keys at its top level"),
-        ValuesError::Set { .. } => {
-            Some("the syntax is key=value,other.key=value; escape commas and dots in keys with \\")
+/// A values layer that cannot be read. The span names the file, so the message does not.
+pub(super) fn values_diagnostic(e: &ValuesError) -> Diagnostic {
+    let (code, message, hint): (&'static str, String, String) = match e {
+        ValuesError::Read { .. } => (
+            "input",
+            e.to_string(),
+            "check the path; values files are read relative to the current directory".into(),
+        ),
+        ValuesError::NotUtf8 { byte, .. } => (
+            "input",
+            format!("not UTF-8 text: invalid byte 0x{byte:02X}"),
+            "save the file as UTF-8: Helm reads values files as UTF-8 text".into(),
+        ),
+        ValuesError::Yaml { source, .. } => ("yaml", source.to_string(), yaml_hint(source)),
+        ValuesError::NotAMap { found, .. } => (
+            "yaml",
+            format!("the top level of a values file must be a map of keys, found a {found}"),
+            "write the values as `key: value` lines; a list or a lone value cannot be merged into the chart's values".into(),
+        ),
+        ValuesError::Set {
+            flag,
+            message,
+            span,
+            ..
+        } => {
+            let hint = if *flag == "--set-file" && message.starts_with("cannot read") {
+                "the part after `=` is a path, read relative to the current directory"
+            } else if *flag == "--set-json" && message.starts_with("invalid JSON") {
+                "the part after `=` must be JSON, e.g. --set-json 'key={\"a\":1}' (quote it for the shell)"
+            } else {
+                "the syntax is key=value,other.key=value; escape commas and dots in keys with \\"
+            };
+            // Without a position the message must name the argument itself.
+            let message = match span {
+                Some(_) => message.clone(),
+                None => e.to_string(),
+            };
+            ("set", message, hint.into())
         }
     };
-    let d = Diagnostic::error(
-        if matches!(e, ValuesError::Read { .. }) {
-            "input"
-        } else {
-            "yaml"
-        },
-        e.to_string(),
-    )
-    .at(e.span());
-    match hint {
-        Some(h) => d.hint(h),
-        None => d,
+    Diagnostic::error(code, message).at(e.span()).hint(hint)
+}
+
+fn yaml_hint(e: &YamlError) -> String {
+    match e {
+        YamlError::Syntax { .. } => "fix the YAML here; an unclosed bracket or quote is often reported only where the parser gives up, after the real mistake".into(),
+        YamlError::DuplicateKey { key, .. } => {
+            format!("keep one `{key}`: remove or rename the other")
+        }
+        YamlError::TooDeep { .. } => format!(
+            "values nest at most {} levels deep; look for runaway brackets or indentation",
+            crate::yaml::MAX_DEPTH
+        ),
+        YamlError::TooManyNodes { .. } => "anchors and aliases here expand to more values than any chart needs; write the values out or use fewer nested aliases".into(),
+        YamlError::UnknownAlias { .. } => "define the anchor (`&name`) before its first use (`*name`)".into(),
+        YamlError::ComplexKey { .. } => "Helm turns values into JSON, where keys are strings; write the key as a plain word".into(),
+        YamlError::NotJson { .. } => "Helm turns values into JSON, which has no such number".into(),
+        YamlError::BadMerge { .. } => "`<<: *anchor` merges a map anchored elsewhere; point it at a map".into(),
     }
 }

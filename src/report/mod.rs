@@ -35,6 +35,9 @@ pub struct Diagnostic {
     /// Values path (`gateway.replicas`), when the finding is about a value.
     pub path: Option<String>,
     pub span: Option<Span>,
+    /// When `span` is a YAML alias (`*name`) that copies the offending value: where the value
+    /// is written, inside the anchored node.
+    pub anchor: Option<Span>,
     /// The chart whose schema or files the finding concerns.
     pub chart: Option<String>,
     pub hint: Option<String>,
@@ -48,6 +51,7 @@ impl Diagnostic {
             message: message.into(),
             path: None,
             span: None,
+            anchor: None,
             chart: None,
             hint: None,
         }
@@ -69,6 +73,13 @@ impl Diagnostic {
 
     pub fn at(mut self, span: Option<Span>) -> Self {
         self.span = span;
+        self
+    }
+
+    /// Point at `span`; when it is an alias, `written` is the anchored text it copies.
+    pub fn at_alias(mut self, span: Option<Span>, written: Option<Span>) -> Self {
+        self.span = span;
+        self.anchor = written.filter(|w| Some(*w) != span);
         self
     }
 
@@ -160,6 +171,12 @@ fn text_plain(diags: &[Diagnostic], sources: &Sources) -> String {
         {
             out.push_str(&format!("  = set by: {}\n", layer(sources, span)));
         }
+        if let Some(anchor) = &d.anchor {
+            out.push_str(&format!(
+                "  = written at: {} (the anchor this alias copies)\n",
+                location(sources, anchor)
+            ));
+        }
         if let Some(h) = &d.hint {
             out.push_str(&format!("  = hint: {h}\n"));
         }
@@ -190,12 +207,18 @@ fn text_styled(diags: &[Diagnostic], sources: &Sources) -> String {
             } else {
                 range
             };
-            group = group.element(
-                Snippet::source(file.text.as_str())
-                    .line_start(1)
-                    .path(file.name.as_str())
-                    .annotation(AnnotationKind::Primary.span(range).label(label.as_str())),
-            );
+            let mut snippet = Snippet::source(file.text.as_str())
+                .line_start(1)
+                .path(file.name.as_str())
+                .annotation(AnnotationKind::Primary.span(range).label(label.as_str()));
+            if let Some(anchor) = d.anchor.filter(|a| a.source == span.source) {
+                snippet = snippet.annotation(
+                    AnnotationKind::Context
+                        .span(anchor.byte_range(&file.text))
+                        .label("written here, in the anchor"),
+                );
+            }
+            group = group.element(snippet);
         }
         groups.push(group);
         let hint = d.hint.clone().unwrap_or_default();
@@ -230,6 +253,15 @@ fn diag_json(d: &Diagnostic, sources: &Sources) -> serde_json::Value {
         v["endColumn"] = json!(span.end.col);
         v["layer"] = json!(layer(sources, span));
     }
+    if let Some(anchor) = &d.anchor {
+        v["anchor"] = json!({
+            "file": sources.name(anchor.source),
+            "line": anchor.start.line,
+            "column": anchor.start.col,
+            "endLine": anchor.end.line,
+            "endColumn": anchor.end.col,
+        });
+    }
     v
 }
 
@@ -261,6 +293,12 @@ fn sarif(diags: &[Diagnostic], sources: &Sources) -> serde_json::Value {
                     "region": {"startLine": span.start.line, "startColumn": span.start.col, "endLine": span.end.line, "endColumn": span.end.col.max(span.start.col + 1)},
                 }}]);
             }
+            if let Some(anchor) = &d.anchor {
+                r["relatedLocations"] = json!([{"id": 0, "message": {"text": "written here, in the anchor"}, "physicalLocation": {
+                    "artifactLocation": {"uri": sources.name(anchor.source)},
+                    "region": {"startLine": anchor.start.line, "startColumn": anchor.start.col, "endLine": anchor.end.line, "endColumn": anchor.end.col.max(anchor.start.col + 1)},
+                }}]);
+            }
             r
         })
         .collect();
@@ -270,6 +308,8 @@ fn sarif(diags: &[Diagnostic], sources: &Sources) -> serde_json::Value {
         "runs": [{
             "tool": {"driver": {"name": "stackcheck", "version": env!("CARGO_PKG_VERSION"), "informationUri": "https://github.com/stackcheck/stackcheck",
                 "rules": rules.iter().map(|r| json!({"id": r})).collect::<Vec<_>>()}},
+            // Columns count characters; SARIF's default would be UTF-16 code units.
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     })
@@ -295,10 +335,16 @@ fn github(diags: &[Diagnostic], sources: &Sources) -> String {
             "title={}",
             escape_prop(&format!("stackcheck {}", d.code))
         ));
-        let msg = match &d.hint {
-            Some(h) => format!("{}\nhint: {h}", headline(d)),
-            None => headline(d),
-        };
+        let mut msg = headline(d);
+        if let Some(anchor) = &d.anchor {
+            msg.push_str(&format!(
+                "\nwritten at: {} (the anchor this alias copies)",
+                location(sources, anchor)
+            ));
+        }
+        if let Some(h) = &d.hint {
+            msg.push_str(&format!("\nhint: {h}"));
+        }
         out.push_str(&format!(
             "::{} {}::{}\n",
             d.severity.word(),
@@ -372,6 +418,42 @@ mod tests {
     }
 
     #[test]
+    fn an_alias_names_the_anchor_in_every_format() {
+        let (mut d, s) = sample();
+        let written = Span {
+            start: Pos {
+                line: 1,
+                col: 1,
+                index: 0,
+            },
+            ..d[0].span.unwrap()
+        };
+        d[0] = d[0].clone().at_alias(d[0].span, Some(written));
+        let text = render(&d, &s, Format::Text, false);
+        assert!(
+            text.contains("\n  = written at: values.yaml:1:1 (the anchor this alias copies)\n"),
+            "{text}"
+        );
+        assert_eq!(
+            to_json(&d, &s)["diagnostics"][0]["anchor"]["column"],
+            json!(1)
+        );
+        let sarif = sarif(&d, &s);
+        assert_eq!(
+            sarif["runs"][0]["results"][0]["relatedLocations"][0]["physicalLocation"]["region"]["startColumn"],
+            json!(1)
+        );
+        let github = render(&d, &s, Format::Github, false);
+        assert!(
+            github.contains("%0Awritten at: values.yaml:1:1"),
+            "{github}"
+        );
+        // Not an alias: no anchor.
+        let same = d[0].clone().at_alias(d[0].span, d[0].span);
+        assert_eq!(same.anchor, None);
+    }
+
+    #[test]
     fn json_and_sarif_carry_positions() {
         let (d, s) = sample();
         let j = to_json(&d, &s);
@@ -382,5 +464,6 @@ mod tests {
             sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"],
             json!(11)
         );
+        assert_eq!(sarif["runs"][0]["columnKind"], json!("unicodeCodePoints"));
     }
 }

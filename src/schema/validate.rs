@@ -106,16 +106,17 @@ fn schema_at<'s>(root: &'s Json, pointer: &str) -> Option<&'s Json> {
     Some(cur)
 }
 
-/// The nearest span for a node: its own, its key's, or an ancestor's.
-fn span_near(values: &Value, segments: &[String]) -> Option<Span> {
+/// Where a diagnostic about a node points: the node (or the alias that copied it), its key, or
+/// the nearest ancestor that has a place; and, for an alias, where the value is written.
+fn span_near(values: &Value, segments: &[String]) -> (Option<Span>, Option<Span>) {
     for len in (0..=segments.len()).rev() {
         if let Some(v) = values.at(segments[..len].iter().map(String::as_str))
-            && let Some(span) = v.span.or(v.key_span)
+            && let Some(span) = v.shown_at().or(v.key_span)
         {
-            return Some(span);
+            return (Some(span), v.via.and(v.span));
         }
     }
-    None
+    (None, None)
 }
 
 fn shown(v: &Value) -> String {
@@ -143,7 +144,7 @@ fn describe(
     use jsonschema::error::ValidationErrorKind as K;
     let path = display_path(segments);
     let node = values.at(segments.iter().map(String::as_str));
-    let span = span_near(values, segments);
+    let (span, written) = span_near(values, segments);
     let keyword_parent = schema_path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
     match error.kind() {
         K::AdditionalProperties { unexpected } => {
@@ -156,14 +157,19 @@ fn describe(
                 .iter()
                 .map(|key| {
                     let child = node.and_then(|n| n.as_map()).and_then(|m| m.get(key));
-                    let key_span = child.and_then(|c| c.key_span.or(c.span)).or(span);
+                    // A key copied through an alias is shown at the alias, written at its key.
+                    let (key_span, key_written) = match child {
+                        Some(c) if c.via.is_some() => (c.via, c.key_span),
+                        Some(c) => (c.key_span.or(c.span), None),
+                        None => (span, written),
+                    };
                     let mut full = segments.to_vec();
                     full.push(key.clone());
                     let d = Diagnostic::error(
                         "unknown-key",
                         format!("unknown key `{key}`: the chart does not define it here"),
                     )
-                    .at(key_span)
+                    .at_alias(key_span, key_written)
                     .path(display_path(&full));
                     match closest(key, &known) {
                         Some(best) => d.hint(format!("did you mean `{best}`?")),
@@ -177,7 +183,7 @@ fn describe(
             let key = property.as_str().unwrap_or_default();
             vec![
                 Diagnostic::error("required", format!("missing required key `{key}`"))
-                    .at(span)
+                    .at_alias(span, written)
                     .path(path)
                     .hint(format!("set `{key}` in a values file or with --set")),
             ]
@@ -189,7 +195,7 @@ fn describe(
                 .unwrap_or_else(|| "another type".into());
             let found = node.map(shown).unwrap_or_else(|| "nothing".into());
             let d = Diagnostic::error("type", format!("expected {expected}, found {found}"))
-                .at(span)
+                .at_alias(span, written)
                 .path(path);
             match node.and_then(|n| type_hint(n, &expected, sources)) {
                 Some(h) => vec![d.hint(h)],
@@ -203,7 +209,7 @@ fn describe(
                 .unwrap_or_default();
             let found = node.map(shown).unwrap_or_default();
             let d = Diagnostic::error("enum", format!("{found} is not one of {}", list.join(", ")))
-                .at(span)
+                .at_alias(span, written)
                 .path(path);
             let plain: Vec<String> = options
                 .as_array()
@@ -225,14 +231,14 @@ fn describe(
             let found = node.map(shown).unwrap_or_default();
             vec![
                 Diagnostic::error("quantity", format!("{found} is not a Kubernetes quantity"))
-                    .at(span)
+                    .at_alias(span, written)
                     .path(path)
                     .hint("write CPU as 500m, 0.5 or 2 and memory as 512Mi, 1.5Gi or 1e9 (no space, binary suffixes end in i)"),
             ]
         }
         _ => vec![
             Diagnostic::error(code_of(error.kind()), error.to_string())
-                .at(span)
+                .at_alias(span, written)
                 .path(path),
         ],
     }
@@ -283,7 +289,8 @@ fn type_hint(node: &Value, expected: &str, sources: &Sources) -> Option<String> 
     let raw = raw_text(sources, span);
     match (kind, &node.kind) {
         (SourceKind::SetArgument { flag: "--set" }, Kind::Str(s))
-            if expected.contains("integer") || expected.contains("number") =>
+            if (expected.contains("integer") || expected.contains("number"))
+                && s.parse::<f64>().is_ok() =>
         {
             if s.starts_with('0') {
                 Some(format!(

@@ -24,6 +24,9 @@ pub struct Value {
     pub span: Option<Span>,
     /// Where the key holding this value was written, when it is a map entry.
     pub key_span: Option<Span>,
+    /// For a value copied through a YAML alias (`*name`, `<<: *name`), the alias: where the
+    /// value is used. `span` is then where it is written, inside the anchored node.
+    pub via: Option<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +48,7 @@ impl Value {
             kind,
             span,
             key_span: None,
+            via: None,
         }
     }
 
@@ -88,9 +92,16 @@ impl Value {
         }
     }
 
+    /// Where diagnostics about this value point: the alias that brought it here, else where
+    /// it is written.
+    pub fn shown_at(&self) -> Option<Span> {
+        self.via.or(self.span)
+    }
+
     /// Convert a YAML node (already resolved with Helm's scalar rules).
     pub fn from_node(node: Node) -> Value {
         let span = Some(node.span);
+        let via = node.via;
         let kind = match node.kind {
             NodeKind::Null => Kind::Null,
             NodeKind::Bool(b) => Kind::Bool(b),
@@ -108,7 +119,10 @@ impl Value {
                     .collect(),
             ),
         };
-        Value::new(kind, span)
+        Value {
+            via,
+            ..Value::new(kind, span)
+        }
     }
 
     /// The JSON Helm hands to the schema validator (`json.Marshal` of the values).
@@ -206,6 +220,10 @@ pub enum ValuesError {
     },
     #[error("cannot read {path}: {message}")]
     Read { path: String, message: String },
+    /// The file is not UTF-8; `span` is the first invalid byte (the text is kept, lossily, in
+    /// the sources so the line can be shown).
+    #[error("{path} is not UTF-8 text: invalid byte 0x{byte:02X}")]
+    NotUtf8 { path: String, byte: u8, span: Span },
 }
 
 impl ValuesError {
@@ -215,6 +233,7 @@ impl ValuesError {
             ValuesError::NotAMap { span, .. } => Some(*span),
             ValuesError::Set { span, .. } => *span,
             ValuesError::Read { .. } => None,
+            ValuesError::NotUtf8 { span, .. } => Some(*span),
         }
     }
 }
@@ -251,14 +270,40 @@ pub fn read_source(
         path: display.clone(),
         message: io_message(&e),
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| ValuesError::Read {
-        path: display.clone(),
-        message: format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ),
-    })?;
-    Ok(sources.add(display, text, kind))
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(sources.add(display, text, kind)),
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let valid = e.utf8_error().valid_up_to();
+            let before = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let pos = crate::source::Pos {
+                line: before.matches('\n').count() as u32 + 1,
+                col: before[line_start..].chars().count() as u32 + 1,
+                index: before.chars().count(),
+            };
+            let end = crate::source::Pos {
+                col: pos.col + 1,
+                index: pos.index + 1,
+                ..pos
+            };
+            let byte = bytes[valid];
+            let id = sources.add(
+                display.clone(),
+                String::from_utf8_lossy(bytes).into_owned(),
+                kind,
+            );
+            Err(ValuesError::NotUtf8 {
+                path: display,
+                byte,
+                span: Span {
+                    source: id,
+                    start: pos,
+                    end,
+                },
+            })
+        }
+    }
 }
 
 pub fn io_message(e: &std::io::Error) -> String {

@@ -23,7 +23,12 @@ pub const MAX_NODES: usize = 1_000_000;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub kind: NodeKind,
+    /// Where the node's text is written: for a node copied through an alias, inside the
+    /// anchored node (`&name`).
     pub span: Span,
+    /// For a node copied through an alias (`*name`, also in `<<: *name`), the outermost such
+    /// alias: where the value is used, and where diagnostics point.
+    pub via: Option<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +50,18 @@ pub struct Entry {
     pub value: Node,
 }
 
+impl Node {
+    /// Mark this node and everything in it as used through the alias at `alias`.
+    fn set_via(&mut self, alias: Span) {
+        self.via = Some(alias);
+        match &mut self.kind {
+            NodeKind::Seq(items) => items.iter_mut().for_each(|n| n.set_via(alias)),
+            NodeKind::Map(entries) => entries.iter_mut().for_each(|e| e.value.set_via(alias)),
+            _ => {}
+        }
+    }
+}
+
 impl NodeKind {
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -63,7 +80,11 @@ impl NodeKind {
 pub enum YamlError {
     #[error("invalid YAML: {message}")]
     Syntax { message: String, span: Span },
-    #[error("duplicate key `{key}`: Helm would silently keep only the last one")]
+    #[error(
+        "duplicate key `{key}` (first written at line {}, column {}): Helm would silently keep only the last one",
+        .first.start.line,
+        .first.start.col
+    )]
     DuplicateKey {
         key: String,
         span: Span,
@@ -107,10 +128,20 @@ impl YamlError {
 /// Parse the first document of `text` (what go-yaml v2's `Unmarshal` reads). `Ok(None)` for an
 /// empty document.
 pub fn parse(source: SourceId, text: &str) -> Result<Option<Node>, YamlError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Positions keep counting the byte order mark in `index` (snippets cut the original text),
+    // but not in columns: editors do not show it.
+    let (text, bom) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, 1),
+        None => (text, 0),
+    };
     let mut builder = Builder {
         source,
         parser: Parser::new_from_str(text),
+        text: Text {
+            chars: text.chars().collect(),
+            bom,
+        },
+        prev_end: None,
         anchors: HashMap::new(),
         nodes: 0,
     };
@@ -120,21 +151,27 @@ pub fn parse(source: SourceId, text: &str) -> Result<Option<Node>, YamlError> {
 struct Builder<'a> {
     source: SourceId,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    text: Text,
+    /// End of the event before the current one: where a block scalar's header is looked for.
+    prev_end: Option<Pos>,
     anchors: HashMap<usize, Node>,
     nodes: usize,
 }
 
 impl<'a> Builder<'a> {
-    fn span(&self, raw: &RawSpan) -> Span {
-        let pos = |m: &saphyr_parser::Marker| Pos {
+    fn pos(&self, m: &saphyr_parser::Marker) -> Pos {
+        Pos {
             line: m.line() as u32,
             col: m.col() as u32 + 1,
-            index: m.index(),
-        };
+            index: m.index() + self.text.bom,
+        }
+    }
+
+    fn span(&self, raw: &RawSpan) -> Span {
         Span {
             source: self.source,
-            start: pos(&raw.start),
-            end: pos(&raw.end),
+            start: self.pos(&raw.start),
+            end: self.pos(&raw.end),
         }
     }
 
@@ -143,15 +180,12 @@ impl<'a> Builder<'a> {
             None => Ok(None),
             Some(Ok((event, raw))) => {
                 let span = self.span(&raw);
+                let span = self.text.exact_span(&event, span, self.prev_end);
+                self.prev_end = Some(span.end);
                 Ok(Some((event, span)))
             }
             Some(Err(e)) => {
-                let m = e.marker();
-                let pos = Pos {
-                    line: m.line() as u32,
-                    col: m.col() as u32 + 1,
-                    index: m.index(),
-                };
+                let pos = self.pos(e.marker());
                 let span = Span {
                     source: self.source,
                     start: pos,
@@ -230,22 +264,25 @@ impl<'a> Builder<'a> {
                         Scalar::Str => NodeKind::Str(text.into_owned()),
                     }
                 };
-                let node = Node { kind, span };
+                let node = Node {
+                    kind,
+                    span,
+                    via: None,
+                };
                 self.remember(anchor, &node);
                 Ok(node)
             }
             Event::Alias(id) => {
-                let node = self
-                    .anchors
-                    .get(&id)
-                    .cloned()
-                    .ok_or(YamlError::UnknownAlias { span })?;
-                let size = node_count(&node);
+                // Count before copying: an alias bomb must fail before it allocates.
+                let size = node_count(
+                    self.anchors
+                        .get(&id)
+                        .ok_or(YamlError::UnknownAlias { span })?,
+                );
                 self.count(span, size)?;
-                Ok(Node {
-                    kind: node.kind,
-                    span,
-                })
+                let mut node = self.anchors[&id].clone();
+                node.set_via(span);
+                Ok(node)
             }
             Event::SequenceStart(anchor, _) => {
                 let mut items = Vec::new();
@@ -259,6 +296,7 @@ impl<'a> Builder<'a> {
                 let node = Node {
                     kind: NodeKind::Seq(items),
                     span: join(span, end),
+                    via: None,
                 };
                 self.remember(anchor, &node);
                 Ok(node)
@@ -303,6 +341,7 @@ impl<'a> Builder<'a> {
                 let node = Node {
                     kind: NodeKind::Map(entries),
                     span: join(span, end),
+                    via: None,
                 };
                 self.remember(anchor, &node);
                 Ok(node)
@@ -325,6 +364,150 @@ impl<'a> Builder<'a> {
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
         }
+    }
+}
+
+/// The text being parsed, as characters (positions count characters), to make the parser's
+/// spans exact where they are not:
+///
+/// - a node's span starts at the node, not at its anchor or tag (`&a "x"` points at `"x"`);
+/// - a quoted scalar ends at its closing quote (the parser's span runs on over trailing spaces
+///   and a comment to the end of the line);
+/// - a block scalar (`|`, `>`) starts at its indicator, on the key's line (the parser's span
+///   starts at the first content line, or at the next key when the scalar is empty).
+struct Text {
+    chars: Vec<char>,
+    /// 1 when a byte order mark was stripped before parsing: added to every index.
+    bom: usize,
+}
+
+impl Text {
+    fn at(&self, pos: Pos) -> Option<char> {
+        self.chars.get(pos.index.checked_sub(self.bom)?).copied()
+    }
+
+    /// The position one character after `pos` (line breaks start a new line; `\r\n` is one).
+    fn step(&self, pos: Pos) -> Pos {
+        let next = Pos {
+            index: pos.index + 1,
+            ..pos
+        };
+        match self.at(pos) {
+            Some('\n') => Pos {
+                line: pos.line + 1,
+                col: 1,
+                ..next
+            },
+            Some('\r') if self.at(next) != Some('\n') => Pos {
+                line: pos.line + 1,
+                col: 1,
+                ..next
+            },
+            Some('\r') => next,
+            _ => Pos {
+                col: pos.col + 1,
+                ..next
+            },
+        }
+    }
+
+    /// Skip blanks, line breaks, comments and node properties (`&anchor`, `!tag`), and, with
+    /// `indicators`, the `-`, `?` and `:` that precede a node, from `pos` up to `limit`.
+    fn skip_to_node(&self, mut pos: Pos, limit: Pos, indicators: bool) -> Pos {
+        while pos.index < limit.index {
+            match self.at(pos) {
+                Some(' ' | '\t' | '\n' | '\r') => pos = self.step(pos),
+                Some('-' | '?' | ':') if indicators => pos = self.step(pos),
+                Some('#') => {
+                    while pos.index < limit.index
+                        && !matches!(self.at(pos), Some('\n' | '\r') | None)
+                    {
+                        pos = self.step(pos);
+                    }
+                }
+                Some('&' | '!') => {
+                    while pos.index < limit.index
+                        && !matches!(self.at(pos), Some(' ' | '\t' | '\n' | '\r') | None)
+                    {
+                        pos = self.step(pos);
+                    }
+                }
+                _ => break,
+            }
+        }
+        pos
+    }
+
+    /// The end of the quoted scalar whose opening quote is at `start`: just after the closing
+    /// quote, if it is found before `limit`.
+    fn quoted_end(&self, start: Pos, limit: Pos) -> Option<Pos> {
+        let quote = self.at(start)?;
+        if quote != '"' && quote != '\'' {
+            return None;
+        }
+        let mut pos = self.step(start);
+        while pos.index < limit.index {
+            let c = self.at(pos)?;
+            if quote == '"' && c == '\\' {
+                pos = self.step(self.step(pos));
+            } else if c == quote {
+                let after = self.step(pos);
+                if quote == '\'' && self.at(after) == Some('\'') {
+                    pos = self.step(after);
+                } else {
+                    return Some(after);
+                }
+            } else {
+                pos = self.step(pos);
+            }
+        }
+        None
+    }
+
+    fn exact_span(&self, event: &Event, span: Span, prev_end: Option<Pos>) -> Span {
+        let (has_properties, style) = match event {
+            Event::Scalar(_, style, anchor, tag) => (*anchor != 0 || tag.is_some(), Some(*style)),
+            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
+                (*anchor != 0 || tag.is_some(), None)
+            }
+            _ => return span,
+        };
+        let mut exact = span;
+        if has_properties {
+            let start = self.skip_to_node(span.start, span.end, false);
+            // An empty scalar with only properties (`key: &a`) keeps the properties' span; a
+            // block collection's span ends where its first entry starts.
+            if start.index < span.end.index || (style.is_none() && start.index == span.end.index) {
+                exact.start = start;
+            }
+        }
+        match style {
+            Some(ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) => {
+                if let Some(end) = self.quoted_end(exact.start, span.end) {
+                    exact.end = end;
+                }
+            }
+            Some(ScalarStyle::Literal | ScalarStyle::Folded) => {
+                // Find the `|` or `>` header between the previous event and the content.
+                let from = if has_properties {
+                    Some(exact.start)
+                } else {
+                    prev_end.filter(|p| p.index <= span.start.index)
+                };
+                if let Some(from) = from {
+                    let limit = Pos {
+                        index: span.end.index.max(span.start.index),
+                        ..span.end
+                    };
+                    let at = self.skip_to_node(from, limit, true);
+                    if matches!(self.at(at), Some('|' | '>')) && at.index < limit.index {
+                        exact.start = at;
+                    }
+                }
+            }
+            _ => {}
+        }
+        exact
     }
 }
 
@@ -426,6 +609,105 @@ mod tests {
         assert_eq!(items[1].kind, NodeKind::Str("y".into()));
     }
 
+    fn at(span: Span) -> (u32, u32, u32, u32) {
+        (span.start.line, span.start.col, span.end.line, span.end.col)
+    }
+
+    #[test]
+    fn a_quoted_scalar_ends_at_its_closing_quote() {
+        // saphyr-parser's span runs on over the blanks and the comment to the end of the line.
+        let doc =
+            p("a: \"x y\"   # note\nb: 'it''s'  # c\nc: {d: \"e\"  , f: 'g'\t}\nh: \"i\\\"j\"\n");
+        assert_eq!(at(get(&doc, "a").span), (1, 4, 1, 9));
+        assert_eq!(at(get(&doc, "b").span), (2, 4, 2, 11));
+        let c = get(&doc, "c");
+        assert_eq!(at(get(c, "d").span), (3, 8, 3, 11));
+        assert_eq!(at(get(c, "f").span), (3, 18, 3, 21));
+        // An escaped quote does not end the scalar.
+        assert_eq!(get(&doc, "h").kind, NodeKind::Str("i\"j".into()));
+        assert_eq!(at(get(&doc, "h").span), (4, 4, 4, 10));
+        // A quoted key ends at its quote too (before the blanks and the colon).
+        let doc = p("\"k\"  : 1\n");
+        let NodeKind::Map(entries) = &doc.kind else {
+            panic!()
+        };
+        assert_eq!(at(entries[0].key_span), (1, 1, 1, 4));
+    }
+
+    #[test]
+    fn a_multi_line_quoted_scalar_ends_on_its_last_line() {
+        let doc = p("a: \"one\n  two\"  # c\nb: 1\n");
+        assert_eq!(at(get(&doc, "a").span), (1, 4, 2, 7));
+        assert_eq!(at(get(&doc, "b").span), (3, 4, 3, 5));
+    }
+
+    #[test]
+    fn a_node_starts_after_its_anchor_and_tag() {
+        let doc = p("a: &x yes\nb: !!str &y 'q'\nc: &m\n  d: 1\ne: &s [1]\nf: &empty\n");
+        assert_eq!(at(get(&doc, "a").span), (1, 7, 1, 10));
+        assert_eq!(at(get(&doc, "b").span), (2, 13, 2, 16));
+        assert_eq!(get(&doc, "c").span.start.line, 4);
+        assert_eq!(get(&doc, "c").span.start.col, 3);
+        assert_eq!(get(&doc, "e").span.start.col, 7);
+        // An anchor on an empty value is all there is to point at.
+        assert_eq!(get(&doc, "f").kind, NodeKind::Null);
+        assert_eq!(get(&doc, "f").span.start.col, 4);
+    }
+
+    #[test]
+    fn a_block_scalar_starts_at_its_indicator() {
+        let doc = p(
+            "a: |\n  one\n  two\nb: >-  # folded\n\n  x\nc: |\nd: &t |+\n  y\ne:\n- |\n  z\nf: 1\n",
+        );
+        assert_eq!(at(get(&doc, "a").span), (1, 4, 4, 1));
+        assert_eq!(
+            get(&doc, "b").span.start,
+            Pos {
+                line: 4,
+                col: 4,
+                index: 20
+            }
+        );
+        // Empty: the parser would point at the next key.
+        assert_eq!(
+            (
+                get(&doc, "c").span.start.line,
+                get(&doc, "c").span.start.col
+            ),
+            (7, 4)
+        );
+        assert_eq!(
+            (
+                get(&doc, "d").span.start.line,
+                get(&doc, "d").span.start.col
+            ),
+            (8, 7)
+        );
+        let NodeKind::Seq(items) = &get(&doc, "e").kind else {
+            panic!()
+        };
+        assert_eq!((items[0].span.start.line, items[0].span.start.col), (11, 3));
+        // Nothing after a block scalar drifts.
+        assert_eq!(at(get(&doc, "f").span), (13, 4, 13, 5));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column_but_counts_in_the_index() {
+        let text = "\u{feff}a: yes\n";
+        let doc = parse(0, text).unwrap().unwrap();
+        let span = get(&doc, "a").span;
+        assert_eq!((span.start.line, span.start.col), (1, 4));
+        assert_eq!(&text[span.byte_range(text)], "yes");
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let doc = p("a: {b: \"日本語\", c: x}\n");
+        let a = get(&doc, "a");
+        assert_eq!(at(get(a, "b").span), (1, 8, 1, 13));
+        assert_eq!(at(get(a, "c").span), (1, 18, 1, 19));
+    }
+
     #[test]
     fn quoted_and_tagged_scalars_stay_strings() {
         let doc = p("a: \"yes\"\nb: 'on'\nc: !!str 0777\nd: yes\ne: 0777\nf: |\n  on\n");
@@ -449,10 +731,35 @@ mod tests {
 
     #[test]
     fn aliases_copy_the_anchored_node_and_point_at_the_alias() {
-        let doc = p("base: &b {x: 1}\nother: *b\n");
+        let doc = p("base: &b {x: 1, l: [&s yes]}\nother: *b\nm:\n  <<: *b\nz: *s\n");
         let other = get(&doc, "other");
         assert_eq!(get(other, "x").kind, NodeKind::Number(1.0));
-        assert_eq!(other.span.start.line, 2);
+        // Every node of the copy is used at the alias, and written in the anchored node.
+        let alias = Some((2, 8));
+        let at = |n: &Node| n.via.map(|v| (v.start.line, v.start.col));
+        assert_eq!(at(other), alias);
+        assert_eq!(at(get(other, "x")), alias);
+        assert_eq!(get(other, "x").span.start.line, 1);
+        let NodeKind::Seq(items) = &get(other, "l").kind else {
+            panic!()
+        };
+        assert_eq!(at(&items[0]), alias);
+        assert_eq!((items[0].span.start.line, items[0].span.start.col), (1, 24));
+        // Merged keys: the alias after `<<`.
+        assert_eq!(at(get(get(&doc, "m"), "x")), Some((4, 7)));
+        // A scalar alias; the original is not marked.
+        assert_eq!(at(get(&doc, "z")), Some((5, 4)));
+        assert_eq!(get(&doc, "z").span.start.line, 1);
+        assert_eq!(at(get(&doc, "base")), None);
+        assert_eq!(at(get(get(&doc, "base"), "x")), None);
+    }
+
+    #[test]
+    fn an_alias_inside_an_anchor_is_used_where_the_outer_alias_is() {
+        let doc = p("a: &a {p: 1}\nb: &b {q: *a}\nc: *b\n");
+        let p_in_c = get(get(get(&doc, "c"), "q"), "p");
+        assert_eq!(p_in_c.via.map(|v| v.start.line), Some(3));
+        assert_eq!(p_in_c.span.start.line, 1);
     }
 
     #[test]
