@@ -6,11 +6,14 @@
 //! [`cli`] wires it to the command line.
 pub mod chart;
 pub mod cli;
+pub mod quantity;
 pub mod render;
 pub mod report;
 pub mod schema;
 pub mod source;
 #[cfg(test)]
 mod test_support;
+pub mod totals;
 pub mod values;
+pub mod workload;
 pub mod yaml;

@@ -2,6 +2,7 @@
 //! and returns an [`Exit`]; nothing here knows about schemas or values beyond wiring.
 
 mod schema;
+mod totals;
 mod validate;
 
 use std::io::IsTerminal;
@@ -54,6 +55,12 @@ enum Command {
         after_help = "Examples:\n  stackcheck validate charts/llm-stack/values-prod.yaml\n  stackcheck validate --chart charts/llm-stack -f a.yaml -f b.yaml --set gateway.replicas=3\n  stackcheck validate values.yaml -o sarif > stackcheck.sarif"
     )]
     Validate(ValidateArgs),
+    /// Sum what a release asks of the cluster: requests, limits, pods, GPUs and storage, per component.
+    #[command(
+        long_about = "Render the release with `helm template` (or read rendered manifests with --manifests) and add up what it asks of the cluster, exactly as Kubernetes counts it: each pod's effective request and limit (app containers, sidecars, init containers, pod-level resources, overhead, limits-only defaulting) times its replicas.\n\nThree scenarios side by side: steady (every workload at its replicas, or its autoscaler's minimum), peak (every HPA/KEDA autoscaler at its maximum) and rollout (steady plus the pods a rolling update adds). Persistent storage is summed by StorageClass (StatefulSet claims per replica). Jobs, CronJobs and Helm hooks are shown apart.\n\nFindings point at the object and its template: containers without requests or limits, requests above limits, GPUs whose request differs from the limit, claims without a size, PodDisruptionBudgets that block every eviction.",
+        after_help = "Examples:\n  helm stackcheck totals charts/llm-stack/values-prod.yaml\n  stackcheck totals --chart oci://registry.example/charts/llm-stack --version 1.2.0 -f prod.yaml -o json\n  kustomize build overlays/prod | stackcheck totals --manifests - -o markdown\n\nExit codes: 0 ok, 1 a finding is an error (the API server would reject an object), 2 bad input or `helm template` failed."
+    )]
+    Totals(TotalsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -72,14 +79,12 @@ struct SchemaArgs {
     force: bool,
 }
 
-#[derive(Args, Debug)]
-struct ValidateArgs {
+/// Values files and the `--set` family, as Helm takes them.
+#[derive(Args, Debug, Clone, Default)]
+struct ValueFlags {
     /// Values files, merged left to right (before any -f files).
     #[arg(value_name = "VALUES")]
     files: Vec<PathBuf>,
-    /// Chart directory or .tgz (default: the chart that contains the first values file, else `.`).
-    #[arg(long, value_name = "PATH")]
-    chart: Option<PathBuf>,
     /// Values file, as with helm (repeatable, merged left to right).
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     values: Vec<PathBuf>,
@@ -98,6 +103,15 @@ struct ValidateArgs {
     /// Set a literal string value (commas and dots kept).
     #[arg(long = "set-literal", value_name = "KEY=VALUE")]
     set_literal: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct ValidateArgs {
+    #[command(flatten)]
+    values: ValueFlags,
+    /// Chart directory or .tgz (default: the chart that contains the first values file, else `.`).
+    #[arg(long, value_name = "PATH")]
+    chart: Option<PathBuf>,
     /// Which schema to validate each chart against: its values.schema.json when present (auto),
     /// only the files (chart), or always the generated one (generated).
     #[arg(long, value_enum, default_value = "auto")]
@@ -105,6 +119,49 @@ struct ValidateArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     output: Format,
+}
+
+/// Output formats of `totals`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TotalsFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+struct TotalsArgs {
+    #[command(flatten)]
+    values: ValueFlags,
+    /// Chart: directory, .tgz, repo/chart or oci:// reference (default: the chart that contains
+    /// the first values file, else `.`).
+    #[arg(long, value_name = "REF", conflicts_with = "manifests")]
+    chart: Option<String>,
+    /// Chart version, for repository and OCI charts.
+    #[arg(long, value_name = "VERSION")]
+    version: Option<String>,
+    /// Read rendered manifests from FILE (`-` for stdin) instead of running `helm template`:
+    /// works for kustomize output and plain YAML too.
+    #[arg(long, value_name = "FILE")]
+    manifests: Option<PathBuf>,
+    /// Release name passed to `helm template`.
+    #[arg(long, default_value = "release-name")]
+    release: String,
+    /// Namespace of the release (default: $HELM_NAMESPACE, else `default`).
+    #[arg(short = 'n', long, env = "HELM_NAMESPACE", hide_env = true)]
+    namespace: Option<String>,
+    /// Kubernetes version reported to templates (`helm template --kube-version`).
+    #[arg(long, value_name = "VERSION")]
+    kube_version: Option<String>,
+    /// API versions reported to templates (`helm template --api-versions`), repeatable.
+    #[arg(short = 'a', long = "api-versions", value_name = "GROUP/VERSION")]
+    api_versions: Vec<String>,
+    /// Nodes each DaemonSet runs on (no cluster is read: one pod per DaemonSet by default).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    daemonset_nodes: u64,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    output: TotalsFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -115,7 +172,7 @@ enum SchemaSource {
     Generated,
 }
 
-impl ValidateArgs {
+impl ValueFlags {
     fn layers(&self) -> Layers {
         let mut sets = Vec::new();
         for (kind, args) in [
@@ -133,16 +190,45 @@ impl ValidateArgs {
         }
     }
 
+    /// The chart directory holding the first values file.
+    fn chart_dir(&self) -> Option<PathBuf> {
+        self.all_files().next().and_then(|f| find_chart_dir(f))
+    }
+
+    /// Positional files, then `-f` files, in merge order.
+    fn all_files(&self) -> impl Iterator<Item = &PathBuf> {
+        self.files.iter().chain(&self.values)
+    }
+
+    /// The same flags for `helm template`, in Helm's own spelling.
+    fn helm_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = Vec::new();
+        for f in self.all_files() {
+            args.push("--values".into());
+            args.push(f.into());
+        }
+        for (flag, list) in [
+            ("--set", &self.set),
+            ("--set-string", &self.set_string),
+            ("--set-file", &self.set_file),
+            ("--set-json", &self.set_json),
+            ("--set-literal", &self.set_literal),
+        ] {
+            for a in list {
+                args.push(flag.into());
+                args.push(a.into());
+            }
+        }
+        args
+    }
+}
+
+impl ValidateArgs {
     /// `--chart`, else the chart directory holding the first values file, else `.`.
     fn chart_dir(&self) -> PathBuf {
-        if let Some(c) = &self.chart {
-            return c.clone();
-        }
-        self.files
-            .iter()
-            .chain(&self.values)
-            .next()
-            .and_then(|f| find_chart_dir(f))
+        self.chart
+            .clone()
+            .or_else(|| self.values.chart_dir())
             .unwrap_or_else(|| PathBuf::from("."))
     }
 }
@@ -219,6 +305,7 @@ pub fn main() -> ExitCode {
     let exit = match cli.command {
         Some(Command::Schema(args)) => schema::run(args),
         Some(Command::Validate(args)) => validate::run(args),
+        Some(Command::Totals(args)) => totals::run(args),
         None => validate::run(cli.default),
     };
     ExitCode::from(exit as u8)

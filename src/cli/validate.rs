@@ -33,7 +33,7 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
         }
         Exit::BadInput
     };
-    let user = match args.layers().merge(&mut sources) {
+    let user = match args.values.layers().merge(&mut sources) {
         Ok(v) => v,
         Err(errors) => {
             let diags: Vec<Diagnostic> = errors.iter().map(values_diagnostic).collect();
@@ -48,7 +48,7 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
             let d = match &e {
                 chart::ChartError::Values(v) => values_diagnostic(v),
                 chart::ChartError::NotAChart { .. } if args.chart.is_none() => {
-                    let first = args.files.iter().chain(&args.values).next();
+                    let first = args.values.all_files().next();
                     Diagnostic::error(
                         "chart",
                         match first {
@@ -167,7 +167,7 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
         .count();
     if format == Format::Text {
         emit(&diags, &sources);
-        let files = args.files.len() + args.values.len();
+        let files = args.values.all_files().count();
         if errors == 0 {
             out(&format!(
                 "ok: values are valid for chart {} ({} values file(s), {} chart(s) checked, {} disabled)\n",

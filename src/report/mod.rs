@@ -2,6 +2,8 @@
 //! terminal, JSON (a versioned contract, `schemas/validate-report.schema.json`), SARIF for code
 //! scanning, and GitHub Actions annotations.
 
+pub mod totals;
+
 use serde::Serialize;
 use serde_json::json;
 
@@ -236,7 +238,7 @@ fn text_styled(diags: &[Diagnostic], sources: &Sources) -> String {
 /// Version of the JSON output contract; bump on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
 
-fn diag_json(d: &Diagnostic, sources: &Sources) -> serde_json::Value {
+pub(crate) fn diag_json(d: &Diagnostic, sources: &Sources) -> serde_json::Value {
     let mut v = json!({
         "severity": d.severity,
         "code": d.code,

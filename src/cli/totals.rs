@@ -1,0 +1,127 @@
+//! `stackcheck totals`: render (or read) the manifests, add up what they ask of the cluster.
+
+use std::io::Read;
+
+use super::{Exit, TotalsArgs, TotalsFormat, debug, out, styled};
+use crate::render::{HelmTemplate, parse_stream};
+use crate::report::totals::{Subject, to_json, to_markdown, to_text};
+use crate::report::{self, Format, Severity};
+use crate::source::{SourceKind, Sources};
+use crate::totals::{Options, compute};
+
+pub(super) fn run(args: TotalsArgs) -> Exit {
+    let mut sources = Sources::new();
+    let namespace = args
+        .namespace
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "default".to_string());
+    let rendered = match &args.manifests {
+        Some(path) => read_manifests(path).map(|text| (path.display().to_string(), text, true)),
+        None => {
+            let chart = args
+                .chart
+                .clone()
+                .or_else(|| args.values.chart_dir().map(|d| d.display().to_string()))
+                .unwrap_or_else(|| ".".to_string());
+            let call = HelmTemplate {
+                helm: HelmTemplate::helm_from_env(),
+                release: args.release.clone(),
+                chart: chart.clone(),
+                version: args.version.clone(),
+                namespace: Some(namespace.clone()),
+                value_args: args.values.helm_args(),
+                kube_version: args.kube_version.clone(),
+                api_versions: args.api_versions.clone(),
+            };
+            debug(|| format!("running {} {:?}", call.helm.display(), call.args()));
+            call.run()
+                .map(|text| (chart, text, false))
+                .map_err(|e| e.to_string())
+        }
+    };
+    let (source_name, text, from_file) = match rendered {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::BadInput;
+        }
+    };
+    let label = if from_file {
+        source_name.clone()
+    } else {
+        format!("helm template {source_name}")
+    };
+    let id = sources.add(label, text, SourceKind::Other);
+    let (objects, mut diags) = parse_stream(&sources, id);
+    let totals = compute(
+        &objects,
+        &Options {
+            namespace: namespace.clone(),
+            daemonset_nodes: args.daemonset_nodes,
+        },
+    );
+    diags.extend(totals.findings.iter().cloned());
+    if !from_file {
+        // Lines of a stream the user never saw do not help; messages name object and template.
+        for d in &mut diags {
+            d.span = None;
+        }
+    }
+    let subject = Subject {
+        release: args.release.clone(),
+        source: source_name,
+        namespace,
+    };
+    match args.output {
+        TotalsFormat::Json => out(&(serde_json::to_string_pretty(&to_json(
+            &totals, &subject, &diags, &sources,
+        ))
+        .unwrap_or_default()
+            + "\n")),
+        TotalsFormat::Markdown => out(&to_markdown(&totals, &subject)),
+        TotalsFormat::Text => {
+            out(&to_text(&totals, &subject));
+            if !totals.other_kinds.is_empty() {
+                let kinds: Vec<String> = totals
+                    .other_kinds
+                    .iter()
+                    .map(|(k, n)| format!("{k} ×{n}"))
+                    .collect();
+                out(&format!(
+                    "Not counted (no pods or storage): {}\n",
+                    kinds.join(", ")
+                ));
+            }
+            if !diags.is_empty() {
+                out("\n");
+                out(&report::render(&diags, &sources, Format::Text, styled()));
+            }
+        }
+    }
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    }
+}
+
+/// A manifests file, or stdin for `-`.
+fn read_manifests(path: &std::path::Path) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    let name = path.display();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read manifests from stdin: {e}"))?;
+    } else {
+        bytes = std::fs::read(path)
+            .map_err(|e| format!("{name}: {}", crate::values::io_message(&e)))?;
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{name}: not UTF-8 text (invalid byte at offset {}); save the manifests as UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
