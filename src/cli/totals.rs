@@ -17,7 +17,7 @@ pub(super) fn run(args: TotalsArgs) -> Exit {
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "default".to_string());
     let rendered = match &args.manifests {
-        Some(path) => read_manifests(path).map(|text| (path.display().to_string(), text, true)),
+        Some(path) => read_manifests(path).map(|text| (manifests_name(path), text, true)),
         None => {
             let chart = args
                 .chart
@@ -62,6 +62,8 @@ pub(super) fn run(args: TotalsArgs) -> Exit {
         },
     );
     diags.extend(totals.findings.iter().cloned());
+    // In stream order, so findings read top to bottom (stable: placeless ones keep their order).
+    diags.sort_by_key(|d| d.span.map(|s| s.start.index));
     if !from_file {
         // Lines of a stream the user never saw do not help; messages name object and template.
         for d in &mut diags {
@@ -79,20 +81,9 @@ pub(super) fn run(args: TotalsArgs) -> Exit {
         ))
         .unwrap_or_default()
             + "\n")),
-        TotalsFormat::Markdown => out(&to_markdown(&totals, &subject)),
+        TotalsFormat::Markdown => out(&to_markdown(&totals, &subject, &diags)),
         TotalsFormat::Text => {
             out(&to_text(&totals, &subject));
-            if !totals.other_kinds.is_empty() {
-                let kinds: Vec<String> = totals
-                    .other_kinds
-                    .iter()
-                    .map(|(k, n)| format!("{k} ×{n}"))
-                    .collect();
-                out(&format!(
-                    "Not counted (no pods or storage): {}\n",
-                    kinds.join(", ")
-                ));
-            }
             if !diags.is_empty() {
                 out("\n");
                 out(&report::render(&diags, &sources, Format::Text, styled()));
@@ -106,10 +97,19 @@ pub(super) fn run(args: TotalsArgs) -> Exit {
     }
 }
 
+/// How findings and the report name the manifests: the path as given, `<stdin>` for `-`.
+fn manifests_name(path: &std::path::Path) -> String {
+    if path.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
 /// A manifests file, or stdin for `-`.
 fn read_manifests(path: &std::path::Path) -> Result<String, String> {
     let mut bytes = Vec::new();
-    let name = path.display();
+    let name = manifests_name(path);
     if path.as_os_str() == "-" {
         std::io::stdin()
             .read_to_end(&mut bytes)
@@ -124,4 +124,15 @@ fn read_manifests(path: &std::path::Path) -> Result<String, String> {
             e.utf8_error().valid_up_to()
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_is_named_for_people() {
+        assert_eq!(manifests_name(std::path::Path::new("-")), "<stdin>");
+        assert_eq!(manifests_name(std::path::Path::new("a/b.yaml")), "a/b.yaml");
+    }
 }

@@ -11,6 +11,7 @@ use crate::quantity::Quantity;
 use crate::source::Sources;
 use crate::totals::{Amounts, ByScenario, Scenario, Totals};
 use crate::workload::Limit;
+use crate::workload::objects::Transient;
 
 /// Version of the totals JSON contract; bump on any incompatible change.
 pub const TOTALS_JSON_VERSION: u32 = 1;
@@ -101,9 +102,9 @@ pub fn to_json(t: &Totals, subject: &Subject, diags: &[Diagnostic], sources: &So
             "perNode": w.per_node,
             "scaler": w.scaler,
             "transient": w.transient.as_ref().map(|t| match t {
-                crate::workload::objects::Transient::Job => "Job".to_string(),
-                crate::workload::objects::Transient::CronJob => "CronJob".to_string(),
-                crate::workload::objects::Transient::Hook(h) => format!("hook:{h}"),
+                Transient::Job => "Job".to_string(),
+                Transient::CronJob => "CronJob".to_string(),
+                Transient::Hook(h) => format!("hook:{h}"),
             }),
             "pod": {
                 "requests": w.pod.requests.iter().map(|(k, q)| (k.clone(), quantity_json(k, q))).collect::<serde_json::Map<_, _>>(),
@@ -150,31 +151,24 @@ fn cell(a: &Amounts, side: Side, resource: &str) -> String {
     }
 }
 
-/// Rows of one table: a header pair, then one row per component, then the total.
-fn table_rows(t: &Totals, side: Side) -> Vec<Vec<String>> {
+/// One table: resource groups of three scenario columns each, components as rows.
+struct Table {
+    /// Group names in lower case (`pods`, `cpu`, `memory`, `nvidia.com/gpu`).
+    groups: Vec<String>,
+    /// Rows: the component name, then three cells per group (steady, peak, rollout). The last
+    /// row is the total.
+    rows: Vec<Vec<String>>,
+}
+
+fn table(t: &Totals, side: Side) -> Table {
     let resources = resource_columns(t);
-    let mut rows = Vec::new();
-    let mut top = vec!["COMPONENT".to_string()];
-    let mut sub = vec![String::new()];
     let groups: Vec<String> = if side == Side::Requests {
         std::iter::once("pods".to_string())
             .chain(resources.iter().cloned())
             .collect()
     } else {
-        resources.clone()
+        resources
     };
-    for g in &groups {
-        for (i, s) in Scenario::ALL.iter().enumerate() {
-            top.push(if i == 0 {
-                g.to_uppercase()
-            } else {
-                String::new()
-            });
-            sub.push(s.name().to_string());
-        }
-    }
-    rows.push(top);
-    rows.push(sub);
     let row = |name: String, by: &ByScenario| {
         let mut r = vec![name];
         for g in &groups {
@@ -189,6 +183,7 @@ fn table_rows(t: &Totals, side: Side) -> Vec<Vec<String>> {
         }
         r
     };
+    let mut rows = Vec::new();
     for (k, by) in &t.components {
         if by.values().all(|a| a.pods == 0) {
             continue;
@@ -196,7 +191,75 @@ fn table_rows(t: &Totals, side: Side) -> Vec<Vec<String>> {
         rows.push(row(k.display(), by));
     }
     rows.push(row("TOTAL".to_string(), &t.overall));
-    rows
+    Table { groups, rows }
+}
+
+const GAP: &str = "  ";
+/// Between two groups of scenario columns: one space more, so the groups read as blocks.
+const GROUP_GAP: &str = "   ";
+
+/// The text form of a [`Table`]: a line of group names, each centred over its three columns,
+/// then `COMPONENT steady peak rollout …`, then the rows; numbers right-aligned.
+fn table_text(table: &Table) -> String {
+    let header: Vec<String> = std::iter::once("COMPONENT".to_string())
+        .chain(
+            table
+                .groups
+                .iter()
+                .flat_map(|_| Scenario::ALL.iter().map(|s| s.name().to_string())),
+        )
+        .collect();
+    let all = || std::iter::once(&header).chain(&table.rows);
+    let mut widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            all()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let span = |widths: &[usize], g: usize| {
+        widths[1 + 3 * g..4 + 3 * g].iter().sum::<usize>() + 2 * GAP.len()
+    };
+    // A group name longer than its three columns widens the last of them.
+    for (g, name) in table.groups.iter().enumerate() {
+        let need = name.chars().count();
+        let have = span(&widths, g);
+        if need > have {
+            widths[3 + 3 * g] += need - have;
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut out = String::new();
+        for (c, cell) in cells.iter().enumerate() {
+            let pad = " ".repeat(widths[c].saturating_sub(cell.chars().count()));
+            if c == 0 {
+                out.push_str(cell);
+                out.push_str(&pad);
+                continue;
+            }
+            out.push_str(if c % 3 == 1 { GROUP_GAP } else { GAP });
+            out.push_str(&pad);
+            out.push_str(cell);
+        }
+        out.trim_end().to_string() + "\n"
+    };
+    let mut top = " ".repeat(widths[0]);
+    for (g, name) in table.groups.iter().enumerate() {
+        let label = name.to_uppercase();
+        let room = span(&widths, g) - label.chars().count();
+        let left = room / 2;
+        top.push_str(GROUP_GAP);
+        top.push_str(&" ".repeat(left));
+        top.push_str(&label);
+        top.push_str(&" ".repeat(room - left));
+    }
+    let mut out = top.trim_end().to_string() + "\n";
+    out.push_str(&line(&header));
+    for r in &table.rows {
+        out.push_str(&line(r));
+    }
+    out
 }
 
 fn storage_rows(t: &Totals) -> Vec<(String, BTreeMap<String, String>)> {
@@ -254,9 +317,9 @@ pub fn to_text(t: &Totals, subject: &Subject) -> String {
         subject.release, subject.source, subject.namespace
     );
     out.push_str("Requests\n");
-    out.push_str(&align(&table_rows(t, Side::Requests), 1));
+    out.push_str(&table_text(&table(t, Side::Requests)));
     out.push_str("\nLimits\n");
-    out.push_str(&align(&table_rows(t, Side::Limits), 1));
+    out.push_str(&table_text(&table(t, Side::Limits)));
     let storage = storage_rows(t);
     if !storage.is_empty() {
         out.push_str("\nPersistent storage\n");
@@ -309,11 +372,7 @@ pub fn to_text(t: &Totals, subject: &Subject) -> String {
             "MEMORY".to_string(),
         ]];
         for w in transient {
-            let when = match &w.transient {
-                Some(crate::workload::objects::Transient::Hook(h)) => format!("hook {h}"),
-                Some(crate::workload::objects::Transient::CronJob) => "schedule".to_string(),
-                _ => "job".to_string(),
-            };
+            let when = w.transient.as_ref().map(when).unwrap_or_default();
             let get = |r: &str| {
                 w.pod
                     .requests
@@ -330,34 +389,49 @@ pub fn to_text(t: &Totals, subject: &Subject) -> String {
         }
         out.push_str(&align(&rows, 2));
     }
-    if t.daemonset_nodes > 0 && t.workloads.iter().any(|w| w.per_node) {
+    if t.workloads.iter().any(|w| w.per_node) {
         out.push_str(&format!(
             "\nDaemonSets are counted on {} node(s) (--daemonset-nodes).\n",
             t.daemonset_nodes
         ));
     }
+    if !t.other_kinds.is_empty() {
+        out.push_str(&format!(
+            "\nNot counted (no pods or storage): {}\n",
+            other_kinds(t)
+        ));
+    }
     out.push_str(
-        "\nsteady: every workload at its replicas (autoscaler minimum); peak: autoscalers at maximum; rollout: steady + rolling-update surge.\n",
+        "\nsteady:  every workload at its replicas (autoscalers at their minimum)\n\
+         peak:    every autoscaler (HPA, KEDA) at its maximum\n\
+         rollout: steady plus the extra pods rolling updates run at once (maxSurge)\n",
     );
     out
 }
 
-pub fn to_markdown(t: &Totals, subject: &Subject) -> String {
+/// `ConfigMap ×3, Service ×2`.
+fn other_kinds(t: &Totals) -> String {
+    t.other_kinds
+        .iter()
+        .map(|(k, n)| format!("{k} ×{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn to_markdown(t: &Totals, subject: &Subject, diags: &[Diagnostic]) -> String {
     let mut out = format!(
         "### Resources of release `{}` ({})\n\n",
         subject.release, subject.source
     );
     for (title, side) in [("Requests", Side::Requests), ("Limits", Side::Limits)] {
-        out.push_str(&format!("**{title}** (steady / peak / rollout)\n\n"));
-        let rows = table_rows(t, side);
+        out.push_str(&format!(
+            "**{title}** (steady / peak / rollout; one value when all three agree)\n\n"
+        ));
+        let Table { groups, rows } = table(t, side);
         // Markdown: one column per resource with the three scenarios in one cell.
-        let groups: Vec<String> = rows[0][1..]
-            .chunks(3)
-            .map(|c| c[0].to_lowercase())
-            .collect();
         out.push_str(&format!("| component | {} |\n", groups.join(" | ")));
         out.push_str(&format!("|---|{}\n", "---:|".repeat(groups.len())));
-        for r in &rows[2..] {
+        for (i, r) in rows.iter().enumerate() {
             let cells: Vec<String> = r[1..]
                 .chunks(3)
                 .map(|c| {
@@ -368,7 +442,7 @@ pub fn to_markdown(t: &Totals, subject: &Subject) -> String {
                     }
                 })
                 .collect();
-            let name = if r[0] == "TOTAL" {
+            let name = if i + 1 == rows.len() {
                 "**total**".to_string()
             } else {
                 format!("`{}`", r[0])
@@ -382,13 +456,144 @@ pub fn to_markdown(t: &Totals, subject: &Subject) -> String {
         .get(&Scenario::Steady)
         .cloned()
         .unwrap_or_default();
+    let peak = t.overall.get(&Scenario::Peak).cloned().unwrap_or_default();
     if !total.storage.is_empty() {
         let parts: Vec<String> = total
             .storage
             .iter()
-            .map(|(c, q)| format!("{} on `{}`", q.human("storage"), class_name(c)))
+            .map(|(c, q)| {
+                let p = peak.storage.get(c).copied().unwrap_or(*q);
+                let amount = if p == *q {
+                    q.human("storage")
+                } else {
+                    format!("{} (peak {})", q.human("storage"), p.human("storage"))
+                };
+                format!("{amount} on `{}`", class_name(c))
+            })
             .collect();
-        out.push_str(&format!("**Persistent storage:** {}\n", parts.join(", ")));
+        out.push_str(&format!("**Persistent storage:** {}\n\n", parts.join(", ")));
+    }
+    let transient: Vec<String> = t
+        .workloads
+        .iter()
+        .filter_map(|w| {
+            let when = when(w.transient.as_ref()?);
+            let requests: Vec<String> = w
+                .pod
+                .requests
+                .iter()
+                .map(|(r, q)| format!("{} {r}", q.human(r)))
+                .collect();
+            let pods = w.replicas.steady;
+            Some(format!(
+                "`{}/{}` ({when}; {pods} pod{}: {})",
+                w.kind,
+                w.name,
+                if pods == 1 { "" } else { "s" },
+                if requests.is_empty() {
+                    "no requests".to_string()
+                } else {
+                    requests.join(", ")
+                }
+            ))
+        })
+        .collect();
+    if !transient.is_empty() {
+        out.push_str(&format!(
+            "**Not in the totals** (Jobs, CronJobs, Helm hooks; one run each): {}\n\n",
+            transient.join("; ")
+        ));
+    }
+    if t.workloads.iter().any(|w| w.per_node) {
+        out.push_str(&format!(
+            "DaemonSets are counted on {} node(s) (`--daemonset-nodes`).\n\n",
+            t.daemonset_nodes
+        ));
+    }
+    if !t.other_kinds.is_empty() {
+        out.push_str(&format!(
+            "Not counted (no pods or storage): {}\n\n",
+            other_kinds(t)
+        ));
+    }
+    out.push_str(
+        "_steady_: every workload at its replicas (autoscalers at their minimum); \
+         _peak_: every autoscaler (HPA, KEDA) at its maximum; \
+         _rollout_: steady plus the extra pods rolling updates run at once (maxSurge).\n\n",
+    );
+    if !diags.is_empty() {
+        out.push_str("**Findings**\n\n");
+        for d in diags {
+            out.push_str(&format!(
+                "- {} `{}`: {}",
+                d.severity.word(),
+                d.code,
+                d.message
+            ));
+            if let Some(h) = &d.hint {
+                out.push_str(&format!(" — {h}"));
+            }
+            out.push('\n');
+        }
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
     }
     out
+}
+
+/// When a transient workload runs, in words.
+fn when(t: &Transient) -> String {
+    match t {
+        Transient::Hook(h) => format!("hook {h}"),
+        Transient::CronJob => "schedule".to_string(),
+        Transient::Job => "job".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::parse_stream;
+    use crate::source::SourceKind;
+    use crate::totals::{Options, compute};
+
+    fn totals(text: &str) -> Totals {
+        let mut sources = Sources::new();
+        let id = sources.add("m.yaml", text, SourceKind::Other);
+        let (objects, _) = parse_stream(&sources, id);
+        compute(&objects, &Options::default())
+    }
+
+    const TWO: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 10\n  template:\n    spec:\n      containers:\n      - name: c\n        resources: {limits: {cpu: 500m, memory: 1Gi, nvidia.com/mig-1g.10gb: 1}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a-very-long-component-name}\nspec:\n  containers:\n  - name: c\n    resources: {limits: {cpu: 100m, memory: 64Mi}}\n";
+
+    /// Group names sit centred over their three scenario columns, `COMPONENT` heads the names,
+    /// and a group name wider than its columns widens them instead of spilling over.
+    #[test]
+    fn the_text_table_centres_group_names_over_their_columns() {
+        let text = table_text(&table(&totals(TWO), Side::Requests));
+        let expected = [
+            "                                     PODS                     CPU                     MEMORY             NVIDIA.COM/MIG-1G.10GB",
+            "COMPONENT                    steady  peak  rollout   steady  peak  rollout    steady     peak  rollout   steady  peak   rollout",
+            "a-very-long-component-name        1     1        1     100m  100m     100m      64Mi     64Mi     64Mi        -     -         -",
+            "web                              10    10       13        5     5      6.5      10Gi     10Gi     13Gi       10    10        13",
+            "TOTAL                            11    11       14      5.1   5.1      6.6   10.06Gi  10.06Gi  13.06Gi       10    10        13",
+        ]
+        .map(|l| format!("{l}\n"))
+        .concat();
+        assert_eq!(text, expected, "\n{text}");
+    }
+
+    /// Markdown bolds the last row (the total) whatever a component is called.
+    #[test]
+    fn markdown_marks_the_total_row_by_position() {
+        let t = totals(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: TOTAL}\nspec: {containers: [{name: c, resources: {limits: {cpu: 1, memory: 1Gi}}}]}\n",
+        );
+        let md = to_markdown(&t, &Subject::default(), &[]);
+        assert!(
+            md.contains("| `TOTAL` | 1 | 1 | 1Gi |\n| **total** | 1 | 1 | 1Gi |"),
+            "{md}"
+        );
+    }
 }

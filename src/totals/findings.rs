@@ -10,8 +10,9 @@ use crate::report::Diagnostic;
 use crate::workload::objects::{Inventory, Workload};
 use crate::workload::selector;
 
-/// Every quantity field of a pod spec that does not parse: (field path, error).
-pub(super) fn malformed_quantities(pod_spec: &Json) -> Vec<(String, QuantityError)> {
+/// Every quantity field of a pod spec the API server would refuse: (field path, why). A value
+/// that does not parse, or a negative one (`ValidateNonnegativeQuantity`).
+pub(super) fn malformed_quantities(pod_spec: &Json) -> Vec<(String, String)> {
     let mut bad = Vec::new();
     let mut check = |path: String, list: &Json| {
         for (name, q) in list.as_object().into_iter().flatten() {
@@ -40,19 +41,43 @@ pub(super) fn malformed_quantities(pod_spec: &Json) -> Vec<(String, QuantityErro
     bad
 }
 
-fn parse(v: &Json) -> Result<Quantity, QuantityError> {
-    serde_json::from_value::<Quantity>(v.clone()).map_err(|e| QuantityError::NotANumber {
-        input: match v {
-            Json::String(s) => s.clone(),
-            other => format!("{other}; {e}"),
-        },
-    })
+/// A quantity as the API server reads it, rejecting negative values as its validation does.
+pub(super) fn parse(v: &Json) -> Result<Quantity, String> {
+    let q = <Quantity as serde::Deserialize>::deserialize(v).map_err(|e| match v {
+        Json::String(_) | Json::Number(_) => e.to_string(),
+        other => QuantityError::NotANumber {
+            input: format!("{other}"),
+        }
+        .to_string(),
+    })?;
+    if q.is_negative() {
+        return Err(format!(
+            "quantity {} must be greater than or equal to 0",
+            match v {
+                Json::String(s) => format!("{s:?}"),
+                other => other.to_string(),
+            }
+        ));
+    }
+    Ok(q)
 }
 
-/// Resources the API server treats as overcommittable; others (GPUs, any `domain/name` outside
-/// `kubernetes.io`) must have request == limit.
+/// `IsOvercommitAllowed`: native resources (no domain, or a `kubernetes.io/` one) other than
+/// hugepages. The rest (GPUs and every other extended resource, hugepages) must have
+/// request == limit.
+fn overcommit_allowed(name: &str) -> bool {
+    is_native(name) && !name.starts_with("hugepages-")
+}
+
+/// `IsNativeResource`.
 fn is_native(name: &str) -> bool {
-    !name.contains('/') || name.starts_with("kubernetes.io/")
+    !name.contains('/') || name.contains("kubernetes.io/")
+}
+
+/// `IsExtendedResourceName`: a domain-qualified name outside `kubernetes.io`; such amounts must
+/// be whole numbers (`ValidateResourceQuantityValue`).
+fn is_extended(name: &str) -> bool {
+    !is_native(name) && !name.starts_with("requests.")
 }
 
 pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>) {
@@ -65,12 +90,16 @@ pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>)
     for field in ["initContainers", "containers"] {
         for c in w.pod_spec[field].as_array().into_iter().flatten() {
             let name = c["name"].as_str().unwrap_or("?");
+            // Validation sees the defaulted values: every entry rounded up to milli.
             let list = |side: &str| -> Vec<(String, Quantity)> {
                 c["resources"][side]
                     .as_object()
                     .into_iter()
                     .flatten()
-                    .filter_map(|(k, v)| parse(v).ok().map(|q| (k.clone(), q)))
+                    .filter_map(|(k, v)| {
+                        let q = parse(v).ok()?;
+                        Some((k.clone(), q.round_up_to_milli().unwrap_or(q)))
+                    })
                     .collect()
             };
             let (requests, limits) = (list("requests"), list("limits"));
@@ -108,8 +137,18 @@ pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>)
                     );
                 }
             }
+            // ValidateResourceRequirements, in its order: a resource that cannot be
+            // overcommitted needs request == limit (and a limit), others request <= limit.
             for (res, req) in &requests {
                 match get(&limits, res) {
+                    Some(lim) if !overcommit_allowed(res) && *req != lim => findings.push(
+                        Diagnostic::error(
+                            "extended-resource",
+                            format!("{who}: {res} request {} differs from its limit {}", req.human(res), lim.human(res)),
+                        )
+                        .at(at)
+                        .hint("GPUs, other extended resources and hugepages cannot be overcommitted: set request and limit equal, or only the limit"),
+                    ),
                     Some(lim) if *req > lim => {
                         let message = if res == "memory" {
                             format!("{who}: memory limit {} is below its request {}", lim.human(res), req.human(res))
@@ -122,20 +161,26 @@ pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>)
                                 .hint("the API server rejects this pod (request must be less than or equal to limit)"),
                         );
                     }
-                    Some(lim) if !is_native(res) && *req != lim => findings.push(
-                        Diagnostic::error(
-                            "extended-resource",
-                            format!("{who}: {res} request {} differs from its limit {}", req.human(res), lim.human(res)),
-                        )
-                        .at(at)
-                        .hint("extended resources such as GPUs cannot be overcommitted: set request and limit equal, or only the limit"),
-                    ),
-                    None if !is_native(res) => findings.push(
+                    None if !overcommit_allowed(res) => findings.push(
                         Diagnostic::error("extended-resource", format!("{who}: {res} is requested without a limit"))
                             .at(at)
-                            .hint("the API server requires a limit for extended resources; set the limit (the request then defaults to it)"),
+                            .hint("the API server requires a limit for GPUs, other extended resources and hugepages; set the limit (the request then defaults to it)"),
                     ),
                     _ => {}
+                }
+            }
+            for (side, list) in [("request", &requests), ("limit", &limits)] {
+                for (res, q) in list.iter().filter(|(r, _)| is_extended(r)) {
+                    if q.milli_ceil() % 1000 != 0 {
+                        findings.push(
+                            Diagnostic::error(
+                                "extended-resource",
+                                format!("{who}: {res} {side} {} is not a whole number", q.canonical()),
+                            )
+                            .at(at)
+                            .hint("extended resources such as GPUs are counted in whole devices; to share a GPU use MIG or time-slicing resources"),
+                        );
+                    }
                 }
             }
         }
@@ -156,15 +201,14 @@ fn scaled(v: &Json, total: u64) -> Option<u64> {
 }
 
 pub(super) fn check_pdbs(inv: &Inventory<'_>, findings: &mut Vec<Diagnostic>) {
-    for pdb in &inv.pdbs {
+    for (pdb, ns) in &inv.pdbs {
         let spec = &pdb.json["spec"];
-        let ns = pdb.namespace();
         let selected: Vec<&Workload<'_>> = inv
             .workloads
             .iter()
             .filter(|w| {
                 w.transient.is_none()
-                    && w.object.namespace() == ns
+                    && w.namespace == *ns
                     && selector::matches(&spec["selector"], &w.pod_metadata["labels"])
             })
             .collect();

@@ -12,7 +12,9 @@ use serde_json::Value as Json;
 use crate::quantity::{Quantity, QuantityError};
 use crate::render::Object;
 use crate::report::Diagnostic;
-use crate::workload::objects::{Claim, Inventory, Replicas, Transient, Workload, inventory};
+use crate::workload::objects::{
+    Claim, Inventory, Replicas, Transient, Workload, daemonset_rollout, inventory, namespace_of,
+};
 use crate::workload::{Limit, PodResources, PodSpec, pod_resources};
 
 /// The three questions totals answer.
@@ -206,29 +208,45 @@ fn empty_by_scenario() -> ByScenario {
 
 /// Compute the totals of a release's objects.
 pub fn compute(objects: &[Object], options: &Options) -> Totals {
-    let inv: Inventory<'_> = inventory(objects);
+    let inv: Inventory<'_> = inventory(objects, &options.namespace);
     let mut totals = Totals {
         other_kinds: inv.other_kinds.clone(),
         daemonset_nodes: options.daemonset_nodes,
         ..Totals::default()
     };
-    for w in &inv.workloads {
-        let Some(pod) = effective_pod(w, &mut totals.findings) else {
+    let mut pods: Vec<Option<PodResources>> = inv
+        .workloads
+        .iter()
+        .map(|w| effective_pod(w, &mut totals.findings))
+        .collect();
+    unbounded_where_unnamed(&mut pods);
+    for (w, pod) in inv.workloads.iter().zip(pods) {
+        let Some(pod) = pod else {
             continue;
         };
         findings::check_containers(w, &mut totals.findings);
-        let namespace = w
-            .object
-            .namespace()
-            .unwrap_or(&options.namespace)
-            .to_string();
+        if let Some(problem) = &w.rollout_problem {
+            totals.findings.push(
+                Diagnostic::error(
+                    "rollout-strategy",
+                    format!("{}: {problem}", w.object.display_with_template()),
+                )
+                .at(Some(w.object.span))
+                .hint("the API server rejects this object; its rollout is counted without surge"),
+            );
+        }
+        let namespace = w.namespace.clone();
         let component = component_of(w.object, w.pod_metadata);
         let mut replicas = w.replicas;
         if w.per_node {
+            let nodes = options.daemonset_nodes;
             replicas = Replicas {
-                steady: replicas.steady * options.daemonset_nodes,
-                peak: replicas.peak * options.daemonset_nodes,
-                rollout: replicas.rollout * options.daemonset_nodes,
+                steady: replicas.steady.saturating_mul(nodes),
+                peak: replicas.peak.saturating_mul(nodes),
+                rollout: daemonset_rollout(
+                    replicas.rollout.saturating_mul(nodes),
+                    w.daemonset_surge,
+                ),
             };
         }
         let claims: Vec<(Option<String>, Quantity)> = w
@@ -277,7 +295,7 @@ pub fn compute(objects: &[Object], options: &Options) -> Totals {
         let Some(size) = claim_size(o, c, &mut totals.findings) else {
             continue;
         };
-        let namespace = o.namespace().unwrap_or(&options.namespace).to_string();
+        let namespace = namespace_of(o, &options.namespace);
         let component = component_of(o, &o.json["metadata"]);
         let mut add = || -> Result<(), QuantityError> {
             for s in Scenario::ALL {
@@ -312,6 +330,24 @@ pub fn compute(objects: &[Object], options: &Options) -> Totals {
         totals.overall.entry(s).or_default();
     }
     totals
+}
+
+/// Every container uses ephemeral-storage (like cpu and memory) whether or not it names it, but
+/// a pod only lists it when some container does. Once any pod limits it, a pod that does not is
+/// unbounded for it, so sums say `unbounded` instead of adding up only the pods that name it.
+fn unbounded_where_unnamed(pods: &mut [Option<PodResources>]) {
+    const IMPLICIT: [&str; 3] = ["cpu", "memory", "ephemeral-storage"];
+    let named: Vec<&str> = IMPLICIT
+        .into_iter()
+        .filter(|r| pods.iter().flatten().any(|p| p.limits.contains_key(*r)))
+        .collect();
+    for pod in pods.iter_mut().flatten() {
+        for r in &named {
+            pod.limits
+                .entry((*r).to_string())
+                .or_insert(Limit::Unbounded);
+        }
+    }
 }
 
 fn add_workload(
@@ -392,7 +428,7 @@ fn effective_pod(w: &Workload<'_>, findings: &mut Vec<Diagnostic>) -> Option<Pod
         }
         return None;
     }
-    let spec: PodSpec = match serde_json::from_value(w.pod_spec.clone()) {
+    let spec: PodSpec = match serde::Deserialize::deserialize(w.pod_spec) {
         Ok(s) => s,
         Err(e) => {
             findings.push(
@@ -439,7 +475,7 @@ fn claim_size(o: &Object, c: &Claim<'_>, findings: &mut Vec<Diagnostic>) -> Opti
         );
         return None;
     };
-    match serde_json::from_value::<Quantity>(size.clone()) {
+    match findings::parse(size) {
         Ok(q) => Some(q),
         Err(e) => {
             findings.push(
@@ -447,7 +483,8 @@ fn claim_size(o: &Object, c: &Claim<'_>, findings: &mut Vec<Diagnostic>) -> Opti
                     "quantity",
                     format!("{what}: spec.resources.requests.storage: {e}"),
                 )
-                .at(Some(o.span)),
+                .at(Some(o.span))
+                .hint("fix the size in the chart or values; this claim is left out of the totals"),
             );
             None
         }
@@ -456,4 +493,258 @@ fn claim_size(o: &Object, c: &Claim<'_>, findings: &mut Vec<Diagnostic>) -> Opti
 
 fn overflow(o: &Object, e: QuantityError) -> Diagnostic {
     Diagnostic::error("quantity", format!("{}: {e}", o.display_with_template())).at(Some(o.span))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::parse_stream;
+    use crate::source::{SourceKind, Sources};
+
+    fn totals(text: &str, namespace: &str, nodes: u64) -> Totals {
+        let mut sources = Sources::new();
+        let id = sources.add("m.yaml", text, SourceKind::Other);
+        let (objects, diags) = parse_stream(&sources, id);
+        assert!(diags.is_empty(), "{diags:?}");
+        compute(
+            &objects,
+            &Options {
+                namespace: namespace.to_string(),
+                daemonset_nodes: nodes,
+            },
+        )
+    }
+
+    fn codes(t: &Totals) -> Vec<&'static str> {
+        t.findings.iter().map(|d| d.code).collect()
+    }
+
+    fn pod(requests: &str, limits: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - name: c\n    resources: {{requests: {requests}, limits: {limits}}}\n"
+        )
+    }
+
+    fn pods(t: &Totals, s: Scenario) -> u64 {
+        t.overall[&s].pods
+    }
+
+    #[test]
+    fn an_invalid_rollout_strategy_is_an_error_naming_the_object() {
+        let t = totals(
+            "# Source: c/templates/d.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 2, strategy: {rollingUpdate: {maxSurge: 50}}, template: {spec: {}}}\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ds}\nspec: {updateStrategy: {rollingUpdate: {maxSurge: 1}}, template: {spec: {}}}\n",
+            "default",
+            1,
+        );
+        let problems: Vec<&str> = t
+            .findings
+            .iter()
+            .filter(|d| d.code == "rollout-strategy")
+            .map(|d| d.message.as_str())
+            .collect();
+        // maxSurge 50 with maxUnavailable defaulting to 25% is valid: only the DaemonSet fails.
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("DaemonSet/ds: spec.updateStrategy.rollingUpdate.maxSurge")
+        );
+        // Deployment: 2 + 50; DaemonSet: 1 node, no surge.
+        assert_eq!(pods(&t, Scenario::Rollout), 53);
+    }
+
+    /// A DaemonSet with maxSurge 25% on 10 nodes: ceil(2.5) = 3 extra pods during its update.
+    #[test]
+    fn daemonset_surge_scales_with_the_nodes() {
+        let t = totals(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ds}\nspec: {updateStrategy: {rollingUpdate: {maxSurge: 25%, maxUnavailable: 0}}, template: {spec: {}}}\n",
+            "default",
+            10,
+        );
+        assert_eq!(pods(&t, Scenario::Steady), 10);
+        assert_eq!(pods(&t, Scenario::Peak), 10);
+        assert_eq!(pods(&t, Scenario::Rollout), 13);
+        assert_eq!(t.workloads[0].replicas.rollout, 13);
+    }
+
+    /// A PDB without a namespace guards the release namespace's pods, whether or not they name
+    /// it.
+    #[test]
+    fn pdbs_select_in_the_resolved_namespace() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: llm}\nspec: {replicas: 1, template: {metadata: {labels: {app: a}}}}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: a}\nspec: {minAvailable: 1, selector: {matchLabels: {app: a}}}\n";
+        assert!(codes(&totals(text, "llm", 1)).contains(&"pdb-blocks-eviction"));
+        assert!(!codes(&totals(text, "other", 1)).contains(&"pdb-blocks-eviction"));
+    }
+
+    /// Validation runs after `SetDefaults_ResourceList` rounded every entry up to milli: a
+    /// request of 1500u and a limit of 1200u are both 2m, which the API server accepts.
+    #[test]
+    fn requests_and_limits_are_compared_after_rounding_to_milli() {
+        let t = totals(
+            &pod("{cpu: 1500u, memory: 1Mi}", "{cpu: 1200u, memory: 1Mi}"),
+            "default",
+            1,
+        );
+        assert!(codes(&t).is_empty(), "{:?}", t.findings);
+        let t = totals(
+            &pod("{cpu: 2500u, memory: 1Mi}", "{cpu: 1200u, memory: 1Mi}"),
+            "default",
+            1,
+        );
+        assert_eq!(codes(&t), ["request-above-limit"]);
+        assert!(
+            t.findings[0]
+                .message
+                .contains("cpu request 3m is above its limit 2m")
+        );
+    }
+
+    /// `IsOvercommitAllowed` is false for extended resources and for hugepages: request must
+    /// equal limit, and a request needs a limit.
+    #[test]
+    fn hugepages_and_gpus_cannot_be_overcommitted() {
+        let t = totals(
+            &pod(
+                "{cpu: 1, memory: 1Gi, hugepages-2Mi: 100Mi}",
+                "{cpu: 1, memory: 1Gi, hugepages-2Mi: 200Mi}",
+            ),
+            "default",
+            1,
+        );
+        assert_eq!(codes(&t), ["extended-resource"]);
+        assert!(
+            t.findings[0]
+                .message
+                .contains("hugepages-2Mi request 100Mi differs from its limit 200Mi")
+        );
+        // Checked before request <= limit, as ValidateResourceRequirements does.
+        let t = totals(
+            &pod(
+                "{cpu: 1, memory: 1Gi, nvidia.com/gpu: 2}",
+                "{cpu: 1, memory: 1Gi, nvidia.com/gpu: 1}",
+            ),
+            "default",
+            1,
+        );
+        assert_eq!(codes(&t), ["extended-resource"]);
+        let t = totals(
+            &pod(
+                "{cpu: 1, memory: 1Gi, amd.com/gpu: 1}",
+                "{cpu: 1, memory: 1Gi}",
+            ),
+            "default",
+            1,
+        );
+        assert_eq!(codes(&t), ["extended-resource"]);
+        assert!(
+            t.findings[0]
+                .message
+                .contains("amd.com/gpu is requested without a limit")
+        );
+        // Native resources with a kubernetes.io domain may be overcommitted.
+        let t = totals(
+            &pod(
+                "{cpu: 1, memory: 1Gi, example.kubernetes.io/x: 1}",
+                "{cpu: 1, memory: 1Gi, example.kubernetes.io/x: 2}",
+            ),
+            "default",
+            1,
+        );
+        assert!(codes(&t).is_empty(), "{:?}", t.findings);
+    }
+
+    /// `ValidateResourceQuantityValue`: extended resources are whole numbers.
+    #[test]
+    fn fractional_gpus_are_rejected() {
+        let t = totals(
+            &pod(
+                "{cpu: 1, memory: 1Gi}",
+                "{cpu: 1, memory: 1Gi, nvidia.com/gpu: 0.5}",
+            ),
+            "default",
+            1,
+        );
+        assert_eq!(codes(&t), ["extended-resource"]);
+        assert!(
+            t.findings[0]
+                .message
+                .contains("nvidia.com/gpu limit 500m is not a whole number")
+        );
+        let t = totals(
+            &pod(
+                "{cpu: 1, nvidia.com/gpu: 1.5}",
+                "{cpu: 1, memory: 1Gi, nvidia.com/gpu: 1.5}",
+            ),
+            "default",
+            1,
+        );
+        assert_eq!(codes(&t), ["extended-resource", "extended-resource"]);
+        assert!(
+            t.findings[0]
+                .message
+                .contains("nvidia.com/gpu request 1500m is not a whole number")
+        );
+        assert!(
+            t.findings[1]
+                .message
+                .contains("nvidia.com/gpu limit 1500m is not a whole number")
+        );
+    }
+
+    /// `ValidateNonnegativeQuantity`: a negative quantity would subtract from the totals; the
+    /// workload is left out with an error naming the field, as for a malformed one.
+    #[test]
+    fn negative_quantities_are_rejected() {
+        let t = totals(
+            &pod("{cpu: -1, memory: 1Gi}", "{cpu: 1, memory: \"-1Gi\"}"),
+            "default",
+            1,
+        );
+        let messages: Vec<&str> = t.findings.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "Pod/p: containers[c].resources.requests.cpu: quantity -1 must be greater than or equal to 0",
+                "Pod/p: containers[c].resources.limits.memory: quantity \"-1Gi\" must be greater than or equal to 0",
+            ]
+        );
+        assert_eq!(pods(&t, Scenario::Steady), 0);
+        let t = totals(
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec: {resources: {requests: {storage: -1Gi}}}\n",
+            "default",
+            1,
+        );
+        assert_eq!(codes(&t), ["quantity"]);
+        assert!(t.overall[&Scenario::Steady].storage.is_empty());
+    }
+
+    /// Once one pod limits ephemeral-storage, the pods that do not make the sum unbounded
+    /// (they may fill the node's disk), rather than the sum covering only the pods that name it.
+    #[test]
+    fn ephemeral_storage_limits_are_unbounded_where_unnamed() {
+        let t = totals(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, resources: {limits: {cpu: 1, memory: 1Gi, ephemeral-storage: 2Gi}}}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: c, resources: {limits: {cpu: 1, memory: 1Gi}}}]}\n",
+            "default",
+            1,
+        );
+        let steady = &t.overall[&Scenario::Steady];
+        assert_eq!(steady.limits["ephemeral-storage"], Limit::Unbounded);
+        assert_eq!(
+            steady.requests["ephemeral-storage"],
+            Quantity::parse("2Gi").unwrap()
+        );
+        assert_eq!(
+            t.workloads[1].pod.limits["ephemeral-storage"],
+            Limit::Unbounded
+        );
+        // Without any pod naming it, no column appears at all.
+        let t = totals(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: c, resources: {limits: {cpu: 1, memory: 1Gi}}}]}\n",
+            "default",
+            1,
+        );
+        assert!(
+            !t.overall[&Scenario::Steady]
+                .limits
+                .contains_key("ephemeral-storage")
+        );
+    }
 }

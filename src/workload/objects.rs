@@ -6,13 +6,22 @@
 //! - `spec.replicas` defaults to 1 (Deployment, StatefulSet, ReplicaSet, ReplicationController).
 //! - An HPA (autoscaling/v1, v2) on the object owns the count: steady = `minReplicas` (default 1),
 //!   peak = `maxReplicas`. A KEDA ScaledObject likewise: `minReplicaCount` (default 0),
-//!   `maxReplicaCount` (default 100).
+//!   `maxReplicaCount` (default 100). An HPA leaves a target whose `spec.replicas` is 0 alone
+//!   ("scaling is disabled since the replica count of the target is zero",
+//!   `podautoscaler.reconcileAutoscaler`), so such a workload runs no pods at all.
 //! - Rollout = steady + the Deployment's surge ([`super::rollout`]); StatefulSets and Recreate
-//!   Deployments replace pods without surge. DaemonSets run one pod per eligible node.
+//!   Deployments replace pods without surge. DaemonSets run one pod per eligible node; during a
+//!   rolling update with `maxSurge` (a count or a percentage of the nodes, rounded up:
+//!   `daemon/util.SurgeCount`) that many nodes briefly run a second pod ([`daemonset_rollout`]).
+//!
+//! Objects without `metadata.namespace` are in the release namespace; an autoscaler or a
+//! PodDisruptionBudget only applies to workloads of its own namespace.
 
 use serde_json::Value as Json;
 
-use super::rollout::{DeploymentStrategy, deployment_rollout};
+use super::rollout::{
+    DeploymentStrategy, IntOrPercent, IntOrString, RolloutError, deployment_rollout, scaled_value,
+};
 use crate::render::Object;
 
 /// Kinds that run pods.
@@ -83,6 +92,8 @@ pub struct Claim<'a> {
 pub struct Workload<'a> {
     pub object: &'a Object,
     pub kind: WorkloadKind,
+    /// `metadata.namespace`, else the release namespace.
+    pub namespace: String,
     /// The pod template's `metadata` and `spec`.
     pub pod_metadata: &'a Json,
     pub pod_spec: &'a Json,
@@ -92,8 +103,11 @@ pub struct Workload<'a> {
     /// DaemonSet: `replicas` counts pods per node.
     pub per_node: bool,
     pub claim_templates: Vec<Claim<'a>>,
-    /// Why the rollout could not be worked out (an invalid `spec.strategy`); rollout = steady.
+    /// Why the rollout could not be worked out (a `spec.strategy` or `spec.updateStrategy` the
+    /// API server rejects); rollout = steady.
     pub rollout_problem: Option<String>,
+    /// DaemonSet: the validated `maxSurge` of a rolling update, when it is not 0.
+    pub daemonset_surge: Option<IntOrPercent>,
 }
 
 /// What a manifest stream holds, split for the totals.
@@ -102,23 +116,33 @@ pub struct Inventory<'a> {
     pub workloads: Vec<Workload<'a>>,
     /// Standalone PersistentVolumeClaims.
     pub claims: Vec<(&'a Object, Claim<'a>)>,
-    /// PodDisruptionBudgets, for the eviction check.
-    pub pdbs: Vec<&'a Object>,
+    /// PodDisruptionBudgets, for the eviction check, with their namespace.
+    pub pdbs: Vec<(&'a Object, String)>,
     /// Kinds that neither run pods nor claim storage, by count (listed, never fatal).
     pub other_kinds: std::collections::BTreeMap<String, usize>,
 }
 
-/// Sort the objects of a release into workloads, claims and the rest.
-pub fn inventory(objects: &[Object]) -> Inventory<'_> {
+/// The namespace an object lands in: its own, else the release namespace.
+pub fn namespace_of(o: &Object, release_namespace: &str) -> String {
+    o.namespace()
+        .filter(|n| !n.is_empty())
+        .unwrap_or(release_namespace)
+        .to_string()
+}
+
+/// Sort the objects of a release into workloads, claims and the rest. `namespace` is the
+/// release namespace, where objects without `metadata.namespace` land.
+pub fn inventory<'a>(objects: &'a [Object], namespace: &str) -> Inventory<'a> {
     let mut inv = Inventory::default();
-    let scalers = scalers(objects);
+    let scalers = scalers(objects, namespace);
     for o in objects {
         if let Some(kind) = WorkloadKind::of(o.kind()) {
-            inv.workloads.push(workload(o, kind, &scalers));
+            inv.workloads
+                .push(workload(o, kind, namespace_of(o, namespace), &scalers));
         } else if o.kind() == "PersistentVolumeClaim" {
             inv.claims.push((o, claim(&o.json)));
         } else if o.kind() == "PodDisruptionBudget" {
-            inv.pdbs.push(o);
+            inv.pdbs.push((o, namespace_of(o, namespace)));
         } else if !matches!(o.kind(), "HorizontalPodAutoscaler" | "ScaledObject") {
             *inv.other_kinds.entry(o.kind().to_string()).or_default() += 1;
         }
@@ -127,15 +151,15 @@ pub fn inventory(objects: &[Object]) -> Inventory<'_> {
 }
 
 /// (namespace, target kind, target name) → scaler.
-type Scalers = Vec<(Option<String>, String, String, Scaler)>;
+type Scalers = Vec<(String, String, String, Scaler)>;
 
-fn scalers(objects: &[Object]) -> Scalers {
+fn scalers(objects: &[Object], namespace: &str) -> Scalers {
     let mut out = Vec::new();
     for o in objects {
         let spec = &o.json["spec"];
         let target = &spec["scaleTargetRef"];
         let name = target["name"].as_str().unwrap_or_default().to_string();
-        let ns = o.namespace().map(str::to_string);
+        let ns = namespace_of(o, namespace);
         match (o.kind(), o.api_version()) {
             ("HorizontalPodAutoscaler", v) if v.starts_with("autoscaling/") => {
                 let min = count(&spec["minReplicas"]).unwrap_or(1);
@@ -177,7 +201,12 @@ fn count(v: &Json) -> Option<u64> {
     }
 }
 
-fn workload<'a>(o: &'a Object, kind: WorkloadKind, scalers: &Scalers) -> Workload<'a> {
+fn workload<'a>(
+    o: &'a Object,
+    kind: WorkloadKind,
+    namespace: String,
+    scalers: &Scalers,
+) -> Workload<'a> {
     let spec = &o.json["spec"];
     let (template, job_spec) = match kind {
         WorkloadKind::Pod => (&o.json, None),
@@ -190,10 +219,17 @@ fn workload<'a>(o: &'a Object, kind: WorkloadKind, scalers: &Scalers) -> Workloa
     };
     let scaler = scalers
         .iter()
-        .find(|(ns, k, n, _)| ns.as_deref() == o.namespace() && k == o.kind() && n == o.name())
+        .find(|(ns, k, n, _)| *ns == namespace && k == o.kind() && n == o.name())
         .map(|(_, _, _, s)| s.clone());
     let declared = count(&spec["replicas"]).unwrap_or(1);
     let mut rollout_problem = None;
+    let mut daemonset_surge = None;
+    if kind == WorkloadKind::DaemonSet {
+        match daemonset_max_surge(&spec["updateStrategy"]) {
+            Ok(surge) => daemonset_surge = surge,
+            Err(problem) => rollout_problem = Some(problem),
+        }
+    }
     let replicas = match kind {
         WorkloadKind::Pod | WorkloadKind::DaemonSet => Replicas {
             steady: 1,
@@ -210,6 +246,8 @@ fn workload<'a>(o: &'a Object, kind: WorkloadKind, scalers: &Scalers) -> Workloa
         }
         _ => {
             let (steady, peak) = match &scaler {
+                // reconcileAutoscaler: a target scaled to 0 has autoscaling disabled.
+                Some(Scaler::Hpa { .. }) if declared == 0 => (0, 0),
                 Some(Scaler::Hpa { min, max, .. } | Scaler::Keda { min, max, .. }) => (*min, *max),
                 None => (declared, declared),
             };
@@ -249,6 +287,7 @@ fn workload<'a>(o: &'a Object, kind: WorkloadKind, scalers: &Scalers) -> Workloa
     Workload {
         object: o,
         kind,
+        namespace,
         pod_metadata: &template["metadata"],
         pod_spec: &template["spec"],
         replicas,
@@ -257,7 +296,75 @@ fn workload<'a>(o: &'a Object, kind: WorkloadKind, scalers: &Scalers) -> Workloa
         per_node: kind == WorkloadKind::DaemonSet,
         claim_templates,
         rollout_problem,
+        daemonset_surge,
     }
+}
+
+const DS_MAX_SURGE: &str = "spec.updateStrategy.rollingUpdate.maxSurge";
+const DS_MAX_UNAVAILABLE: &str = "spec.updateStrategy.rollingUpdate.maxUnavailable";
+
+/// A DaemonSet's `maxSurge` after `SetDefaults_DaemonSet` (RollingUpdate, maxUnavailable 1,
+/// maxSurge 0), validated as `ValidateRollingUpdateDaemonSet` does: both non-negative ints or
+/// percentages of at most 100%, and exactly one of them non-zero. `None` when the update adds no
+/// pods (OnDelete, or maxSurge 0).
+fn daemonset_max_surge(strategy: &Json) -> Result<Option<IntOrPercent>, String> {
+    let kind = strategy["type"].as_str().unwrap_or("");
+    match kind {
+        "" | "RollingUpdate" => {}
+        "OnDelete" => return Ok(None),
+        other => {
+            return Err(RolloutError::UnknownType {
+                field: "spec.updateStrategy.type",
+                value: other.to_string(),
+                expected: "RollingUpdate, OnDelete",
+            }
+            .to_string());
+        }
+    }
+    let rolling = &strategy["rollingUpdate"];
+    let field = |name: &str, field: &'static str, default: i64| {
+        let raw = match &rolling[name] {
+            Json::Null => IntOrString::Int(default),
+            v => serde_json::from_value::<IntOrString>(v.clone())
+                .map_err(|e| format!("{field}: {e}"))?,
+        };
+        let value = IntOrPercent::from_manifest(&raw, field).map_err(|e| e.to_string())?;
+        if matches!(value, IntOrPercent::Percent(p) if p > 100) {
+            return Err(RolloutError::OverHundredPercent { field, value: raw }.to_string());
+        }
+        Ok(value)
+    };
+    let unavailable = field("maxUnavailable", DS_MAX_UNAVAILABLE, 1)?;
+    let surge = field("maxSurge", DS_MAX_SURGE, 0)?;
+    let non_zero = |v: IntOrPercent| !matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
+    match (non_zero(surge), non_zero(unavailable)) {
+        (true, true) => Err(format!(
+            "{DS_MAX_SURGE}: may not be set when maxUnavailable is non-zero (maxUnavailable \
+             defaults to 1: set it to 0 to surge)"
+        )),
+        (false, false) => Err(format!(
+            "{DS_MAX_UNAVAILABLE}: cannot be 0 when maxSurge is 0"
+        )),
+        (true, false) => Ok(Some(surge)),
+        (false, true) => Ok(None),
+    }
+}
+
+/// Pods a DaemonSet on `nodes` nodes runs during a rolling update: one per node, plus a second
+/// one on up to `maxSurge` nodes at a time (`SurgeCount`, rounded up; never more than the nodes).
+pub fn daemonset_rollout(nodes: u64, surge: Option<IntOrPercent>) -> u64 {
+    let Some(surge) = surge else {
+        return nodes;
+    };
+    let extra = match surge {
+        IntOrPercent::Int(n) => u64::try_from(n).unwrap_or(0),
+        IntOrPercent::Percent(_) => i32::try_from(nodes)
+            .ok()
+            .and_then(|total| scaled_value(surge, total, true, DS_MAX_SURGE).ok())
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(nodes),
+    };
+    nodes.saturating_add(extra.min(nodes))
 }
 
 /// Pods a Deployment runs at once while rolling out `replicas` pods (replicas + surge).
@@ -298,5 +405,130 @@ fn claim(pvc: &Json) -> Claim<'_> {
             .to_string(),
         storage_class: spec["storageClassName"].as_str().map(str::to_string),
         size: (!size.is_null()).then_some(size),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::parse_stream;
+    use crate::source::{SourceKind, Sources};
+
+    fn objects(text: &str) -> Vec<Object> {
+        let mut sources = Sources::new();
+        let id = sources.add("m.yaml", text, SourceKind::Other);
+        let (objects, diags) = parse_stream(&sources, id);
+        assert!(diags.is_empty(), "{diags:?}");
+        objects
+    }
+
+    const ROUTER: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: router, namespace: llm}\nspec: {replicas: 1}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: router, namespace: other}\nspec: {replicas: 1}\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: router}\nspec: {scaleTargetRef: {kind: Deployment, name: router}, minReplicas: 2, maxReplicas: 6}\n";
+
+    /// An HPA without `metadata.namespace` lands in the release namespace, so it scales the
+    /// target written with that namespace explicitly, and not its namesake elsewhere.
+    #[test]
+    fn autoscalers_match_by_resolved_namespace() {
+        let objs = objects(ROUTER);
+        let inv = inventory(&objs, "llm");
+        let counts: Vec<(&str, u64, u64)> = inv
+            .workloads
+            .iter()
+            .map(|w| (w.namespace.as_str(), w.replicas.steady, w.replicas.peak))
+            .collect();
+        assert_eq!(counts, [("llm", 2, 6), ("other", 1, 1)]);
+        // In another release namespace the HPA scales neither.
+        let inv = inventory(&objs, "default");
+        assert!(inv.workloads.iter().all(|w| w.scaler.is_none()));
+    }
+
+    /// podautoscaler `reconcileAutoscaler`: "scaling is disabled since the replica count of the
+    /// target is zero". KEDA scales from zero itself, so it still owns the count.
+    #[test]
+    fn an_hpa_leaves_a_target_at_zero_replicas_alone() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {replicas: 0}\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: a}\nspec: {scaleTargetRef: {kind: Deployment, name: a}, minReplicas: 2, maxReplicas: 6}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: k}\nspec: {replicas: 0}\n---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: k}\nspec: {scaleTargetRef: {name: k}, minReplicaCount: 1, maxReplicaCount: 4}\n";
+        let objs = objects(text);
+        let inv = inventory(&objs, "default");
+        assert_eq!(
+            inv.workloads[0].replicas,
+            Replicas {
+                steady: 0,
+                peak: 0,
+                rollout: 0
+            }
+        );
+        assert_eq!(
+            inv.workloads[1].replicas,
+            Replicas {
+                steady: 1,
+                peak: 4,
+                rollout: 2
+            }
+        );
+    }
+
+    /// `SetDefaults_DaemonSet` (maxUnavailable 1, maxSurge 0) and `ValidateRollingUpdateDaemonSet`
+    /// (exactly one of the two non-zero, each at most 100%).
+    #[test]
+    fn daemonset_surge_is_defaulted_and_validated_as_the_api_server_does() {
+        let surge = |s: &str| daemonset_max_surge(&serde_json::from_str(s).unwrap());
+        assert_eq!(surge("null"), Ok(None));
+        assert_eq!(surge(r#"{"type": "OnDelete"}"#), Ok(None));
+        assert_eq!(
+            surge(r#"{"rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}}"#),
+            Ok(Some(IntOrPercent::Percent(25)))
+        );
+        assert_eq!(
+            surge(r#"{"rollingUpdate": {"maxSurge": 2, "maxUnavailable": "0%"}}"#),
+            Ok(Some(IntOrPercent::Int(2)))
+        );
+        assert_eq!(
+            surge(r#"{"rollingUpdate": {"maxUnavailable": "50%"}}"#),
+            Ok(None)
+        );
+        // maxUnavailable defaults to 1, so maxSurge alone is rejected.
+        let e = surge(r#"{"rollingUpdate": {"maxSurge": 1}}"#).unwrap_err();
+        assert!(
+            e.contains("may not be set when maxUnavailable is non-zero"),
+            "{e}"
+        );
+        let e = surge(r#"{"rollingUpdate": {"maxSurge": 0, "maxUnavailable": 0}}"#).unwrap_err();
+        assert!(e.contains("cannot be 0 when maxSurge is 0"), "{e}");
+        let e =
+            surge(r#"{"rollingUpdate": {"maxSurge": "150%", "maxUnavailable": 0}}"#).unwrap_err();
+        assert!(e.contains("greater than 100%"), "{e}");
+        let e = surge(r#"{"type": "Rolling"}"#).unwrap_err();
+        assert!(e.contains("unknown strategy type"), "{e}");
+    }
+
+    /// `SurgeCount`: a percentage of the nodes rounded up; at most one extra pod per node.
+    #[test]
+    fn daemonset_rollout_adds_the_surge() {
+        assert_eq!(daemonset_rollout(5, None), 5);
+        // 25% of 5 = 1.25 → 2.
+        assert_eq!(daemonset_rollout(5, Some(IntOrPercent::Percent(25))), 7);
+        // 25% of 1 = 0.25 → 1.
+        assert_eq!(daemonset_rollout(1, Some(IntOrPercent::Percent(25))), 2);
+        assert_eq!(daemonset_rollout(3, Some(IntOrPercent::Int(2))), 5);
+        // Never more than one extra pod per node.
+        assert_eq!(daemonset_rollout(3, Some(IntOrPercent::Int(10))), 6);
+        assert_eq!(daemonset_rollout(0, Some(IntOrPercent::Percent(100))), 0);
+    }
+
+    /// A Deployment strategy the API server rejects is reported, and its rollout adds nothing.
+    #[test]
+    fn an_invalid_deployment_strategy_is_kept_as_a_problem() {
+        let objs = objects(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {replicas: 4, strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}}\n",
+        );
+        let inv = inventory(&objs, "default");
+        let w = &inv.workloads[0];
+        assert_eq!(w.replicas.rollout, 4);
+        assert!(
+            w.rollout_problem
+                .as_deref()
+                .is_some_and(|p| p.contains("may not be 0 when maxSurge is 0")),
+            "{:?}",
+            w.rollout_problem
+        );
     }
 }
