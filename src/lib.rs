@@ -6,6 +6,7 @@
 //! [`cli`] wires it to the command line.
 pub mod chart;
 pub mod cli;
+pub mod cluster;
 pub mod quantity;
 pub mod render;
 pub mod report;

@@ -1,0 +1,164 @@
+//! The cluster as the scheduler sees it, in slim structs: only scheduling-relevant fields, so a
+//! 150,000-pod snapshot stays small and parses fast. Filled from a snapshot file
+//! ([`super::snapshot`]) or, later, from the live API; the preflight reads only this model.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::workload::{PodSpec, ResourceList};
+
+/// `key=value:Effect`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taint {
+    pub key: String,
+    #[serde(default)]
+    pub value: Option<String>,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Toleration {
+    #[serde(default)]
+    pub key: Option<String>,
+    /// `Equal` (default) or `Exists`.
+    #[serde(default)]
+    pub operator: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Empty means every effect.
+    #[serde(default)]
+    pub effect: Option<String>,
+    #[serde(default)]
+    pub toleration_seconds: Option<i64>,
+}
+
+/// One node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<Taint>,
+    /// `spec.unschedulable` (cordoned).
+    pub unschedulable: bool,
+    /// The `Ready` condition is `True`.
+    pub ready: bool,
+    /// `status.allocatable` (cpu, memory, ephemeral-storage, pods, extended resources).
+    pub allocatable: ResourceList,
+}
+
+/// A pod that already uses a node (bound, phase not Succeeded/Failed), or one of the release.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pod {
+    pub namespace: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    /// `spec.nodeName`; `None` for pods not bound yet.
+    pub node: Option<String>,
+    /// Effective requests (`PodRequests`), computed once.
+    pub requests: ResourceList,
+    /// Scheduling constraints as written (`nodeSelector`, `affinity`, `tolerations`,
+    /// `topologySpreadConstraints`), kept as JSON: only release pods and pods with
+    /// (anti-)affinity terms need them.
+    pub scheduling: Scheduling,
+}
+
+/// The parts of a pod spec the scheduler's filters read.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scheduling {
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(default)]
+    pub affinity: Option<Json>,
+    #[serde(default)]
+    pub tolerations: Vec<Toleration>,
+    #[serde(default)]
+    pub topology_spread_constraints: Vec<Json>,
+    #[serde(default)]
+    pub node_name: Option<String>,
+    #[serde(default)]
+    pub runtime_class_name: Option<String>,
+    #[serde(default)]
+    pub scheduler_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StorageClass {
+    pub name: String,
+    pub provisioner: String,
+    /// `storageclass.kubernetes.io/is-default-class: "true"`.
+    pub is_default: bool,
+    /// `Immediate` or `WaitForFirstConsumer`.
+    pub binding_mode: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceQuota {
+    pub namespace: String,
+    pub name: String,
+    /// `status.hard` (else `spec.hard`): `requests.cpu`, `limits.memory`, `pods`, `count/...`,
+    /// `<class>.storageclass.storage.k8s.io/requests.storage`...
+    pub hard: ResourceList,
+    pub used: ResourceList,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LimitRange {
+    pub namespace: String,
+    pub name: String,
+    /// `spec.limits` items as written (type, default, defaultRequest, max, min...).
+    pub limits: Vec<Json>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuntimeClass {
+    pub name: String,
+    pub handler: String,
+    /// `overhead.podFixed`.
+    pub overhead: ResourceList,
+    /// `scheduling.nodeSelector` and `scheduling.tolerations`.
+    pub node_selector: BTreeMap<String, String>,
+    pub tolerations: Vec<Toleration>,
+}
+
+/// Everything the preflight knows about a cluster.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cluster {
+    pub nodes: Vec<Node>,
+    /// Pods that use node resources: bound and not terminal.
+    pub pods: Vec<Pod>,
+    pub storage_classes: Vec<StorageClass>,
+    pub quotas: Vec<ResourceQuota>,
+    pub limit_ranges: Vec<LimitRange>,
+    pub runtime_classes: Vec<RuntimeClass>,
+    /// `v1.31.2`, when known.
+    pub server_version: Option<String>,
+    /// `group/version` strings the API serves (`route.openshift.io/v1`...), when known.
+    pub api_versions: Vec<String>,
+    /// What could not be read (forbidden lists, malformed objects), each with what it costs.
+    pub gaps: Vec<Gap>,
+}
+
+/// A part of the cluster that could not be read, and which checks that weakens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    /// `pods`, `resourcequotas`, `Node/gpu-1`...
+    pub what: String,
+    pub why: String,
+    /// Checks that could not run or ran on partial data.
+    pub affects: String,
+}
+
+/// The scheduling constraints of a pod spec; an error names the field serde could not read.
+pub fn scheduling_of(spec: &Json) -> Result<Scheduling, serde_json::Error> {
+    Scheduling::deserialize(spec)
+}
+
+/// The effective requests of a pod spec (defaulting applied), for cluster pods.
+pub fn requests_of(spec: &PodSpec) -> Result<ResourceList, crate::quantity::QuantityError> {
+    crate::workload::pod_requests(spec)
+}
