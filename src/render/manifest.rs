@@ -67,8 +67,14 @@ pub fn parse_stream(sources: &Sources, id: SourceId) -> (Vec<Object>, Vec<Diagno
     for chunk in documents(text) {
         let shift = |span: Span| shift_span(span, &chunk);
         let node = match yaml::parse(id, chunk.text) {
+            // A document of only comments (Helm prints one for a template whose output is a
+            // comment) or an explicit null is skipped, as kubectl and Helm skip it.
+            Ok(Some(Node {
+                kind: NodeKind::Null,
+                ..
+            }))
+            | Ok(None) => continue,
             Ok(Some(node)) => node,
-            Ok(None) => continue,
             Err(e) => {
                 diagnostics.push(
                     Diagnostic::error("manifest", e.to_string())
@@ -343,6 +349,15 @@ mod tests {
         assert_eq!(spec["half"], 0.5);
         // go-yaml v2 (sigs.k8s.io/yaml) reads `on` and `yes` as booleans, keys too.
         assert_eq!(spec["true"], true);
+    }
+
+    #[test]
+    fn comment_only_and_empty_documents_are_skipped_silently() {
+        let (objs, diags) = parse(
+            "---\n# Source: x/templates/pdb.yaml\n# PDB is not supported for DaemonSets.\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n# trailing\n---\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(objs.len(), 1);
     }
 
     #[test]

@@ -234,3 +234,40 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     }
     out
 }
+
+/// A JSON report contract under `schemas/` (e.g. `totals-report.schema.json`): loaded, checked
+/// against the draft 2020-12 meta-schema and for being self-contained (every `$ref` local),
+/// and compiled.
+pub fn report_schema(file: &str) -> (serde_json::Value, jsonschema::Validator) {
+    let path = repo_root().join("schemas").join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let schema: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file} is not JSON: {e}"));
+    assert_eq!(
+        schema["$schema"], "https://json-schema.org/draft/2020-12/schema",
+        "{file}: draft"
+    );
+    if let Err(e) = jsonschema::meta::validate(&schema) {
+        panic!("{file} is not a valid JSON Schema: {e}");
+    }
+    for (i, _) in text.match_indices("\"$ref\"") {
+        let rest = text[i..]
+            .trim_start_matches("\"$ref\"")
+            .trim_start_matches([':', ' ']);
+        assert!(
+            rest.starts_with("\"#/"),
+            "{file}: non-local $ref near {}",
+            &text[i..(i + 40).min(text.len())]
+        );
+    }
+    let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{file}: {e}"));
+    (schema, validator)
+}
+
+/// Every way `report` breaks the schema, with where (empty when it conforms).
+pub fn schema_errors(validator: &jsonschema::Validator, report: &serde_json::Value) -> Vec<String> {
+    validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
