@@ -129,8 +129,10 @@ enum TotalsFormat {
     Markdown,
 }
 
+/// Which release to look at: a chart rendered with `helm template`, or manifests rendered
+/// elsewhere. Shared by `totals` and `preflight`.
 #[derive(Args, Debug)]
-struct TotalsArgs {
+struct ReleaseArgs {
     #[command(flatten)]
     values: ValueFlags,
     /// Chart: directory, .tgz, repo/chart or oci:// reference (default: the chart that contains
@@ -156,6 +158,12 @@ struct TotalsArgs {
     /// API versions reported to templates (`helm template --api-versions`), repeatable.
     #[arg(short = 'a', long = "api-versions", value_name = "GROUP/VERSION")]
     api_versions: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct TotalsArgs {
+    #[command(flatten)]
+    release: ReleaseArgs,
     /// Nodes each DaemonSet runs on (no cluster is read: one pod per DaemonSet by default).
     #[arg(long, value_name = "N", default_value_t = 1)]
     daemonset_nodes: u64,

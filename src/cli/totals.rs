@@ -2,14 +2,27 @@
 
 use std::io::Read;
 
-use super::{Exit, TotalsArgs, TotalsFormat, debug, out, styled};
-use crate::render::{HelmTemplate, parse_stream};
+use super::{Exit, ReleaseArgs, TotalsArgs, TotalsFormat, debug, out, styled};
+use crate::render::{HelmTemplate, Object, parse_stream};
 use crate::report::totals::{Subject, to_json, to_markdown, to_text};
-use crate::report::{self, Format, Severity};
+use crate::report::{self, Diagnostic, Format, Severity};
 use crate::source::{SourceKind, Sources};
 use crate::totals::{Options, compute};
 
-pub(super) fn run(args: TotalsArgs) -> Exit {
+/// The release's manifests, read and split into objects: from `--manifests` or `helm template`.
+pub(super) struct Rendered {
+    pub sources: Sources,
+    pub objects: Vec<Object>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Chart reference or manifests file, for headings.
+    pub source_name: String,
+    /// Read from a file the user has (positions are worth showing), not from Helm's output.
+    pub from_file: bool,
+    pub namespace: String,
+}
+
+/// Render (or read) the release; on failure the message is printed and the exit code returned.
+pub(super) fn rendered_release(args: &ReleaseArgs) -> Result<Rendered, Exit> {
     let mut sources = Sources::new();
     let namespace = args
         .namespace
@@ -44,7 +57,7 @@ pub(super) fn run(args: TotalsArgs) -> Exit {
         Ok(r) => r,
         Err(message) => {
             eprintln!("error: {message}");
-            return Exit::BadInput;
+            return Err(Exit::BadInput);
         }
     };
     let label = if from_file {
@@ -53,7 +66,29 @@ pub(super) fn run(args: TotalsArgs) -> Exit {
         format!("helm template {source_name}")
     };
     let id = sources.add(label, text, SourceKind::Other);
-    let (objects, mut diags) = parse_stream(&sources, id);
+    let (objects, diagnostics) = parse_stream(&sources, id);
+    Ok(Rendered {
+        sources,
+        objects,
+        diagnostics,
+        source_name,
+        from_file,
+        namespace,
+    })
+}
+
+pub(super) fn run(args: TotalsArgs) -> Exit {
+    let Rendered {
+        sources,
+        objects,
+        diagnostics: mut diags,
+        source_name,
+        from_file,
+        namespace,
+    } = match rendered_release(&args.release) {
+        Ok(r) => r,
+        Err(exit) => return exit,
+    };
     let totals = compute(
         &objects,
         &Options {
@@ -71,7 +106,7 @@ pub(super) fn run(args: TotalsArgs) -> Exit {
         }
     }
     let subject = Subject {
-        release: args.release.clone(),
+        release: args.release.release.clone(),
         source: source_name,
         namespace,
     };
