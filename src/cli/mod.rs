@@ -1,6 +1,7 @@
 //! The command line: argument definitions and dispatch. Each command lives in its own module
 //! and returns an [`Exit`]; nothing here knows about schemas or values beyond wiring.
 
+mod preflight;
 mod schema;
 mod totals;
 mod validate;
@@ -22,6 +23,8 @@ pub enum Exit {
     Failed = 1,
     /// Bad invocation or unreadable input.
     BadInput = 2,
+    /// The cluster could not be reached or read (completely or in part) when it was asked for.
+    ClusterUnreadable = 3,
 }
 
 #[derive(Parser, Debug)]
@@ -61,6 +64,12 @@ enum Command {
         after_help = "Examples:\n  helm stackcheck totals charts/llm-stack/values-prod.yaml\n  stackcheck totals --chart oci://registry.example/charts/llm-stack --version 1.2.0 -f prod.yaml -o json\n  kustomize build overlays/prod | stackcheck totals --manifests - -o markdown\n\nExit codes: 0 ok, 1 a finding is an error (the API server would reject an object), 2 bad input or `helm template` failed."
     )]
     Totals(TotalsArgs),
+    /// Will every pod of this release be placed on the cluster? And if not, exactly why.
+    #[command(
+        long_about = "Place the release's pods, in Helm's install order, on a copy of the cluster with kube-scheduler's filters (resources incl. pods and every extended resource such as GPUs, cordoned and NotReady nodes, taints and tolerations, nodeSelector and node affinity, pod affinity and anti-affinity, topology spread) and its default scoring. Each pod gets a node, or the scheduler's own FailedScheduling message (`0/6 nodes are available: 2 Insufficient nvidia.com/gpu, ...`).\n\nThe cluster is a snapshot file: what `kubectl get nodes,pods,storageclasses,resourcequotas,limitranges,runtimeclasses -A -o json` prints, or `stackcheck snapshot` output. Pods already bound and not finished take their share of each node.",
+        after_help = "Examples:\n  helm stackcheck preflight charts/llm-stack/values-gpu.yaml --cluster tests/fixtures/clusters/gpu-lab.json\n  stackcheck preflight --manifests rendered.yaml --cluster snap.json --scenario peak -o json\n\nExit codes: 0 fits, 1 does not fit, 2 bad input, 3 the cluster snapshot was only partly readable (verdict unknown)."
+    )]
+    Preflight(PreflightArgs),
 }
 
 #[derive(Args, Debug)]
@@ -170,6 +179,47 @@ struct TotalsArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     output: TotalsFormat,
+}
+
+/// Output formats of `preflight`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PreflightFormat {
+    Text,
+    Json,
+}
+
+/// `--scenario`: which pods to place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ScenarioArg {
+    Steady,
+    Peak,
+    Rollout,
+}
+
+impl From<ScenarioArg> for crate::totals::Scenario {
+    fn from(s: ScenarioArg) -> Self {
+        match s {
+            ScenarioArg::Steady => crate::totals::Scenario::Steady,
+            ScenarioArg::Peak => crate::totals::Scenario::Peak,
+            ScenarioArg::Rollout => crate::totals::Scenario::Rollout,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct PreflightArgs {
+    #[command(flatten)]
+    release: ReleaseArgs,
+    /// Cluster snapshot file(s): `kubectl get nodes,pods,storageclasses,resourcequotas,limitranges,runtimeclasses -A -o json`
+    /// output or `stackcheck snapshot` output, JSON or YAML (repeatable; later files add to earlier ones).
+    #[arg(long = "cluster", value_name = "FILE", required = true)]
+    cluster: Vec<PathBuf>,
+    /// Which pods to place: steady state, every autoscaler at its maximum, or a rolling update.
+    #[arg(long, value_enum, default_value = "steady")]
+    scenario: ScenarioArg,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    output: PreflightFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -314,6 +364,7 @@ pub fn main() -> ExitCode {
         Some(Command::Schema(args)) => schema::run(args),
         Some(Command::Validate(args)) => validate::run(args),
         Some(Command::Totals(args)) => totals::run(args),
+        Some(Command::Preflight(args)) => preflight::run(args),
         None => validate::run(cli.default),
     };
     ExitCode::from(exit as u8)

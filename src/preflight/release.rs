@@ -1,0 +1,205 @@
+//! A release against a cluster: expand the release's workloads into the pods a scenario runs,
+//! apply what admission would (RuntimeClass overhead and scheduling), and place them in Helm's
+//! install order on a copy of the cluster.
+
+use std::collections::BTreeMap;
+
+use crate::cluster::{Cluster, Pod, Scheduling};
+use crate::quantity::Quantity;
+use crate::report::Diagnostic;
+use crate::totals::{Scenario, WorkloadLine};
+use crate::workload::objects::Workload;
+
+use super::{NodeState, Placement, place};
+
+/// One pod of the release and where it went.
+#[derive(Debug, Clone)]
+pub struct PodPlacement {
+    /// `Deployment/name`.
+    pub workload: String,
+    /// `name-0`, `name-1`...: the pod's ordinal within its workload.
+    pub pod: String,
+    pub namespace: String,
+    pub placement: Placement,
+}
+
+/// Kinds in the order Helm installs them (`releaseutil.InstallOrder`), restricted to the kinds
+/// that run pods: earlier kinds take node resources first.
+const INSTALL_ORDER: &[&str] = &[
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "DaemonSet",
+    "Deployment",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+];
+
+fn install_rank(kind: &str) -> usize {
+    INSTALL_ORDER
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(INSTALL_ORDER.len())
+}
+
+/// The pods `workloads` run in `scenario`, as the scheduler would receive them.
+/// `lines` are the totals' per-workload lines (same order as `workloads` for non-skipped ones,
+/// matched by kind/name/namespace). Transient workloads (Jobs, hooks) are left out.
+pub fn release_pods(
+    workloads: &[Workload<'_>],
+    lines: &[WorkloadLine],
+    cluster: &Cluster,
+    scenario: Scenario,
+) -> (Vec<(String, Pod)>, Vec<Diagnostic>) {
+    let mut problems = Vec::new();
+    let mut order: Vec<&WorkloadLine> = lines.iter().filter(|l| l.transient.is_none()).collect();
+    order.sort_by(|a, b| {
+        (install_rank(&a.kind), &a.namespace, &a.name).cmp(&(
+            install_rank(&b.kind),
+            &b.namespace,
+            &b.name,
+        ))
+    });
+    let mut pods = Vec::new();
+    for line in order {
+        let Some(w) = workloads
+            .iter()
+            .find(|w| w.object.kind() == line.kind && w.object.name() == line.name)
+        else {
+            continue;
+        };
+        let mut scheduling: Scheduling = match crate::cluster::model::scheduling_of(w.pod_spec) {
+            Ok(s) => s,
+            Err(e) => {
+                problems.push(
+                    Diagnostic::error(
+                        "pod-spec",
+                        format!("{}: scheduling constraints not understood: {e}", w.object.display_with_template()),
+                    )
+                    .at(Some(w.object.span))
+                    .hint("its pods are placed without nodeSelector, affinity, tolerations or spread constraints"),
+                );
+                Scheduling::default()
+            }
+        };
+        let mut requests = line.pod.requests.clone();
+        // RuntimeClass admission: overhead added, scheduling constraints merged.
+        if let Some(rc) = scheduling
+            .runtime_class_name
+            .as_ref()
+            .and_then(|n| cluster.runtime_classes.iter().find(|r| &r.name == n))
+        {
+            for (k, q) in &rc.overhead {
+                let e = requests.entry(k.clone()).or_insert(Quantity::ZERO);
+                *e = e.checked_add(*q).unwrap_or(*e);
+            }
+            for (k, v) in &rc.node_selector {
+                scheduling
+                    .node_selector
+                    .entry(k.clone())
+                    .or_insert_with(|| v.clone());
+            }
+            scheduling
+                .tolerations
+                .extend(rc.tolerations.iter().cloned());
+        }
+        let labels: BTreeMap<String, String> = w.pod_metadata["labels"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+            .collect();
+        let count = match scenario {
+            Scenario::Steady => line.replicas.steady,
+            Scenario::Peak => line.replicas.peak,
+            Scenario::Rollout => line.replicas.rollout,
+        };
+        let workload = format!("{}/{}", line.kind, line.name);
+        if line.per_node {
+            // A DaemonSet pod is pinned to each node its selector and tolerations admit; the
+            // caller places one per eligible node (see `place_release`).
+            pods.push((
+                workload,
+                Pod {
+                    namespace: line.namespace.clone(),
+                    name: format!("{}-*", line.name),
+                    labels,
+                    node: None,
+                    requests,
+                    scheduling,
+                },
+            ));
+            continue;
+        }
+        for i in 0..count {
+            pods.push((
+                workload.clone(),
+                Pod {
+                    namespace: line.namespace.clone(),
+                    name: format!("{}-{i}", line.name),
+                    labels: labels.clone(),
+                    node: None,
+                    requests: requests.clone(),
+                    scheduling: scheduling.clone(),
+                },
+            ));
+        }
+    }
+    (pods, problems)
+}
+
+/// Place every release pod on a copy of the cluster, in order.
+pub fn place_release(cluster: &Cluster, pods: &[(String, Pod)]) -> Vec<PodPlacement> {
+    let mut nodes = NodeState::from_cluster(&cluster.nodes, &cluster.pods);
+    let mut out = Vec::new();
+    for (workload, pod) in pods {
+        if pod.name.ends_with("-*") {
+            // DaemonSet: one pod per node, each pinned with `nodeName`-like affinity.
+            let base = pod.name.trim_end_matches("-*").to_string();
+            let names: Vec<String> = nodes.iter().map(|n| n.name().to_string()).collect();
+            for node in names {
+                let mut pinned = pod.clone();
+                pinned.name = format!("{base}-{node}");
+                pinned.scheduling.affinity = Some(pin_to(&node, pinned.scheduling.affinity.take()));
+                let placement = place(&mut nodes, &pinned);
+                // Nodes the DaemonSet's own selector or taints exclude get no pod: not a failure.
+                if placement.node.is_none() && !only_resources(&placement) {
+                    continue;
+                }
+                out.push(PodPlacement {
+                    workload: workload.clone(),
+                    pod: pinned.name.clone(),
+                    namespace: pinned.namespace.clone(),
+                    placement,
+                });
+            }
+            continue;
+        }
+        let placement = place(&mut nodes, pod);
+        out.push(PodPlacement {
+            workload: workload.clone(),
+            pod: pod.name.clone(),
+            namespace: pod.namespace.clone(),
+            placement,
+        });
+    }
+    out
+}
+
+/// Whether a failed DaemonSet placement failed on resources (a real problem) rather than on the
+/// pinning or the DaemonSet's own node constraints (the node is simply not one of its nodes).
+fn only_resources(p: &Placement) -> bool {
+    p.reasons()
+        .keys()
+        .any(|r| r.starts_with("Insufficient") || r == "Too many pods")
+}
+
+/// The DaemonSet controller's pinning: a required node affinity on `metadata.name`.
+fn pin_to(node: &str, affinity: Option<serde_json::Value>) -> serde_json::Value {
+    let mut affinity = affinity.unwrap_or_else(|| serde_json::json!({}));
+    affinity["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] = serde_json::json!({
+        "nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]
+    });
+    affinity
+}
