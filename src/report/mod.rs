@@ -205,7 +205,12 @@ fn text_styled(diags: &[Diagnostic], sources: &Sources) -> String {
         {
             let range = span.byte_range(&file.text);
             let range = if range.is_empty() {
-                range.start..(range.start + 1).min(file.text.len())
+                // Mark the character there: all of it, as it may take several bytes.
+                let width = file.text[range.start..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
+                range.start..range.start + width
             } else {
                 range
             };
@@ -404,6 +409,30 @@ mod tests {
         let (d, s) = sample();
         let text = render(&d, &s, Format::Text, true);
         assert!(text.contains("replicas: x"), "{text}");
+    }
+
+    #[test]
+    fn an_empty_span_on_a_multi_byte_character_marks_all_of_it() {
+        // Found by fuzzing (yaml_parse): the snippet was cut inside the character and
+        // annotate-snippets panicked.
+        for text in ["a\u{feff}", "a: é", "é"] {
+            let mut sources = Sources::new();
+            let id = sources.add("values.yaml", text, SourceKind::ValuesFile { index: 0 });
+            let index = text.chars().count() - 1;
+            let pos = Pos {
+                line: 1,
+                col: index as u32 + 1,
+                index,
+            };
+            let span = Span {
+                source: id,
+                start: pos,
+                end: pos,
+            };
+            let d = Diagnostic::error("yaml", "invalid").at(Some(span));
+            let out = render(&[d], &sources, Format::Text, true);
+            assert!(out.contains("values.yaml"), "{out}");
+        }
     }
 
     #[test]

@@ -265,6 +265,23 @@ impl<'a> Annotations<'a> {
                 }
             }
         }
+        // The keywords go into the schema as written: one that is not valid draft-07 would make
+        // the whole schema unusable (for Helm too).
+        let item = ann.item.clone().map(Json::Object);
+        for (schema, what) in [
+            (Some(Json::Object(ann.keywords.clone())), ""),
+            (item, "item."),
+        ] {
+            if let Some(schema) = schema
+                && let Err(e) = jsonschema::draft7::meta::validate(&schema)
+            {
+                let at = e.instance_path().to_string();
+                let keyword = at.trim_start_matches('/').replace('/', ".");
+                return Err(err(format!(
+                    "`{what}{keyword}` is not valid JSON Schema (draft-07): {e}"
+                )));
+            }
+        }
         Ok(())
     }
 }
@@ -406,5 +423,35 @@ mod tests {
             .for_key("replicas", values.at(["replicas"]).unwrap())
             .unwrap_err();
         assert_eq!(err.line, 1);
+    }
+
+    #[test]
+    fn keywords_that_are_not_draft_07_are_an_error_with_a_line() {
+        // Found by fuzzing (schema_roundtrip): `# @schema {items}` put `"items": null` into the
+        // generated schema, which then failed to compile.
+        for (text, keyword) in [
+            ("a: 1\n# @schema {items}\nl: [x]\n", "`items`"),
+            ("a: 1\n# @schema {pattern: \"[\"}\nl: x\n", "`pattern`"),
+            ("a: 1\n# @schema {type: text}\nl: x\n", "`type`"),
+            (
+                "a: 1\n# @schema {item: {minLength: -1}}\nl: []\n",
+                "`item.minLength`",
+            ),
+        ] {
+            let mut sources = Sources::new();
+            let id = sources.add("values.yaml", text, SourceKind::Other);
+            let values = parse_values(&sources, id).unwrap();
+            let err = Annotations::new(text)
+                .for_key("l", values.at(["l"]).unwrap())
+                .unwrap_err();
+            assert_eq!(err.line, 2, "{text}");
+            assert!(err.message.contains(keyword), "{text}: {}", err.message);
+        }
+        // Valid keywords still pass.
+        let a = annotate(
+            "# @schema {pattern: \"^a+$\", type: [string, \"null\"]}\nl: aa\n",
+            "l",
+        );
+        assert_eq!(a.keywords["pattern"], serde_json::json!("^a+$"));
     }
 }

@@ -106,6 +106,18 @@ impl<'s> Generator<'s> {
                 global,
                 "Values shared with every chart of the release (Helm `global`).",
             );
+            // `global:` with all its keys commented out is null, and a chart installed on its
+            // own keeps it so (Helm makes it a map only in subcharts): accept what is there.
+            if let Some(other) = effective.get("global").and_then(|g| match g.kind {
+                Kind::Map(_) => None,
+                Kind::Null => Some("null"),
+                Kind::Bool(_) => Some("boolean"),
+                Kind::Int(_) | Kind::Float(_) => Some("number"),
+                Kind::Str(_) => Some("string"),
+                Kind::List(_) => Some("array"),
+            }) {
+                global["type"] = json!(["object", other]);
+            }
             if tags && path.is_empty() {
                 props.insert("tags".into(), json!({"type": "object", "description": "Enable or disable dependencies by tag.", "additionalProperties": {"type": "boolean"}}));
             }
@@ -570,6 +582,21 @@ mod tests {
         let mut sources = Sources::new();
         let chart = load(tmp.path(), &mut sources).unwrap();
         generate(&chart, &sources).unwrap().remove(0).schema
+    }
+
+    #[test]
+    fn a_null_global_default_is_accepted() {
+        // Found by fuzzing (schema_roundtrip): `global:` with every key commented out is null,
+        // and the schema required an object, so the chart's own defaults failed it.
+        let s = gen_for("global:\n  # imageRegistry: \"\"\nreplicas: 1\n");
+        assert_eq!(s["properties"]["global"]["type"], json!(["object", "null"]));
+        let validator = jsonschema::draft7::new(&s).unwrap();
+        assert!(validator.is_valid(&json!({"global": null, "replicas": 1})));
+        assert!(validator.is_valid(&json!({"global": {"imageRegistry": "r"}})));
+        assert_eq!(
+            gen_for("replicas: 1\n")["properties"]["global"]["type"],
+            json!("object")
+        );
     }
 
     #[test]

@@ -382,36 +382,60 @@ impl Layers {
     /// Merge the user's layers into one map exactly in Helm's order (`MergeValues` in helm's
     /// pkg/cli/values): files first, then the `--set` family by kind.
     pub fn merge(&self, sources: &mut Sources) -> Result<Value, Vec<ValuesError>> {
-        let mut base = Map::new();
-        let mut errors = Vec::new();
-        for (index, path) in self.files.iter().enumerate() {
-            match read_source(sources, path, SourceKind::ValuesFile { index })
-                .and_then(|id| parse_values(sources, id))
-            {
-                Ok(Value {
-                    kind: Kind::Map(m), ..
-                }) => merge_maps(&mut base, m),
-                Ok(_) => {}
-                Err(e) => errors.push(e),
+        let files = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(index, path)| read_source(sources, path, SourceKind::ValuesFile { index }))
+            .collect();
+        merge_layers(sources, files, &self.sets)
+    }
+}
+
+/// [`Layers::merge`] for values files whose texts are already in `sources` (only `--set-file`
+/// still reads files): the same merge without the file system, as the fuzz targets drive it.
+pub fn merge_sources(
+    sources: &mut Sources,
+    files: &[SourceId],
+    sets: &[(SetKind, String)],
+) -> Result<Value, Vec<ValuesError>> {
+    merge_layers(sources, files.iter().copied().map(Ok).collect(), sets)
+}
+
+/// The merge proper: `files` in order (a file that could not be read is an error in its place),
+/// then the `--set` family by kind.
+fn merge_layers(
+    sources: &mut Sources,
+    files: Vec<Result<SourceId, ValuesError>>,
+    sets: &[(SetKind, String)],
+) -> Result<Value, Vec<ValuesError>> {
+    let mut base = Map::new();
+    let mut errors = Vec::new();
+    for file in files {
+        match file.and_then(|id| parse_values(sources, id)) {
+            Ok(Value {
+                kind: Kind::Map(m), ..
+            }) => merge_maps(&mut base, m),
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    for kind in SetKind::HELM_ORDER {
+        for (_, arg) in sets.iter().filter(|(k, _)| *k == kind) {
+            let id = sources.add(
+                kind.flag(),
+                arg.clone(),
+                SourceKind::SetArgument { flag: kind.flag() },
+            );
+            if let Err(e) = set::apply(&mut base, sources, id, kind) {
+                errors.push(e);
             }
         }
-        for kind in SetKind::HELM_ORDER {
-            for (_, arg) in self.sets.iter().filter(|(k, _)| *k == kind) {
-                let id = sources.add(
-                    kind.flag(),
-                    arg.clone(),
-                    SourceKind::SetArgument { flag: kind.flag() },
-                );
-                if let Err(e) = set::apply(&mut base, sources, id, kind) {
-                    errors.push(e);
-                }
-            }
-        }
-        if errors.is_empty() {
-            Ok(Value::new(Kind::Map(base), None))
-        } else {
-            Err(errors)
-        }
+    }
+    if errors.is_empty() {
+        Ok(Value::new(Kind::Map(base), None))
+    } else {
+        Err(errors)
     }
 }
 

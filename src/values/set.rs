@@ -8,6 +8,9 @@ use crate::source::{Pos, SourceId, SourceKind, Sources, Span};
 /// Helm's limits: list indices and nesting of names.
 const MAX_INDEX: usize = 65536;
 const MAX_NESTED_NAME_LEVEL: usize = 30;
+/// Our limit on the empty items list indices add in one argument (Helm has none): nested
+/// indices multiply, and `a[65536][65536]...=1` would take gigabytes.
+const MAX_PADDING: usize = 4 * (MAX_INDEX + 1);
 
 /// Apply one `--set`-family argument (the text of source `id`) onto `base`.
 pub fn apply(
@@ -23,17 +26,24 @@ pub fn apply(
         source: id,
         kind,
         files: Vec::new(),
+        padded: 0,
+        depth: 0,
     };
     let result = parser.run(base);
     // --set-file contents become sources of their own, so values point at the file.
     for (path, text) in parser.files.drain(..) {
         sources.add(path, text, SourceKind::SetFile { flag: kind.flag() });
     }
-    result.map_err(|(message, at)| ValuesError::Set {
-        flag: kind.flag(),
-        arg: arg.clone(),
-        message,
-        span: Some(parser_span(id, at, at + 1)),
+    result.map_err(|(message, at)| {
+        // At the end of the argument, the span is empty: there is no character to mark.
+        let len = arg.chars().count();
+        let at = at.min(len);
+        ValuesError::Set {
+            flag: kind.flag(),
+            arg: arg.clone(),
+            message,
+            span: Some(parser_span(id, at, (at + 1).min(len))),
+        }
     })
 }
 
@@ -64,6 +74,10 @@ struct Parser {
     source: SourceId,
     kind: SetKind,
     files: Vec<(String, String)>,
+    /// Empty items added so far by list indices (see [`MAX_PADDING`]).
+    padded: usize,
+    /// Lists being filled (see [`Parser::list_item`]).
+    depth: usize,
 }
 
 impl Parser {
@@ -293,7 +307,28 @@ impl Parser {
         Ok(n as usize)
     }
 
+    /// After `[N]`: what follows the index, set at `index` of `list`. Lists nest at most
+    /// [`crate::yaml::MAX_DEPTH`] deep (Helm has no limit, but `a[0][0]...` or `a[0].a[0]...`
+    /// as deep as a command line allows would overflow the stack here and everywhere after).
     fn list_item(
+        &mut self,
+        list: Vec<Value>,
+        index: usize,
+        level: usize,
+    ) -> PResult<(Vec<Value>, bool)> {
+        if self.depth >= crate::yaml::MAX_DEPTH {
+            return Err((
+                format!("lists nested deeper than {} levels", crate::yaml::MAX_DEPTH),
+                self.at,
+            ));
+        }
+        self.depth += 1;
+        let result = self.list_item_at(list, index, level);
+        self.depth -= 1;
+        result
+    }
+
+    fn list_item_at(
         &mut self,
         mut list: Vec<Value>,
         index: usize,
@@ -302,6 +337,15 @@ impl Parser {
         if index > MAX_INDEX {
             return Err((
                 format!("index of {index} is greater than maximum supported index of {MAX_INDEX}"),
+                self.at,
+            ));
+        }
+        self.padded += (index + 1).saturating_sub(list.len());
+        if self.padded > MAX_PADDING {
+            return Err((
+                format!(
+                    "list indices in this argument add more than {MAX_PADDING} empty items; set fewer or smaller indices"
+                ),
                 self.at,
             ));
         }
@@ -437,6 +481,60 @@ mod tests {
             apply(&mut base, &mut sources, id, kind).map_err(|e| e.to_string())?;
         }
         Ok(Value::new(Kind::Map(base), None).to_json())
+    }
+
+    #[test]
+    fn an_error_at_the_end_of_the_argument_stays_inside_it() {
+        // Found by fuzzing (values_merge): `--set [` pointed one character past the argument.
+        for arg in ["[", "a[0", "a={x", "a", "é["] {
+            let mut sources = Sources::new();
+            let id = sources.add("--set", arg, SourceKind::SetArgument { flag: "--set" });
+            let err = apply(&mut Map::new(), &mut sources, id, SetKind::Typed).unwrap_err();
+            let span = err.span().unwrap();
+            let len = arg.chars().count();
+            assert!(
+                span.start.index <= span.end.index && span.end.index <= len,
+                "{arg}: {span:?}"
+            );
+            assert!(span.byte_range(arg).end <= arg.len());
+        }
+    }
+
+    #[test]
+    fn nested_large_indices_are_bounded() {
+        // Found probing the values_merge target's reach: each `[65536]` level allocated 65537
+        // items, so a 700-character argument needed more than 4 GB.
+        let arg = format!("a{}=1", "[65536]".repeat(100));
+        let err = run(SetKind::Typed, &[arg.as_str()]).unwrap_err();
+        assert!(err.contains("empty items"), "{err}");
+        // Helm's own maximum index still works, also nested once.
+        let v = run(SetKind::Typed, &["a[65536]=1,b[2][65536]=x"]).unwrap();
+        assert_eq!(v["a"].as_array().unwrap().len(), 65537);
+        assert_eq!(v["b"][2].as_array().unwrap().len(), 65537);
+    }
+
+    #[test]
+    fn deeply_nested_lists_are_bounded() {
+        // Found probing the values_merge target's reach (its arguments are too short): a
+        // 3000-level `a[0][0]...=1` overflowed the stack. The CLI runs on the main thread's
+        // 8 MiB stack; so does this test (debug frames are large).
+        let check = || {
+            for arg in [
+                format!("a{}=1", "[0]".repeat(40_000)),
+                format!("{}=1", "a[0].".repeat(20_000)),
+            ] {
+                let err = run(SetKind::Typed, &[arg.as_str()]).unwrap_err();
+                assert!(err.contains("nested deeper than"), "{err}");
+            }
+            let v = run(SetKind::Typed, &[&format!("a{}=1", "[0]".repeat(200))]).unwrap();
+            assert!(v["a"].is_array());
+        };
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(check)
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     #[test]

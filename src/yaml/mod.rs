@@ -16,8 +16,12 @@ use scalar::Scalar;
 
 /// Nesting limit (maps and lists). Real values files stay far below it.
 pub const MAX_DEPTH: usize = 256;
-/// Limit on nodes in one document, aliases expanded (stops "billion laughs").
+/// Limit on nodes in one document, aliases expanded (stops "billion laughs"). A node copied
+/// through an alias also counts one more per [`TEXT_PER_NODE`] bytes of its scalars and keys,
+/// so long strings cannot multiply either.
 pub const MAX_NODES: usize = 1_000_000;
+/// Bytes of copied text that count as one node (so at most 64 MiB of text through aliases).
+pub const TEXT_PER_NODE: usize = 64;
 
 /// One YAML node with the span of its text.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,10 +141,7 @@ pub fn parse(source: SourceId, text: &str) -> Result<Option<Node>, YamlError> {
     let mut builder = Builder {
         source,
         parser: Parser::new_from_str(text),
-        text: Text {
-            chars: text.chars().collect(),
-            bom,
-        },
+        text: Text::new(text, bom),
         prev_end: None,
         anchors: HashMap::new(),
         nodes: 0,
@@ -160,11 +161,7 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn pos(&self, m: &saphyr_parser::Marker) -> Pos {
-        Pos {
-            line: m.line() as u32,
-            col: m.col() as u32 + 1,
-            index: m.index() + self.text.bom,
-        }
+        self.text.pos(m.line(), m.col())
     }
 
     fn span(&self, raw: &RawSpan) -> Span {
@@ -379,9 +376,55 @@ struct Text {
     chars: Vec<char>,
     /// 1 when a byte order mark was stripped before parsing: added to every index.
     bom: usize,
+    /// Each line as character indices in `chars`: where its content starts (after the byte
+    /// order marks saphyr skips at the start of a line) and where its line break is.
+    lines: Vec<(usize, usize)>,
 }
 
 impl Text {
+    fn new(text: &str, bom: usize) -> Self {
+        let chars: Vec<char> = text.chars().collect();
+        let mut lines = Vec::new();
+        let mut i = 0;
+        loop {
+            while chars.get(i) == Some(&'\u{feff}') {
+                i += 1;
+            }
+            let start = i;
+            while !matches!(chars.get(i), Some('\n' | '\r') | None) {
+                i += 1;
+            }
+            lines.push((start, i));
+            match chars.get(i) {
+                None => break,
+                Some('\r') if chars.get(i + 1) == Some(&'\n') => i += 2,
+                Some(_) => i += 1,
+            }
+        }
+        Text { chars, bom, lines }
+    }
+
+    /// The position at saphyr's line (1-based) and column (0-based). The index comes from
+    /// them, not from saphyr's index, which drifts: saphyr counts the bytes, not the characters,
+    /// of a directive (`%NAME é`). Past the last line (saphyr ends a text without a final line
+    /// break on a line that does not exist) is the end of the text.
+    fn pos(&self, line: usize, col: usize) -> Pos {
+        let Some(&(start, end)) = line.checked_sub(1).and_then(|l| self.lines.get(l)) else {
+            let (start, end) = self.lines[self.lines.len() - 1];
+            return Pos {
+                line: self.lines.len() as u32,
+                col: (end - start) as u32 + 1,
+                index: end + self.bom,
+            };
+        };
+        let index = (start + col).min(end);
+        Pos {
+            line: line as u32,
+            col: (index - start) as u32 + 1,
+            index: index + self.bom,
+        }
+    }
+
     fn at(&self, pos: Pos) -> Option<char> {
         self.chars.get(pos.index.checked_sub(self.bom)?).copied()
     }
@@ -404,6 +447,8 @@ impl Text {
                 ..next
             },
             Some('\r') => next,
+            // saphyr skips byte order marks at the start of a line: they are no column.
+            Some('\u{feff}') if pos.col == 1 => next,
             _ => Pos {
                 col: pos.col + 1,
                 ..next
@@ -522,15 +567,18 @@ fn join(start: Span, end: Span) -> Span {
     }
 }
 
+/// What copying `node` through an alias costs against [`MAX_NODES`]: its nodes, and its text
+/// in units of [`TEXT_PER_NODE`] bytes.
 fn node_count(node: &Node) -> usize {
     match &node.kind {
         NodeKind::Seq(items) => 1 + items.iter().map(node_count).sum::<usize>(),
         NodeKind::Map(entries) => {
             1 + entries
                 .iter()
-                .map(|e| 1 + node_count(&e.value))
+                .map(|e| 1 + e.key.len() / TEXT_PER_NODE + node_count(&e.value))
                 .sum::<usize>()
         }
+        NodeKind::Str(s) => 1 + s.len() / TEXT_PER_NODE,
         _ => 1,
     }
 }
@@ -804,6 +852,31 @@ mod tests {
     }
 
     #[test]
+    fn an_alias_bomb_of_long_strings_is_bounded() {
+        // Found probing what the fuzzers (with inputs of a few KiB) cannot reach: 531441 copies
+        // of a 10 KB string stayed under the node limit and allocated more than 5 GB.
+        let mut text = format!("a: &a \"{}\"\n", "x".repeat(10_000));
+        let mut prev = String::from("a");
+        for name in ["b", "c", "d", "e", "f", "g"] {
+            let alias = format!("*{prev}");
+            text.push_str(&format!(
+                "{name}: &{name} [{}]\n",
+                [alias.as_str(); 9].join(", ")
+            ));
+            prev = name.to_string();
+        }
+        let err = parse(0, &text).unwrap_err();
+        assert!(matches!(err, YamlError::TooManyNodes { .. }), "{err:?}");
+        assert_eq!(err.span().start.line, 5, "{err:?}");
+        // Aliases of ordinary strings are fine.
+        let doc = p(&format!(
+            "a: &a \"{}\"\nb: [*a, *a, *a]\n",
+            "y".repeat(5_000)
+        ));
+        assert_eq!(get(&doc, "b").kind.type_name(), "list");
+    }
+
+    #[test]
     fn deep_nesting_is_bounded() {
         let text = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
         let err = parse(0, &text).unwrap_err();
@@ -822,5 +895,50 @@ mod tests {
     fn empty_document() {
         assert_eq!(parse(0, "").unwrap(), None);
         assert_eq!(parse(0, "# only a comment\n").unwrap(), None);
+    }
+
+    #[test]
+    fn the_end_of_a_text_without_a_final_line_break_is_on_its_last_line() {
+        // Found by fuzzing (yaml_parse): saphyr puts the end of the stream on a line after the
+        // last one, so spans ended on a line that does not exist.
+        let doc = p(":");
+        assert_eq!(at(doc.span), (1, 1, 1, 2));
+        assert_eq!(doc.span.end.index, 1);
+        let doc = p("a:
+  b: 1");
+        assert_eq!(at(doc.span), (1, 1, 2, 7));
+        let doc = p("\u{feff}a: x\r\nb: [1]");
+        assert_eq!(at(doc.span), (1, 1, 2, 7));
+        assert_eq!(doc.span.end.index, 13);
+        let err = parse(0, "a: [1, 2").unwrap_err();
+        assert_eq!(err.span().start.line, 1, "{err:?}");
+        assert_eq!(err.span().start.col, 9, "{err:?}");
+    }
+
+    #[test]
+    fn positions_do_not_drift_after_a_non_ascii_directive() {
+        // Found by fuzzing (yaml_parse): saphyr advances its index by the bytes of a directive's
+        // name and parameters, so every later index was off (snippets cut the wrong text).
+        let text = "%FOO é§\n---\na: x\n";
+        let doc = p(text);
+        let x = get(&doc, "a").span;
+        assert_eq!(at(x), (3, 4, 3, 5));
+        assert_eq!(&text[x.byte_range(text)], "x");
+        let err = parse(0, "%§\nr\n").unwrap_err();
+        assert_eq!(err.span().start.index, 3, "{err:?}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_at_the_start_of_a_line_is_no_column() {
+        // Found by fuzzing (yaml_parse): saphyr skips it there, before a document, without
+        // counting a column.
+        let text = "# c\r\u{feff}b: yes\n";
+        let doc = p(text);
+        let b = get(&doc, "b").span;
+        assert_eq!(at(b), (2, 4, 2, 7));
+        assert_eq!(&text[b.byte_range(text)], "yes");
+        // Inside a document it is an error, on that line.
+        let err = parse(0, "a: 1\n\u{feff}b: 2\n").unwrap_err();
+        assert_eq!(at(err.span()), (2, 1, 2, 1), "{err:?}");
     }
 }
