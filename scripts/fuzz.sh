@@ -5,7 +5,7 @@
 #
 # Runs every cargo-fuzz target in fuzz/ (or the TARGETs given) for SECONDS each (default 60),
 # one after the other, one job each. Installs cargo-fuzz when missing; needs the nightly
-# toolchain (installed with rustup when missing). New inputs go to fuzz/work/<target>/ (not
+# toolchain (installed with rustup when missing). New inputs go to fuzz/runs/<target>/ (not
 # committed), seeds are read from fuzz/corpus/<target>/. Extra libFuzzer flags can be given in
 # FUZZ_ARGS. Exits non-zero when a target crashes, times out or runs out of memory; the input is
 # in fuzz/artifacts/<target>/ (see docs/ARCHITECTURE.md, "Fuzzing", to reproduce and minimise).
@@ -39,8 +39,8 @@ read -r -a extra <<<"${FUZZ_ARGS:-}"
 failed=()
 for t in "${targets[@]}"; do
   echo "==== fuzz $t for ${seconds}s ===="
-  mkdir -p "fuzz/work/$t" "fuzz/corpus/$t"
-  if ! (cd fuzz && cargo +nightly fuzz run "$t" "$root/fuzz/work/$t" "$root/fuzz/corpus/$t" -- \
+  mkdir -p "fuzz/runs/$t" "fuzz/corpus/$t"
+  if ! (cd fuzz && cargo +nightly fuzz run "$t" "$root/fuzz/runs/$t" "$root/fuzz/corpus/$t" -- \
     -dict="$root/fuzz/dict/yaml.dict" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 "${extra[@]}"); then
     failed+=("$t")
