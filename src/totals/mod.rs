@@ -95,10 +95,7 @@ impl Amounts {
                 .limits
                 .entry(name.clone())
                 .or_insert(Limit::Bounded(Quantity::ZERO));
-            *e = match (*e, add) {
-                (Limit::Bounded(a), Limit::Bounded(b)) => Limit::Bounded(a.checked_add(b)?),
-                _ => Limit::Unbounded,
-            };
+            *e = e.checked_add(add)?;
         }
         Ok(())
     }
@@ -126,10 +123,7 @@ impl Amounts {
                 .limits
                 .entry(k.clone())
                 .or_insert(Limit::Bounded(Quantity::ZERO));
-            *e = match (*e, *l) {
-                (Limit::Bounded(a), Limit::Bounded(b)) => Limit::Bounded(a.checked_add(b)?),
-                _ => Limit::Unbounded,
-            };
+            *e = e.checked_add(*l)?;
         }
         for (k, q) in &other.storage {
             let e = self.storage.entry(k.clone()).or_insert(Quantity::ZERO);

@@ -92,7 +92,8 @@ impl Container {
 }
 
 impl Limit {
-    fn checked_add(self, other: Limit) -> Result<Limit, QuantityError> {
+    /// The sum of two limits; unbounded when either is.
+    pub fn checked_add(self, other: Limit) -> Result<Limit, QuantityError> {
         match (self, other) {
             (Limit::Bounded(a), Limit::Bounded(b)) => Ok(Limit::Bounded(a.checked_add(b)?)),
             _ => Ok(Limit::Unbounded),
