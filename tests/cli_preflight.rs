@@ -163,3 +163,255 @@ fn a_namespace_quota_that_the_release_would_exceed_blocks_it() {
     );
     assert_eq!(code, 1);
 }
+
+/// Runs preflight with extra arguments and snapshot files written to a temp dir.
+fn preflight_with(files: &[(&str, &str)], args: &[&str]) -> (i32, Value) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut all: Vec<String> = Vec::new();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write fixture");
+        if name.starts_with("cluster") {
+            all.push("--cluster".into());
+        } else {
+            all.push("--manifests".into());
+        }
+        all.push(path.to_string_lossy().into_owned());
+    }
+    all.extend(args.iter().map(|a| a.to_string()));
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    preflight(&refs)
+}
+
+const TEAM_LIMIT_RANGE: &str = "apiVersion: v1\nkind: LimitRange\nmetadata: {name: team-defaults, namespace: team}\nspec:\n  limits:\n  - type: Container\n    defaultRequest: {cpu: '6', memory: 1Gi}\n    default: {cpu: '6', memory: 1Gi}\n";
+
+#[test]
+fn limit_range_defaults_are_requests_when_placing() {
+    // Containers without resources in namespace `team` are admitted with the LimitRange's
+    // defaults: 6 cpu each. The three schedulable CPU workers have 6.895, 6.375 and 7.195 cpu
+    // free (8 allocatable minus their pods), so one such pod fits on each; a fourth fits nowhere
+    // (the GPU nodes are tainted, cpu-worker-4 is cordoned).
+    let release = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: batch, namespace: team}\nspec:\n  replicas: 4\n  template:\n    metadata: {labels: {app: batch}}\n    spec:\n      containers:\n      - name: main\n        image: busybox:1.37\n";
+    let (code, r) = preflight_with(
+        &[
+            ("cluster-lr.yaml", TEAM_LIMIT_RANGE),
+            ("release.yaml", release),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{r}");
+    let placed: Vec<&str> = (0..3)
+        .filter_map(|i| pod(&r, &format!("batch-{i}"))["node"].as_str())
+        .collect();
+    assert_eq!(placed.len(), 3, "{r}");
+    assert_eq!(
+        pod(&r, "batch-3")["message"],
+        "0/6 nodes are available: 1 node(s) were unschedulable, 2 node(s) had untolerated taint {nvidia.com/gpu: present}, 3 Insufficient cpu."
+    );
+    assert!(
+        finding(&r, "limit-range")
+            .iter()
+            .any(|m| m.starts_with("Deployment/batch: container main: LimitRange team/team-defaults sets limit cpu 6, limit memory 1Gi, request cpu 6, request memory 1Gi")),
+        "{r}"
+    );
+    // Without the LimitRange the pods request nothing and all four fit.
+    let (code, r) = preflight_with(&[("release.yaml", release)], &[]);
+    assert_eq!((code, r["verdict"].as_str()), (0, Some("fits")), "{r}");
+}
+
+fn advice<'a>(report: &'a Value, action: &str) -> Vec<&'a Value> {
+    report["advice"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["action"] == action)
+        .collect()
+}
+
+#[test]
+fn advice_says_what_would_make_it_fit() {
+    let (_, r) = preflight(&["--manifests", RELEASE]);
+    // spread-3 needs a fourth host for its required anti-affinity: one more node like the
+    // CPU workers (the first of that shape by name) places it.
+    let add = advice(&r, "add-nodes");
+    assert_eq!(add.len(), 1, "{r}");
+    assert_eq!(add[0]["like"], "cpu-worker-1");
+    assert_eq!(add[0]["count"], 1);
+    assert_eq!(
+        add[0]["workloads"],
+        serde_json::json!(["Deployment/spread"])
+    );
+    // huge (64 cpu) and gpu-no-toleration fit on no node shape: the GPU nodes have room but
+    // their taint is not tolerated, and the nodes they may use are too small.
+    let none = advice(&r, "no-node-shape-fits");
+    let why = |w: &str| {
+        none.iter()
+            .find(|a| a["workloads"][0] == w)
+            .and_then(|a| a["why"].as_str())
+            .unwrap_or_else(|| panic!("no advice for {w}: {r}"))
+            .to_string()
+    };
+    assert_eq!(
+        why("Deployment/huge"),
+        "2 node(s) with room (gpu-a100-1, gpu-a100-2) had untolerated taint {nvidia.com/gpu: present}: add a toleration for it; it requests 64 cpu, the nodes it may use allocate at most 8 (cpu-worker-1): add nodes with at least 64 cpu"
+    );
+    assert!(
+        why("Deployment/gpu-no-toleration")
+            .contains("it requests 1 nvidia.com/gpu, the nodes it may use allocate at most 0")
+    );
+    assert_eq!(r["fitsWithAdvice"], false, "two workloads fit no shape");
+
+    // GPUs too small for the model: where larger ones are, or how large the largest are.
+    let (_, r) = preflight(&[
+        "--manifests",
+        "tests/fixtures/preflight/gpu-memory-and-storage.yaml",
+    ]);
+    let gpu = advice(&r, "larger-gpus");
+    assert_eq!(gpu.len(), 1, "{r}");
+    // 132.39Gi needed within 90%: GPUs of at least 147.1Gi; the cluster's largest have 80Gi.
+    assert_eq!(gpu[0]["gpus"], 1);
+    assert_eq!(gpu[0]["nodes"], serde_json::json!([]));
+    assert_eq!(
+        gpu[0]["message"],
+        "Deployment/llm-70b-one-gpu: add node(s) with 1 free nvidia.com/gpu of at least 147.09Gi each (the largest GPUs here have 80Gi on gpu-a100-1)"
+    );
+}
+
+#[test]
+fn free_resources_per_node_before_and_after() {
+    let (_, r) = preflight(&["--manifests", RELEASE]);
+    let nodes = r["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 6, "every node is listed");
+    let llm_node = pod(&r, "llm-70b-0")["node"].as_str().expect("placed");
+    let n = nodes
+        .iter()
+        .find(|n| n["name"] == llm_node)
+        .expect("node entry");
+    // llm-70b requests 2 GPUs, 8 cpu and 64Gi on a node with 4 free GPUs.
+    assert_eq!(n["freeBefore"]["nvidia.com/gpu"]["value"], 4);
+    assert_eq!(n["freeAfter"]["nvidia.com/gpu"]["value"], 2);
+    let cpu = |k: &str| n[k]["cpu"]["value"].as_i64().expect("cpu");
+    assert_eq!(cpu("freeBefore") - cpu("freeAfter"), 8000);
+    let mem = |k: &str| n[k]["memory"]["value"].as_i64().expect("memory");
+    assert_eq!(mem("freeBefore") - mem("freeAfter"), 64 << 30);
+    assert_eq!(
+        n["freeBefore"]["pods"]["value"].as_i64().expect("pods")
+            - n["freeAfter"]["pods"]["value"].as_i64().expect("pods"),
+        1
+    );
+    assert_eq!(n["releasePods"], serde_json::json!(["llm-70b-0"]));
+    // The cordoned node takes nothing and says so.
+    let cordoned = nodes
+        .iter()
+        .find(|n| n["name"] == "cpu-worker-4")
+        .expect("cpu-worker-4");
+    assert_eq!(cordoned["schedulable"], false);
+    assert_eq!(cordoned["freeBefore"], cordoned["freeAfter"]);
+}
+
+#[test]
+fn the_json_report_follows_its_schema() {
+    let (_, validator) = common::report_schema("preflight-report.schema.json");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let unread_quota = dir.path().join("cluster-quota.yaml");
+    std::fs::write(
+        &unread_quota,
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: other}\nspec: {hard: {pods: '10'}}\n",
+    )
+    .expect("write");
+    let quota = unread_quota.to_str().expect("utf-8");
+    let small = dir.path().join("small.yaml");
+    std::fs::write(
+        &small,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: small}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - name: c\n        resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 64Mi}}\n",
+    )
+    .expect("write");
+    let small = small.to_str().expect("utf-8");
+    let mut reports = Vec::new();
+    for (args, verdict) in [
+        (vec!["--manifests", RELEASE], "does-not-fit"),
+        (vec!["--manifests", RELEASE, "-n", "llm"], "does-not-fit"),
+        (
+            vec!["--manifests", RELEASE, "--scenario", "rollout"],
+            "does-not-fit",
+        ),
+        (
+            vec![
+                "--manifests",
+                "tests/fixtures/preflight/gpu-memory-and-storage.yaml",
+            ],
+            "does-not-fit",
+        ),
+        (vec!["--manifests", small], "fits"),
+        (vec!["--manifests", small, "--cluster", quota], "unknown"),
+    ] {
+        let (code, r) = preflight(&args);
+        assert_eq!(r["verdict"], verdict, "{args:?}: {r}");
+        let expected = match verdict {
+            "fits" => 0,
+            "does-not-fit" => 1,
+            _ => 3,
+        };
+        assert_eq!(code, expected, "{args:?}");
+        let errors = common::schema_errors(&validator, &r);
+        assert!(errors.is_empty(), "{args:?}: {errors:#?}");
+        reports.push(r);
+    }
+    // The contract rejects what a consumer must never see.
+    let broken: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        (
+            "unknown verdict",
+            Box::new(|r| r["verdict"] = "maybe".into()),
+        ),
+        (
+            "placed pod with a message",
+            Box::new(|r| r["pods"][0]["node"] = "n".into()),
+        ),
+        (
+            "fits with an unplaced pod",
+            Box::new(|r| r["verdict"] = "fits".into()),
+        ),
+        (
+            "missing free cpu",
+            Box::new(|r| {
+                r["nodes"][0]["freeAfter"]
+                    .as_object_mut()
+                    .map(|m| m.remove("cpu"));
+            }),
+        ),
+        (
+            "fractional amount",
+            Box::new(|r| r["nodes"][0]["allocatable"]["cpu"]["value"] = 0.5.into()),
+        ),
+        (
+            "unknown advice",
+            Box::new(|r| r["advice"][0]["action"] = "pray".into()),
+        ),
+        (
+            "add-nodes without a count",
+            Box::new(|r| {
+                if let Some(a) = r["advice"]
+                    .as_array_mut()
+                    .and_then(|a| a.iter_mut().find(|a| a["action"] == "add-nodes"))
+                {
+                    a.as_object_mut().map(|m| m.remove("count"));
+                }
+            }),
+        ),
+        ("extra field", Box::new(|r| r["extra"] = true.into())),
+        (
+            "no version",
+            Box::new(|r| {
+                r.as_object_mut().map(|m| m.remove("version"));
+            }),
+        ),
+    ];
+    for (what, mutate) in broken {
+        let mut r = reports[0].clone();
+        mutate(&mut r);
+        assert!(
+            !common::schema_errors(&validator, &r).is_empty(),
+            "the schema accepts a report with {what}"
+        );
+    }
+}

@@ -35,7 +35,10 @@
 //! pod's namespace for topology spread, pods in namespaces the affinity terms can select, pods
 //! carrying affinity terms), so a placement is O(nodes + relevant pods), not O(all pods).
 
+pub mod admission;
+pub mod advice;
 pub mod checks;
+pub mod outcome;
 pub mod filters;
 pub mod labels;
 pub mod release;

@@ -152,6 +152,11 @@ pub fn release_pods(
 /// Place every release pod on a copy of the cluster, in order.
 pub fn place_release(cluster: &Cluster, pods: &[(String, Pod)]) -> Vec<PodPlacement> {
     let mut nodes = NodeState::from_cluster(&cluster.nodes, &cluster.pods);
+    place_release_on(&mut nodes, pods)
+}
+
+/// [`place_release`] on node states the caller keeps: afterwards they hold the release's pods.
+pub fn place_release_on(nodes: &mut [NodeState], pods: &[(String, Pod)]) -> Vec<PodPlacement> {
     let mut out = Vec::new();
     for (workload, pod) in pods {
         if pod.name.ends_with("-*") {
@@ -162,7 +167,7 @@ pub fn place_release(cluster: &Cluster, pods: &[(String, Pod)]) -> Vec<PodPlacem
                 let mut pinned = pod.clone();
                 pinned.name = format!("{base}-{node}");
                 pinned.scheduling.affinity = Some(pin_to(&node, pinned.scheduling.affinity.take()));
-                let placement = place(&mut nodes, &pinned);
+                let placement = place(nodes, &pinned);
                 // Nodes the DaemonSet's own selector or taints exclude get no pod: not a failure.
                 if placement.node.is_none() && !only_resources(&placement) {
                     continue;
@@ -176,7 +181,7 @@ pub fn place_release(cluster: &Cluster, pods: &[(String, Pod)]) -> Vec<PodPlacem
             }
             continue;
         }
-        let placement = place(&mut nodes, pod);
+        let placement = place(nodes, pod);
         out.push(PodPlacement {
             workload: workload.clone(),
             pod: pod.name.clone(),

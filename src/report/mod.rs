@@ -2,6 +2,7 @@
 //! terminal, JSON (a versioned contract, `schemas/validate-report.schema.json`), SARIF for code
 //! scanning, and GitHub Actions annotations.
 
+pub mod preflight;
 pub mod totals;
 
 use serde::Serialize;

@@ -1,0 +1,292 @@
+//! One preflight, end to end and pure: the release's objects and a cluster in, the verdict, each
+//! pod's node or reason, the nodes' free resources before and after, the checks that are not
+//! placement (GPU memory, quotas, storage, LimitRanges), and what would make it fit.
+//!
+//! ```text
+//! objects ─► admission (LimitRanger) ─► totals + inventory ─► release_pods (scenario)
+//!         ─► place_release_on (node states) ─► checks ─► verdict ─► advice (when unplaced)
+//! ```
+
+use std::collections::BTreeSet;
+
+use crate::cluster::{Cluster, Pod};
+use crate::render::manifest::Object;
+use crate::report::{Diagnostic, Severity};
+use crate::totals::{Options, Scenario, Totals, compute};
+use crate::workload::objects::{Claim, Inventory, inventory};
+
+use super::NodeState;
+use super::advice::{Advice, advise};
+use super::release::{PodPlacement, place_release_on, release_pods};
+use super::terms::Resources;
+use super::{admission, checks};
+
+/// The answer, as the CLI contract names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Fits,
+    DoesNotFit,
+    /// Everything modelled fits, but part of the cluster could not be read.
+    Unknown,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Fits => "fits",
+            Verdict::DoesNotFit => "does-not-fit",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+/// A node's resources before and after the release (requested sums, as the scheduler keeps
+/// them: `NodeInfo.Requested`).
+#[derive(Debug, Clone)]
+pub struct NodeUsage {
+    pub name: String,
+    /// Neither cordoned nor NotReady.
+    pub schedulable: bool,
+    pub allocatable: Resources,
+    pub requested_before: Resources,
+    pub requested_after: Resources,
+    pub pods_before: usize,
+    pub pods_after: usize,
+    /// Release pods placed here.
+    pub release_pods: Vec<String>,
+}
+
+/// Everything a preflight found.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    pub scenario: Scenario,
+    pub placements: Vec<PodPlacement>,
+    pub nodes: Vec<NodeUsage>,
+    pub advice: Vec<Advice>,
+    /// Whether following every [`Advice::AddNodes`] places every pod (true when all fit).
+    pub fits_with_advice: bool,
+    /// Findings of admission, totals, placement and the cluster checks.
+    pub findings: Vec<Diagnostic>,
+    /// The release's totals after admission.
+    pub totals: Totals,
+}
+
+impl Outcome {
+    pub fn unplaced(&self) -> usize {
+        self.placements
+            .iter()
+            .filter(|p| p.placement.node.is_none())
+            .count()
+    }
+}
+
+/// Runs the preflight of `objects` (the release, namespace `namespace`) on `cluster`.
+pub fn evaluate(
+    objects: &[Object],
+    cluster: &Cluster,
+    namespace: &str,
+    scenario: Scenario,
+) -> Outcome {
+    let mut admitted = objects.to_vec();
+    let mut findings = admission::apply_limit_ranges(&mut admitted, cluster, namespace);
+    let totals = compute(
+        &admitted,
+        &Options {
+            namespace: namespace.to_string(),
+            daemonset_nodes: cluster.nodes.len() as u64,
+        },
+    );
+    findings.extend(totals.findings.iter().cloned());
+    let inv = inventory(&admitted, namespace);
+    let (pods, problems) = release_pods(&inv.workloads, &totals.workloads, cluster, scenario);
+    findings.extend(problems);
+    let mut states = NodeState::from_cluster(&cluster.nodes, &cluster.pods);
+    let before: Vec<(Resources, usize)> = states
+        .iter()
+        .map(|s| (s.requested().clone(), s.pod_count()))
+        .collect();
+    let placements = place_release_on(&mut states, &pods);
+    let (blocking, gpu_advice) =
+        cluster_checks(cluster, &inv, &totals, &pods, &placements, scenario);
+    // Any error is an object the API server would refuse, or a check that failed.
+    let blocked = blocking
+        .iter()
+        .chain(&findings)
+        .any(|d| d.severity == Severity::Error);
+    findings.extend(blocking);
+    let unplaced = placements.iter().any(|p| p.placement.node.is_none());
+    let verdict = if unplaced || blocked {
+        Verdict::DoesNotFit
+    } else if !cluster.gaps.is_empty() {
+        Verdict::Unknown
+    } else {
+        Verdict::Fits
+    };
+    let nodes = states
+        .iter()
+        .zip(before)
+        .map(|(s, (requested_before, pods_before))| NodeUsage {
+            name: s.name().to_string(),
+            schedulable: !s.node().unschedulable && s.node().ready,
+            allocatable: s.allocatable().clone(),
+            requested_before,
+            requested_after: s.requested().clone(),
+            pods_before,
+            pods_after: s.pod_count(),
+            release_pods: placements
+                .iter()
+                .filter(|p| p.placement.node.as_deref() == Some(s.name()))
+                .map(|p| p.pod.clone())
+                .collect(),
+        })
+        .collect();
+    let (mut advice, fits_with_advice) = if unplaced {
+        advise(cluster, &pods, &placements)
+    } else {
+        (Vec::new(), true)
+    };
+    advice.extend(gpu_advice);
+    Outcome {
+        verdict,
+        scenario,
+        placements,
+        nodes,
+        advice,
+        fits_with_advice,
+        findings,
+        totals,
+    }
+}
+
+/// GPU memory of placed model servers, quotas, storage classes, untainted GPU nodes.
+fn cluster_checks(
+    cluster: &Cluster,
+    inv: &Inventory<'_>,
+    totals: &Totals,
+    pods: &[(String, Pod)],
+    placements: &[PodPlacement],
+    scenario: Scenario,
+) -> (Vec<Diagnostic>, Vec<Advice>) {
+    let mut out = Vec::new();
+    let mut advice = Vec::new();
+    let mut checked = BTreeSet::new();
+    for p in placements {
+        let Some(node) = p
+            .placement
+            .node
+            .as_ref()
+            .and_then(|n| cluster.nodes.iter().find(|x| &x.name == n))
+        else {
+            continue;
+        };
+        // DaemonSet pods are expanded per node: find the pod spec by workload.
+        let Some((_, pod)) = pods.iter().find(|(w, _)| *w == p.workload) else {
+            continue;
+        };
+        let gpus = checks::gpu_count(&pod.requests);
+        if gpus == 0 || !checked.insert(p.workload.clone()) {
+            continue;
+        }
+        let Some(w) = inv
+            .workloads
+            .iter()
+            .find(|w| w.object.display() == p.workload)
+        else {
+            continue;
+        };
+        let utilization = gpu_memory_utilization(w.pod_spec);
+        if let Some(d) = checks::check_gpu_memory(w, gpus, node, utilization) {
+            if d.code == "gpu-memory"
+                && let Some(Ok(need)) = checks::gpu_need(&w.pod_metadata["annotations"], gpus)
+            {
+                advice.push(gpu_memory_advice(
+                    cluster,
+                    pod,
+                    &p.workload,
+                    gpus,
+                    need.bytes_per_gpu * 100 / utilization,
+                ));
+            }
+            out.push(d);
+        }
+    }
+    out.extend(checks::untainted_gpu_nodes(cluster));
+    out.extend(checks::check_quotas(cluster, totals, scenario));
+    let mut claims: Vec<(String, &Claim<'_>)> =
+        inv.claims.iter().map(|(o, c)| (o.display(), c)).collect();
+    for w in &inv.workloads {
+        for c in &w.claim_templates {
+            claims.push((w.object.display(), c));
+        }
+    }
+    out.extend(checks::check_storage(cluster, &claims));
+    (out, advice)
+}
+
+/// Where GPUs large enough for a model are, or how large the largest are.
+fn gpu_memory_advice(
+    cluster: &Cluster,
+    pod: &Pod,
+    workload: &str,
+    gpus: i128,
+    per_gpu: i128,
+) -> Advice {
+    let resource = pod
+        .requests
+        .iter()
+        .find(|(k, q)| checks::is_gpu_resource(k) && !q.is_zero())
+        .map_or("nvidia.com/gpu".to_string(), |(k, _)| k.clone());
+    let has_gpus = |n: &&crate::cluster::Node| {
+        n.allocatable
+            .get(&resource)
+            .is_some_and(|q| q.value_ceil() >= gpus)
+    };
+    let nodes = cluster
+        .nodes
+        .iter()
+        .filter(has_gpus)
+        .filter(|n| checks::node_gpu_memory(n).is_some_and(|m| m >= per_gpu))
+        .map(|n| n.name.clone())
+        .collect();
+    let largest = cluster
+        .nodes
+        .iter()
+        .filter_map(|n| checks::node_gpu_memory(n).map(|m| (m, n.name.clone())))
+        .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
+    Advice::GpuMemory {
+        workload: workload.to_string(),
+        gpus,
+        resource,
+        per_gpu,
+        nodes,
+        largest,
+    }
+}
+
+/// vLLM's `--gpu-memory-utilization` from the containers' args, in percent (default 90).
+fn gpu_memory_utilization(pod_spec: &serde_json::Value) -> i128 {
+    let args = pod_spec["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| {
+            ["command", "args"]
+                .into_iter()
+                .flat_map(move |f| c[f].as_array().into_iter().flatten())
+        })
+        .filter_map(serde_json::Value::as_str)
+        .collect::<Vec<_>>();
+    let value = args.iter().enumerate().find_map(|(i, a)| {
+        a.strip_prefix("--gpu-memory-utilization=").or_else(|| {
+            (*a == "--gpu-memory-utilization")
+                .then(|| args.get(i + 1).copied())
+                .flatten()
+        })
+    });
+    value
+        .and_then(|v| crate::quantity::Quantity::parse(v).ok())
+        .map(|q| q.milli_ceil() / 10)
+        .filter(|p| *p > 0 && *p <= 100)
+        .unwrap_or(90)
+}

@@ -1,0 +1,249 @@
+//! The preflight report: JSON (the contract in `schemas/preflight-report.schema.json`) and text.
+
+use serde_json::{Value as Json, json};
+
+use crate::preflight::advice::{Advice, human};
+use crate::preflight::outcome::{NodeUsage, Outcome};
+use crate::preflight::terms::Resources;
+use crate::source::Sources;
+
+/// What was checked against what, for the report's header.
+pub struct Subject<'a> {
+    pub release: &'a str,
+    /// The chart or manifests file.
+    pub source: &'a str,
+    pub namespace: &'a str,
+    /// `live: context x (https://…)` or the snapshot files.
+    pub cluster: &'a str,
+    pub cluster_nodes: usize,
+    pub cluster_pods: usize,
+    pub gaps: &'a [crate::cluster::Gap],
+}
+
+/// Resource names a node's table shows: cpu, memory, ephemeral-storage when allocatable, pods,
+/// then every extended resource with a non-zero allocatable.
+fn resource_names(allocatable: &Resources) -> Vec<String> {
+    let mut names = vec!["cpu".to_string(), "memory".to_string()];
+    if allocatable.ephemeral_storage > 0 {
+        names.push("ephemeral-storage".into());
+    }
+    names.push("pods".into());
+    names.extend(
+        allocatable
+            .scalar
+            .iter()
+            .filter(|(_, v)| **v > 0)
+            .map(|(k, _)| k.clone()),
+    );
+    names
+}
+
+fn amount(r: &Resources, resource: &str, pods: usize) -> i128 {
+    match resource {
+        "cpu" => r.milli_cpu,
+        "memory" => r.memory,
+        "ephemeral-storage" => r.ephemeral_storage,
+        "pods" => pods as i128,
+        other => r.scalar(other),
+    }
+}
+
+fn quantity(resource: &str, value: i128) -> Json {
+    json!({"value": value, "quantity": human(resource, value)})
+}
+
+fn node_json(n: &NodeUsage) -> Json {
+    let names = resource_names(&n.allocatable);
+    let free = |requested: &Resources, pods: usize| -> Json {
+        names
+            .iter()
+            .map(|r| {
+                let alloc = amount(&n.allocatable, r, n.allocatable.pods as usize);
+                let used = amount(requested, r, pods);
+                (r.clone(), quantity(r, alloc - used))
+            })
+            .collect::<serde_json::Map<String, Json>>()
+            .into()
+    };
+    json!({
+        "name": n.name,
+        "schedulable": n.schedulable,
+        "allocatable": names.iter().map(|r| (r.clone(), quantity(r, amount(&n.allocatable, r, n.allocatable.pods as usize)))).collect::<serde_json::Map<String, Json>>(),
+        "freeBefore": free(&n.requested_before, n.pods_before),
+        "freeAfter": free(&n.requested_after, n.pods_after),
+        "releasePods": n.release_pods,
+    })
+}
+
+fn advice_json(a: &Advice) -> Json {
+    match a {
+        Advice::AddNodes {
+            like,
+            count,
+            shape,
+            workloads,
+        } => json!({
+            "action": "add-nodes", "like": like, "count": count, "shape": shape,
+            "workloads": workloads, "message": a.message(),
+        }),
+        Advice::NoShapeFits {
+            workload,
+            pods,
+            why,
+        } => json!({
+            "action": "no-node-shape-fits", "workloads": [workload], "pods": pods, "why": why,
+            "message": a.message(),
+        }),
+        Advice::GpuMemory {
+            workload,
+            gpus,
+            resource,
+            per_gpu,
+            nodes,
+            ..
+        } => json!({
+            "action": "larger-gpus", "workloads": [workload], "gpus": gpus, "resource": resource,
+            "gpuMemory": quantity("memory", *per_gpu), "nodes": nodes, "message": a.message(),
+        }),
+    }
+}
+
+/// `stackcheck preflight -o json`.
+pub fn to_json(o: &Outcome, s: &Subject<'_>, sources: &Sources) -> Json {
+    json!({
+        "version": 1,
+        "verdict": o.verdict.word(),
+        "scenario": o.scenario.name(),
+        "release": s.release,
+        "source": s.source,
+        "namespace": s.namespace,
+        "cluster": {"source": s.cluster, "nodes": s.cluster_nodes, "pods": s.cluster_pods},
+        "pods": o.placements.iter().map(|p| json!({
+            "workload": p.workload,
+            "pod": p.pod,
+            "namespace": p.namespace,
+            "node": p.placement.node,
+            "reasons": p.placement.reasons().into_iter().map(|(r, n)| json!({"reason": r, "nodes": n})).collect::<Vec<_>>(),
+            "message": p.placement.message(),
+        })).collect::<Vec<_>>(),
+        "nodes": o.nodes.iter().map(node_json).collect::<Vec<_>>(),
+        "advice": o.advice.iter().map(advice_json).collect::<Vec<_>>(),
+        "fitsWithAdvice": o.fits_with_advice,
+        "gaps": s.gaps.iter().map(|g| json!({"what": g.what, "why": g.why, "affects": g.affects})).collect::<Vec<_>>(),
+        "findings": o.findings.iter().map(|d| super::diag_json(d, sources)).collect::<Vec<_>>(),
+    })
+}
+
+/// `stackcheck preflight` for people: placements, the nodes the release lands on, advice.
+pub fn to_text(o: &Outcome, s: &Subject<'_>) -> String {
+    let mut out = format!(
+        "Preflight of release {} ({}) in namespace {} on cluster {}: {} node(s), {} running pod(s); scenario {}\n\n",
+        s.release,
+        s.source,
+        s.namespace,
+        s.cluster,
+        s.cluster_nodes,
+        s.cluster_pods,
+        o.scenario.name()
+    );
+    out.push_str(&placements_table(o));
+    let touched: Vec<&NodeUsage> = o
+        .nodes
+        .iter()
+        .filter(|n| !n.release_pods.is_empty())
+        .collect();
+    if !touched.is_empty() {
+        out.push_str("\nFree on the nodes the release uses (before → after, of allocatable):\n");
+        out.push_str(&nodes_table(&touched));
+        let others = o.nodes.len() - touched.len();
+        if others > 0 {
+            out.push_str(&format!(
+                "({others} other node(s) unchanged; -o json lists every node)\n"
+            ));
+        }
+    }
+    for g in s.gaps {
+        out.push_str(&format!("unknown: {}: {} ({})\n", g.what, g.why, g.affects));
+    }
+    out.push_str(&format!(
+        "\nverdict: {} — {} of {} pod(s) placed\n",
+        o.verdict.word(),
+        o.placements.len() - o.unplaced(),
+        o.placements.len()
+    ));
+    if !o.advice.is_empty() {
+        out.push_str("\nWhat would make it fit:\n");
+        for a in &o.advice {
+            out.push_str(&format!("  - {}\n", a.message()));
+        }
+        let adds = o
+            .advice
+            .iter()
+            .any(|a| matches!(a, Advice::AddNodes { .. }));
+        if adds && o.fits_with_advice {
+            out.push_str("  (placing the release again with these nodes added places every pod)\n");
+        }
+    }
+    out
+}
+
+fn placements_table(o: &Outcome) -> String {
+    let width = o
+        .placements
+        .iter()
+        .map(|p| p.pod.len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
+    let mut s = format!("{:width$}  NODE\n", "POD");
+    for p in &o.placements {
+        let node = match (&p.placement.node, p.placement.message()) {
+            (Some(n), _) => n.clone(),
+            (None, Some(m)) => format!("unschedulable: {m}"),
+            (None, None) => "unschedulable".to_string(),
+        };
+        s.push_str(&format!("{:width$}  {node}\n", p.pod));
+    }
+    s
+}
+
+fn nodes_table(nodes: &[&NodeUsage]) -> String {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for n in nodes {
+        let mut row = vec![n.name.clone()];
+        for r in resource_names(&n.allocatable) {
+            let alloc = amount(&n.allocatable, &r, n.allocatable.pods as usize);
+            let before = alloc - amount(&n.requested_before, &r, n.pods_before);
+            let after = alloc - amount(&n.requested_after, &r, n.pods_after);
+            row.push(format!(
+                "{r} {} → {} of {}",
+                human(&r, before),
+                human(&r, after),
+                human(&r, alloc)
+            ));
+        }
+        rows.push(row);
+    }
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:w$}", w = widths[i]))
+            .collect();
+        out.push_str("  ");
+        out.push_str(cells.join("   ").trim_end());
+        out.push('\n');
+    }
+    out
+}
