@@ -72,6 +72,7 @@ fn release_pod(i: usize) -> Pod {
             ("memory".to_string(), q("2Gi")),
         ]
         .into(),
+        non_zero: None,
         scheduling: scheduling_of(&spec).expect("scheduling"),
     }
 }

@@ -353,9 +353,12 @@ fn exit_codes() {
     );
     assert_eq!(invalid.stderr, "");
 
-    // The bare form is `validate`.
-    assert_eq!(run(&["--chart", "chart", "valid.yaml"]).code, 0);
-    assert_eq!(run(&["--chart", "chart", "invalid.yaml"]).code, 1);
+    // The bare form is `check` (DESIGN §3): invalid values stop it with exit 1 before anything
+    // is rendered (valid values go on to `helm template`: tests/cli_check.rs).
+    let bare = run(&["--chart", "chart", "invalid.yaml", "--cluster", "none"]);
+    assert_eq!(bare.code, 1, "{}{}", bare.stdout, bare.stderr);
+    assert!(bare.stdout.contains("== Values =="), "{}", bare.stdout);
+    assert!(!bare.stdout.contains("== Resources =="), "{}", bare.stdout);
 
     for args in [
         &["validate", "--no-such-flag"][..],

@@ -358,7 +358,8 @@ fn the_json_report_follows_its_schema() {
         reports.push(r);
     }
     // The contract rejects what a consumer must never see.
-    let broken: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut Value)>;
+    let broken: Vec<(&str, Mutation)> = vec![
         (
             "unknown verdict",
             Box::new(|r| r["verdict"] = "maybe".into()),

@@ -1,8 +1,12 @@
 //! The command line: argument definitions and dispatch. Each command lives in its own module
 //! and returns an [`Exit`]; nothing here knows about schemas or values beyond wiring.
 
+mod check;
+mod cluster_arg;
+mod post_render;
 mod preflight;
 mod schema;
+mod snapshot;
 mod totals;
 mod validate;
 
@@ -10,7 +14,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::report::Format;
 use crate::values::{Layers, SetKind};
@@ -31,21 +35,32 @@ pub enum Exit {
 #[command(
     name = "stackcheck",
     version,
-    about = "Check Helm values before `helm install` does: generate values.schema.json for a chart and its subcharts, and validate values files with file:line:col errors.",
-    long_about = "stackcheck reads a Helm chart and your values the way Helm does (YAML 1.1, merge order, --set typing, subchart scopes) and tells you exactly which line of which file is wrong.\n\nRun as a Helm plugin: `helm stackcheck values-prod.yaml`, or directly: `stackcheck validate values-prod.yaml`.",
+    about = "Check a Helm release before `helm install` does: values against generated schemas (file:line:col errors), the resources it asks for, and whether the cluster can place every pod.",
+    long_about = "stackcheck reads a Helm chart and your values the way Helm does (YAML 1.1, merge order, --set typing, subchart scopes) and tells you exactly which line of which file is wrong; adds up what the rendered release asks of the cluster as Kubernetes counts it; and places every pod on the cluster (live or a snapshot) as kube-scheduler would, saying why when one cannot go anywhere and what would make it fit.\n\nRun as a Helm plugin: `helm stackcheck values-prod.yaml` runs all three (`check`); each has its own command too.",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  helm stackcheck charts/llm-stack/values-prod.yaml\n  stackcheck schema charts/llm-stack --write\n  stackcheck validate -f values.yaml --set gateway.replicas=3 -o github\n\nExit codes: 0 ok, 1 a check failed, 2 bad invocation or unreadable input."
+    after_help = "Examples:\n  helm stackcheck charts/llm-stack/values-prod.yaml --cluster tests/fixtures/clusters/gpu-lab.json\n  helm stackcheck -f values.yaml --set litellm.replicaCount=3      (the kubeconfig's cluster, if any)\n  stackcheck schema charts/llm-stack --write\n  stackcheck validate -f values.yaml -o github\n\nWithout a command, --version prints stackcheck's version and --chart-version selects the chart version.\n\nExit codes: 0 ok, 1 a check failed (invalid values, does not fit, drift), 2 bad invocation or unreadable input, 3 the cluster could not be reached or read."
 )]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Without a command: validate these values files (same as `stackcheck validate`).
+    /// Without a command: check these values files (same as `stackcheck check`).
     #[command(flatten)]
-    default: ValidateArgs,
+    default: CheckArgs,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Validate the values, total the resources and preflight the cluster, in one run (what `helm stackcheck VALUES...` does).
+    #[command(
+        long_about = "The three checks in one run, on one rendering of the release: the values against the chart's schemas (a local chart), what the release asks of the cluster (requests, limits, GPUs, storage in the steady, peak and rollout scenarios), and whether every pod can be placed on the cluster (--cluster FILE or live; without one the preflight is skipped and the report says so). Invalid values stop the run: Helm would refuse them too.",
+        after_help = "Examples:
+  helm stackcheck charts/llm-stack/values-prod.yaml --cluster tests/fixtures/clusters/gpu-lab.json
+  helm stackcheck -f values.yaml --set litellm.replicaCount=3 --cluster live
+  stackcheck check --chart oci://registry.example/charts/llm-stack --version 1.2.0 -f prod.yaml --cluster snap.json
+
+Exit codes: 0 all good, 1 invalid values or does not fit or a finding the API server would reject, 2 bad input, 3 the cluster could not be read."
+    )]
+    Check(CheckArgs),
     /// Generate values.schema.json for a chart and every subchart from its annotated values.yaml.
     #[command(
         long_about = "Generate values.schema.json for a chart and every subchart from their values.yaml files.\n\nTypes are inferred from the default values; comments add descriptions (helm-docs `# --`, bitnami `## @param`) and JSON Schema keywords (`# @schema {minimum: 1}`), see docs/ANNOTATIONS.md. Without --write or --check the umbrella chart's schema is printed.\n\n--write updates the files atomically and never overwrites a schema that was written or edited by hand unless --force is given. --check exits 1 and prints a diff when a file is missing or stale (for CI).",
@@ -66,10 +81,23 @@ enum Command {
     Totals(TotalsArgs),
     /// Will every pod of this release be placed on the cluster? And if not, exactly why.
     #[command(
-        long_about = "Place the release's pods, in Helm's install order, on a copy of the cluster with kube-scheduler's filters (resources incl. pods and every extended resource such as GPUs, cordoned and NotReady nodes, taints and tolerations, nodeSelector and node affinity, pod affinity and anti-affinity, topology spread) and its default scoring. Each pod gets a node, or the scheduler's own FailedScheduling message (`0/6 nodes are available: 2 Insufficient nvidia.com/gpu, ...`).\n\nThe cluster is a snapshot file: what `kubectl get nodes,pods,storageclasses,resourcequotas,limitranges,runtimeclasses -A -o json` prints, or `stackcheck snapshot` output. Pods already bound and not finished take their share of each node.",
-        after_help = "Examples:\n  helm stackcheck preflight charts/llm-stack/values-gpu.yaml --cluster tests/fixtures/clusters/gpu-lab.json\n  stackcheck preflight --manifests rendered.yaml --cluster snap.json --scenario peak -o json\n\nExit codes: 0 fits, 1 does not fit, 2 bad input, 3 the cluster snapshot was only partly readable (verdict unknown)."
+        long_about = "Place the release's pods, in Helm's install order, on a copy of the cluster with kube-scheduler's filters (resources incl. pods and every extended resource such as GPUs, cordoned and NotReady nodes, taints and tolerations, nodeSelector and node affinity, pod affinity and anti-affinity, topology spread) and its default scoring. Each pod gets a node, or the scheduler's own FailedScheduling message (`0/6 nodes are available: 2 Insufficient nvidia.com/gpu, ...`).\n\nThe cluster is read live through the Kubernetes API (--cluster live, the default when a kubeconfig context is usable; Helm's KUBECONFIG, --kube-context and HELM_KUBE* settings apply), or from a snapshot file: what `kubectl get nodes,pods,storageclasses,resourcequotas,limitranges,runtimeclasses -A -o json` prints, or `stackcheck snapshot` output. Pods already bound and not finished take their share of each node. The namespace's LimitRanges are applied to the release's containers first, as the API server would.\n\nBesides placement: GPU memory of model servers (stackcheck.dev/* annotations against nvidia.com/gpu.memory), ResourceQuotas, StorageClasses, LimitRange min/max. When something does not fit, the report says what would: the nodes to add (like which existing node, how many), or why no node of the cluster's shapes can take a pod. The per-node free resources before and after are in the report (all nodes with -o json).",
+        after_help = "Examples:\n  helm stackcheck preflight charts/llm-stack/values-gpu.yaml --cluster tests/fixtures/clusters/gpu-lab.json\n  helm stackcheck preflight -f values-prod.yaml -n llm --kube-context prod\n  stackcheck preflight --manifests rendered.yaml --cluster snap.json --scenario peak -o json\n\nExit codes: 0 fits, 1 does not fit, 2 bad input, 3 the cluster could not be reached or was only partly readable (verdict unknown)."
     )]
     Preflight(PreflightArgs),
+    /// A Helm post-renderer: manifests in on stdin, the same manifests out, or the install refused.
+    #[command(
+        name = "post-render",
+        long_about = "Use as Helm's post-renderer to refuse, at `helm install`/`upgrade` time, a release the cluster cannot hold. Helm pipes the rendered manifests to stdin; stackcheck preflights them on the cluster and prints exactly the same bytes on stdout when they fit (the install goes on), or nothing on stdout, the preflight report on stderr and exit 1 when they do not (Helm stops and shows the report). Nothing in the manifests is changed.\n\nHelm does not tell a post-renderer the release's namespace: pass -n (or set HELM_NAMESPACE). A verdict of `unknown` (part of the cluster unreadable) refuses too, unless --allow-unknown.",
+        after_help = "Examples (Helm v3: the post-renderer is an executable):\n  helm install llm charts/llm-stack -f values-prod.yaml -n llm \\\n    --post-renderer \"$(helm env HELM_PLUGINS)/stackcheck/bin/stackcheck\" \\\n    --post-renderer-args post-render --post-renderer-args=--cluster=snap.json --post-renderer-args=-n=llm\n\nHelm v4 (the post-renderer is a plugin; install plugins/stackcheck-post-render once):\n  helm install llm charts/llm-stack -f values-prod.yaml -n llm \\\n    --post-renderer stackcheck-post-render --post-renderer-args=--cluster=snap.json --post-renderer-args=-n=llm\n\nExit codes: 0 fits (manifests on stdout), 1 does not fit, 2 bad input, 3 cluster unreadable."
+    )]
+    PostRender(PostRenderArgs),
+    /// Capture what the preflight reads of a cluster (live, or kubectl output) into one snapshot file.
+    #[command(
+        long_about = "Read the cluster through the Kubernetes API (the kubeconfig and context Helm would use: KUBECONFIG, --kube-context, HELM_KUBE* variables, exec credential plugins, in-cluster service accounts) and write what the preflight needs as one JSON file in stackcheck's ClusterSnapshot format: nodes (labels, taints, cordon, Ready, allocatable), the pods that use them (effective requests, labels, pod affinity), StorageClasses, ResourceQuotas, LimitRanges, RuntimeClasses, the server version and API groups. Nothing else: no images, commands, env values, annotations or Secrets, so the file can be shared.\n\nWith --cluster FILE it converts `kubectl get nodes,pods,storageclasses,resourcequotas,limitranges,runtimeclasses -A -o json|yaml` output instead. Lists the credentials may not read are recorded as gaps in the file (a preflight on it then says `unknown`). The output is written atomically, and an existing file that is not a stackcheck snapshot is not replaced without --force.",
+        after_help = "Examples:\n  stackcheck snapshot -o prod.json                         the current kubeconfig context\n  helm stackcheck snapshot --kube-context prod -o prod.json\n  kubectl get nodes,pods,storageclasses,resourcequotas,limitranges,runtimeclasses -A -o json > k.json\n  stackcheck snapshot --cluster k.json -o prod.json        convert kubectl output\n  stackcheck preflight --manifests rendered.yaml --cluster prod.json\n\nExit codes: 0 written, 2 bad input (kubeconfig, context, snapshot file, refused overwrite), 3 the cluster could not be reached or read."
+    )]
+    Snapshot(SnapshotArgs),
 }
 
 #[derive(Args, Debug)]
@@ -210,16 +238,67 @@ impl From<ScenarioArg> for crate::totals::Scenario {
 struct PreflightArgs {
     #[command(flatten)]
     release: ReleaseArgs,
-    /// Cluster snapshot file(s): `kubectl get nodes,pods,storageclasses,resourcequotas,limitranges,runtimeclasses -A -o json`
-    /// output or `stackcheck snapshot` output, JSON or YAML (repeatable; later files add to earlier ones).
-    #[arg(long = "cluster", value_name = "FILE", required = true)]
-    cluster: Vec<PathBuf>,
+    #[command(flatten)]
+    cluster: cluster_arg::ClusterArgs,
     /// Which pods to place: steady state, every autoscaler at its maximum, or a rolling update.
     #[arg(long, value_enum, default_value = "steady")]
     scenario: ScenarioArg,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     output: PreflightFormat,
+}
+
+#[derive(Args, Debug)]
+struct SnapshotArgs {
+    #[command(flatten)]
+    cluster: cluster_arg::ClusterArgs,
+    /// Where to write the snapshot (`-`: stdout); written atomically.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE|-",
+        default_value = "-"
+    )]
+    output: PathBuf,
+    /// Replace an existing file that is not a stackcheck snapshot.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    #[command(flatten)]
+    release: ReleaseArgs,
+    #[command(flatten)]
+    cluster: cluster_arg::ClusterArgs,
+    /// Which pods to place: steady state, every autoscaler at its maximum, or a rolling update.
+    #[arg(long, value_enum, default_value = "steady")]
+    scenario: ScenarioArg,
+    /// Which schema to validate each chart against (see `stackcheck validate --help`).
+    #[arg(long, value_enum, default_value = "auto")]
+    schema_source: SchemaSource,
+}
+
+#[derive(Args, Debug)]
+struct PostRenderArgs {
+    #[command(flatten)]
+    cluster: cluster_arg::ClusterArgs,
+    /// Namespace of the release (Helm does not pass it to post-renderers; default: $HELM_NAMESPACE, else `default`).
+    #[arg(short = 'n', long, env = "HELM_NAMESPACE", hide_env = true)]
+    namespace: Option<String>,
+    /// Release name, for the report.
+    #[arg(long, default_value = "release-name")]
+    release: String,
+    /// Which pods to place: steady state, every autoscaler at its maximum, or a rolling update.
+    #[arg(long, value_enum, default_value = "steady")]
+    scenario: ScenarioArg,
+    /// Let the install go on when part of the cluster could not be read (verdict `unknown`).
+    #[arg(long)]
+    allow_unknown: bool,
+    /// Also write the preflight report (text) to FILE, whatever the verdict: Helm v4 discards a
+    /// post-renderer plugin's stderr, so in CI this is where the reasons are.
+    #[arg(long, value_name = "FILE")]
+    report_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -348,8 +427,30 @@ fn debug(message: impl FnOnce() -> String) {
     }
 }
 
+/// The command line, with one adjustment derive cannot express: without a subcommand, `--version`
+/// prints stackcheck's version (as it always has), so the chart version of the bare form is
+/// spelled `--chart-version` there (`stackcheck check --version` keeps Helm's spelling).
+fn command() -> clap::Command {
+    Cli::command()
+        .disable_version_flag(true)
+        .mut_arg("version", |a| a.long("chart-version"))
+        .arg(
+            clap::Arg::new("print-version")
+                .short('V')
+                .long("version")
+                .action(clap::ArgAction::Version)
+                .help("Print version"),
+        )
+}
+
+fn parse() -> Result<Cli, clap::Error> {
+    let mut cmd = command();
+    let matches = cmd.try_get_matches_from_mut(std::env::args_os())?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+}
+
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -365,7 +466,10 @@ pub fn main() -> ExitCode {
         Some(Command::Validate(args)) => validate::run(args),
         Some(Command::Totals(args)) => totals::run(args),
         Some(Command::Preflight(args)) => preflight::run(args),
-        None => validate::run(cli.default),
+        Some(Command::Snapshot(args)) => snapshot::run(args),
+        Some(Command::PostRender(args)) => post_render::run(args),
+        Some(Command::Check(args)) => check::run(args),
+        None => check::run(cli.default),
     };
     ExitCode::from(exit as u8)
 }

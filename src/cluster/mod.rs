@@ -1,7 +1,8 @@
 //! The cluster side of a preflight: one model ([`model::Cluster`]) read from a snapshot file
-//! ([`snapshot::read_snapshot`]) or (later) the live API, and written back as our own snapshot
+//! ([`snapshot::read_snapshot`]) or the live API ([`live::read`]), and written back as our own snapshot
 //! format ([`snapshot::write_snapshot`]).
 
+pub mod live;
 pub mod model;
 pub mod snapshot;
 

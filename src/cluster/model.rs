@@ -1,6 +1,6 @@
 //! The cluster as the scheduler sees it, in slim structs: only scheduling-relevant fields, so a
 //! 150,000-pod snapshot stays small and parses fast. Filled from a snapshot file
-//! ([`super::snapshot`]) or, later, from the live API; the preflight reads only this model.
+//! ([`super::snapshot`]) or from the live API ([`super::live`]); the preflight reads only this model.
 
 use std::collections::BTreeMap;
 
@@ -60,6 +60,10 @@ pub struct Pod {
     pub node: Option<String>,
     /// Effective requests (`PodRequests`), computed once.
     pub requests: ResourceList,
+    /// What scoring counts the pod as (millicores, bytes): see
+    /// [`crate::workload::pod_non_zero_requests`]. `None`: derived from `requests`, with one
+    /// 100m / 200Mi default for the whole pod.
+    pub non_zero: Option<(i128, i128)>,
     /// Scheduling constraints as written (`nodeSelector`, `affinity`, `tolerations`,
     /// `topologySpreadConstraints`), kept as JSON: only release pods and pods with
     /// (anti-)affinity terms need them.

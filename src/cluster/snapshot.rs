@@ -272,7 +272,7 @@ fn read_json<R: Read>(
     loop {
         let result = match s.peek() {
             Ok(None) => break,
-            Ok(Some(b'{')) => read_top_object(b, id, &mut s),
+            Ok(Some(b'{')) => read_top_object(b, id, &mut s).map(drop),
             Ok(found) => Err(s.unexpected(found, "a JSON object `{`")),
             Err(e) => Err(e),
         };
@@ -304,12 +304,13 @@ fn read_json<R: Read>(
 }
 
 /// One top-level JSON object: a list (`items`), our snapshot, a single object, or
-/// `kubectl version` output.
+/// `kubectl version` output. Returns its fields other than `items` (a list's `metadata`
+/// holds the `continue` token of a paged API list).
 fn read_top_object<R: Read>(
     b: &mut Builder,
     id: SourceId,
     s: &mut JsonStream<'_, R>,
-) -> Result<(), StreamError> {
+) -> Result<Json, StreamError> {
     let start = s.here();
     s.expect(b'{', "`{`")?;
     let mut header = Map::new();
@@ -380,7 +381,7 @@ fn read_top_object<R: Read>(
     } else {
         b.single(&header, point(id, start));
     }
-    Ok(())
+    Ok(header)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1038,13 +1039,17 @@ impl Builder {
     }
 
     fn finish(mut self) -> (Cluster, Vec<Diagnostic>) {
+        // A list that could not be read at all (the live API's 403) already has its gap.
+        let has_gap = |c: &Cluster, what: &str| c.gaps.iter().any(|g| g.what == what);
         if self.cluster.nodes.is_empty() {
-            self.gap(Gap {
-                what: "nodes".to_string(),
-                why: "the snapshot has no Node objects".to_string(),
-                affects: "placement: there is no node to place pods on".to_string(),
-            });
-        } else if self.cluster.pods.is_empty() {
+            if !has_gap(&self.cluster, "nodes") {
+                self.gap(Gap {
+                    what: "nodes".to_string(),
+                    why: "the snapshot has no Node objects".to_string(),
+                    affects: "placement: there is no node to place pods on".to_string(),
+                });
+            }
+        } else if self.cluster.pods.is_empty() && !has_gap(&self.cluster, "pods") {
             self.gap(Gap {
                 what: "pods".to_string(),
                 why: "the snapshot has no running pods (were they captured? `kubectl get pods -A`)"
@@ -1136,6 +1141,158 @@ impl Named for LimitRange {
 impl Named for RuntimeClass {
     fn key(&self) -> (&str, &str) {
         ("", &self.name)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// API list pages (the live reader)
+
+/// The live reader's way into the model ([`crate::cluster::live`]): each page of an API list
+/// (`GET /api/v1/pods?limit=500` → a `PodList`) goes through the same streaming decoder and the
+/// same merging rules as a snapshot file, so a live read and a snapshot of the same objects give
+/// the same [`Cluster`] by construction.
+///
+/// Each list gets its own source (named after its URL, without text): diagnostics name the
+/// object (`Pod/ns/name`), not a position in a page, which nobody can look at afterwards.
+pub(crate) struct PageFeed {
+    b: Builder,
+}
+
+/// What a list page says about the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Page {
+    /// `metadata.continue`: there are more pages.
+    pub continue_token: Option<String>,
+    /// Items in this page.
+    pub items: usize,
+    /// `metadata.remainingItemCount`, when the server says.
+    pub remaining: Option<u64>,
+}
+
+/// Where the model stood when a list began, to read that list again from the start (an expired
+/// `continue` token). Every object of a list is of the list's kind and carries its source.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checkpoint {
+    source: SourceId,
+    lens: [usize; 6],
+    diagnostics: usize,
+    gaps: usize,
+}
+
+impl PageFeed {
+    pub(crate) fn new() -> PageFeed {
+        PageFeed {
+            b: Builder::default(),
+        }
+    }
+
+    /// Start a list; `name` names it in diagnostics (its URL).
+    pub(crate) fn begin_list(&mut self, sources: &mut Sources, name: &str) -> Checkpoint {
+        let id = sources.add(name, "", SourceKind::Other);
+        self.b.source = id;
+        self.checkpoint()
+    }
+
+    fn checkpoint(&self) -> Checkpoint {
+        let c = &self.b.cluster;
+        Checkpoint {
+            source: self.b.source,
+            lens: [
+                c.nodes.len(),
+                c.pods.len(),
+                c.storage_classes.len(),
+                c.quotas.len(),
+                c.limit_ranges.len(),
+                c.runtime_classes.len(),
+            ],
+            diagnostics: self.b.diagnostics.len(),
+            gaps: c.gaps.len(),
+        }
+    }
+
+    /// Forget what was read of a list since `cp`, to read it again from the start.
+    pub(crate) fn restart_list(&mut self, cp: Checkpoint) {
+        let b = &mut self.b;
+        let c = &mut b.cluster;
+        let [nodes, pods, classes, quotas, ranges, runtimes] = cp.lens;
+        c.nodes.truncate(nodes);
+        c.pods.truncate(pods);
+        c.storage_classes.truncate(classes);
+        c.quotas.truncate(quotas);
+        c.limit_ranges.truncate(ranges);
+        c.runtime_classes.truncate(runtimes);
+        b.diagnostics.truncate(cp.diagnostics);
+        for g in c.gaps.drain(cp.gaps.min(c.gaps.len())..) {
+            b.gaps_seen.remove(&(g.what, g.why, g.affects));
+        }
+        b.seen.retain(|_, (_, source)| *source != cp.source);
+        b.source = cp.source;
+    }
+
+    /// Decode one page (a JSON list object) into the model. An object that does not decode is
+    /// reported and left out (a [`Gap`]); only a body that is not a JSON list is an error.
+    pub(crate) fn page(&mut self, body: &[u8]) -> Result<Page, String> {
+        let syntax = |e: StreamError| match e {
+            StreamError::Syntax { message, pos } => {
+                format!(
+                    "not valid JSON at line {} column {}: {message}",
+                    pos.line, pos.col
+                )
+            }
+            StreamError::NotUtf8 { offset } => {
+                format!("not UTF-8 (invalid byte at offset {offset})")
+            }
+            StreamError::Io(e) => e.to_string(),
+        };
+        let diagnostics = self.b.diagnostics.len();
+        let objects = self.b.objects_seen;
+        let id = self.b.source;
+        let mut s = JsonStream::from_reader(body).map_err(syntax)?;
+        let header = match s.peek() {
+            Ok(Some(b'{')) => read_top_object(&mut self.b, id, &mut s),
+            Ok(found) => Err(s.unexpected(found, "a JSON object `{`")),
+            Err(e) => Err(e),
+        }
+        .map_err(syntax)?;
+        for d in &mut self.b.diagnostics[diagnostics..] {
+            d.span = None;
+        }
+        if !header["kind"].as_str().is_some_and(|k| k.ends_with("List")) {
+            return Err(format!(
+                "not a list (kind {})",
+                header["kind"].as_str().unwrap_or("missing")
+            ));
+        }
+        let meta = &header["metadata"];
+        Ok(Page {
+            continue_token: meta["continue"]
+                .as_str()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+            items: self.b.objects_seen - objects,
+            remaining: meta["remainingItemCount"].as_u64(),
+        })
+    }
+
+    /// `GET /version` and the discovery lists, as a snapshot file would carry them.
+    pub(crate) fn cluster_info(&mut self, server_version: Option<&str>, api_versions: &[String]) {
+        self.b.header(
+            &json!({"serverVersion": server_version, "apiVersions": api_versions}),
+            None,
+        );
+    }
+
+    /// A part of the cluster that could not be read (a forbidden list).
+    pub(crate) fn gap(&mut self, gap: Gap) {
+        self.b.gap(gap);
+    }
+
+    pub(crate) fn diagnostic(&mut self, d: Diagnostic) {
+        self.b.diagnostics.push(d);
+    }
+
+    pub(crate) fn finish(self) -> (Cluster, Vec<Diagnostic>) {
+        self.b.finish()
     }
 }
 
@@ -1311,8 +1468,34 @@ fn pod_json(p: &Pod) -> Json {
         "containers".into(),
         json!([{"name": "requests", "resources": {"requests": p.requests}}]),
     );
+    // The containers are not kept: record the scoring weight when they made it differ from the
+    // one the requests alone give.
+    if let Some((cpu, memory)) = p.non_zero
+        && Some((cpu, memory)) != derived_non_zero(&p.requests)
+    {
+        spec.insert(
+            "nonZeroRequests".into(),
+            json!({"cpu": format!("{cpu}m"), "memory": memory.to_string()}),
+        );
+    }
     o.insert("spec".into(), Json::Object(spec));
     Json::Object(o)
+}
+
+/// The scoring weight a pod written with one container holding `requests` is read back with.
+fn derived_non_zero(requests: &crate::workload::ResourceList) -> Option<(i128, i128)> {
+    let spec = crate::workload::PodSpec {
+        containers: vec![crate::workload::Container {
+            name: "requests".into(),
+            resources: crate::workload::ResourceRequirements {
+                requests: requests.clone(),
+                limits: Default::default(),
+            },
+            restart_policy: None,
+        }],
+        ..Default::default()
+    };
+    crate::workload::pod_non_zero_requests(&spec).ok()
 }
 
 fn storage_class_json(c: &StorageClass) -> Json {

@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::cluster::{Cluster, Node, Pod};
+use crate::cluster::{Node, Pod};
 use crate::quantity::{Format, Quantity};
 
 use super::filters::{self, NodeState, Reason};
@@ -25,6 +25,8 @@ use super::terms::{Incoming, Resources};
 
 /// At most this many distinct node shapes are tried.
 const MAX_SHAPES: usize = 32;
+/// At most this many trial placements of the whole release (each costs one preflight).
+const MAX_TRIALS: usize = 40;
 
 /// One piece of advice for the workloads that do not fit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,10 +115,11 @@ impl Advice {
 /// Advice for the pods `placements` left unplaced, and whether the release fits once the
 /// [`Advice::AddNodes`] are followed.
 pub fn advise(
-    cluster: &Cluster,
+    base: &[NodeState],
     pods: &[(String, Pod)],
     placements: &[PodPlacement],
 ) -> (Vec<Advice>, bool) {
+    let cluster_nodes: Vec<Node> = base.iter().map(|s| s.node().clone()).collect();
     let mut unplaced: Vec<(String, usize)> = Vec::new();
     for p in placements.iter().filter(|p| p.placement.node.is_none()) {
         match unplaced.iter_mut().find(|(w, _)| *w == p.workload) {
@@ -127,10 +130,11 @@ pub fn advise(
     if unplaced.is_empty() {
         return (Vec::new(), true);
     }
-    let shapes = shapes(&cluster.nodes);
+    let shapes = shapes(&cluster_nodes);
     let mut added: Vec<(usize, usize)> = Vec::new(); // (shape index, copies)
     let mut advice = Vec::new();
-    let mut last_unplaced = unplaced_by_workload(&place_with(cluster, &shapes, &added, pods));
+    let trials = std::cell::Cell::new(0usize);
+    let mut last_unplaced = unplaced_by_workload(&place_with(base, &shapes, &added, pods));
     for (workload, count) in &unplaced {
         if last_unplaced.get(workload).copied().unwrap_or(0) == 0 {
             continue; // placed on nodes added for an earlier workload
@@ -147,34 +151,68 @@ pub fn advise(
             advice.push(Advice::NoShapeFits {
                 workload: workload.clone(),
                 pods: *count,
-                why: why_no_shape(&cluster.nodes, &incoming),
+                why: why_no_shape(&cluster_nodes, &incoming),
             });
             continue;
         };
-        let mut copies = missing.div_ceil(per_node.max(1));
-        let limit = copies + missing;
-        loop {
+        let first = missing.div_ceil(per_node.max(1));
+        // Copies needed: at least `first` (resources), at most one per missing pod more (anti-
+        // affinity, spread). Placing again is the costly step: search exponentially, then
+        // bisect (more nodes never place fewer pods of a workload).
+        let limit = first + missing;
+        let try_copies = |copies: usize| {
+            trials.set(trials.get() + 1);
             let mut trial = added.clone();
             trial.push((shape, copies));
-            let left = unplaced_by_workload(&place_with(cluster, &shapes, &trial, pods));
-            if left.get(workload).copied().unwrap_or(0) == 0 || copies >= limit {
-                if left.get(workload).copied().unwrap_or(0) == 0 {
-                    added = trial;
-                    last_unplaced = left;
-                    merge_advice(&mut advice, &shapes[shape], copies, workload);
-                } else {
-                    advice.push(Advice::NoShapeFits {
-                        workload: workload.clone(),
-                        pods: *count,
-                        why: format!(
-                            "even {copies} more node(s) like {} do not place every pod (pod affinity or topology spread keeps them off new nodes)",
-                            shapes[shape].name
-                        ),
-                    });
-                }
+            let left = unplaced_by_workload(&place_with(base, &shapes, &trial, pods));
+            let done = left.get(workload).copied().unwrap_or(0) == 0;
+            (done, trial, left)
+        };
+        let mut low = first - 1; // known (or assumed) not enough
+        let mut high = first;
+        let mut found = None;
+        loop {
+            let (done, trial, left) = try_copies(high);
+            if done {
+                found = Some((high, trial, left));
                 break;
             }
-            copies += 1;
+            if high >= limit || trials.get() >= MAX_TRIALS {
+                break;
+            }
+            low = high;
+            high = (high * 2).min(limit);
+        }
+        while let Some((copies, _, _)) = &found
+            && copies - low > 1
+            && trials.get() < MAX_TRIALS
+        {
+            let mid = low + (copies - low) / 2;
+            let (done, trial, left) = try_copies(mid);
+            if done {
+                found = Some((mid, trial, left));
+            } else {
+                low = mid;
+            }
+        }
+        match found {
+            Some((copies, trial, left)) => {
+                added = trial;
+                last_unplaced = left;
+                merge_advice(&mut advice, &shapes[shape], copies, workload);
+            }
+            None => advice.push(Advice::NoShapeFits {
+                workload: workload.clone(),
+                pods: *count,
+                why: if trials.get() >= MAX_TRIALS {
+                    format!("not worked out: stopped after {MAX_TRIALS} trial placements")
+                } else {
+                    format!(
+                        "even {high} more node(s) like {} do not place every pod (pod affinity or topology spread keeps them off new nodes)",
+                        shapes[shape].name
+                    )
+                },
+            }),
         }
     }
     let fits = last_unplaced.values().all(|n| *n == 0)
@@ -218,22 +256,22 @@ fn unplaced_by_workload(placements: &[PodPlacement]) -> BTreeMap<String, usize> 
     out
 }
 
-/// The release placed on the cluster plus `added` empty copies of shapes.
+/// The release placed on the cluster (`base`: its nodes before the release) plus `added` empty
+/// copies of shapes.
 fn place_with(
-    cluster: &Cluster,
+    base: &[NodeState],
     shapes: &[Node],
     added: &[(usize, usize)],
     pods: &[(String, Pod)],
 ) -> Vec<PodPlacement> {
-    let mut nodes = cluster.nodes.clone();
+    let mut states = base.to_vec();
     let mut serial = 0;
     for &(shape, copies) in added {
         for _ in 0..copies {
             serial += 1;
-            nodes.push(copy_of(&shapes[shape], serial));
+            states.push(NodeState::new(copy_of(&shapes[shape], serial)));
         }
     }
-    let mut states = NodeState::from_cluster(&nodes, &cluster.pods);
     place_release_on(&mut states, pods)
 }
 
@@ -372,7 +410,12 @@ fn why_no_shape(nodes: &[Node], pod: &Incoming) -> String {
     }
     let allowed: Vec<&NodeState> = usable.iter().filter(|n| constraints(n).is_ok()).collect();
     if allowed.is_empty() {
-        parts.push("no schedulable node passes its tolerations and nodeSelector/affinity".into());
+        parts.push(match node_selection(&pod.info.pod) {
+            Some(wanted) => format!(
+                "no schedulable node has the labels it selects ({wanted}) and taints it tolerates: add such nodes, or change the selection"
+            ),
+            None => "no schedulable node has only taints it tolerates".into(),
+        });
         return parts.join("; ");
     }
     let mut short = std::collections::BTreeSet::new();
@@ -407,6 +450,51 @@ fn why_no_shape(nodes: &[Node], pod: &Incoming) -> String {
         }
     }
     parts.join("; ")
+}
+
+/// The pod's nodeSelector and required node affinity for people: `a=b, c In [x, y]`, terms of
+/// the affinity ORed with `or`.
+fn node_selection(pod: &Pod) -> Option<String> {
+    let mut parts: Vec<String> = pod
+        .scheduling
+        .node_selector
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let terms = pod
+        .scheduling
+        .affinity
+        .as_ref()
+        .map(|a| &a["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"])
+        .and_then(serde_json::Value::as_array);
+    let mut alternatives = Vec::new();
+    for term in terms.into_iter().flatten() {
+        let mut reqs = Vec::new();
+        for field in ["matchExpressions", "matchFields"] {
+            for e in term[field].as_array().into_iter().flatten() {
+                let values: Vec<&str> = e["values"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(serde_json::Value::as_str)
+                    .collect();
+                let key = e["key"].as_str().unwrap_or("?");
+                let op = e["operator"].as_str().unwrap_or("?");
+                reqs.push(if values.is_empty() {
+                    format!("{key} {op}")
+                } else {
+                    format!("{key} {op} [{}]", values.join(", "))
+                });
+            }
+        }
+        if !reqs.is_empty() {
+            alternatives.push(reqs.join(", "));
+        }
+    }
+    if !alternatives.is_empty() {
+        parts.push(alternatives.join(" or "));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// The name of the node a [`copy_of`] was made from.
@@ -463,7 +551,7 @@ fn describe(node: &Node) -> String {
         let mut part = format!("{v} {k}");
         if super::checks::is_gpu_resource(k) {
             let product = node.labels.get("nvidia.com/gpu.product");
-            let memory = super::checks::node_gpu_memory(node).map(|b| human("memory", b));
+            let memory = super::checks::device_memory(node, k).map(|b| human("memory", b));
             match (product, memory) {
                 (Some(p), Some(m)) => part.push_str(&format!(" ({p}, {m})")),
                 (Some(p), None) => part.push_str(&format!(" ({p})")),

@@ -120,11 +120,67 @@ fn human(bytes: i128) -> String {
 }
 
 /// GPU memory per device on a node, from GPU Feature Discovery (`nvidia.com/gpu.memory`, MiB).
+/// With the `mixed` MIG strategy this is the whole GPU's memory, not a MIG device's: see
+/// [`device_memory`] for what one device of a given resource holds.
 pub fn node_gpu_memory(node: &Node) -> Option<i128> {
+    mib_label(node, "nvidia.com/gpu.memory")
+}
+
+/// Memory of one device of the GPU resource `resource` on `node`, from GPU Feature Discovery's
+/// labels (MiB):
+///
+/// - `nvidia.com/mig-<profile>` (the device plugin's `mixed` MIG strategy): GFD labels each
+///   profile's own memory as `nvidia.com/mig-<profile>.memory`, while `nvidia.com/gpu.memory`
+///   stays the whole GPU's (81920 for an A100-80GB whose 1g.10gb slices have 9728 each);
+/// - `nvidia.com/gpu` and `nvidia.com/gpu.shared`: `nvidia.com/gpu.memory` (with the `single`
+///   MIG strategy GFD sets it to the MIG device's memory; a time-sliced replica shares the whole
+///   GPU's memory);
+/// - other vendors' resources: not known (`None`).
+pub fn device_memory(node: &Node, resource: &str) -> Option<i128> {
+    if let Some(profile) = resource.strip_prefix("nvidia.com/mig-") {
+        return mib_label(node, &format!("nvidia.com/mig-{profile}.memory"));
+    }
+    match resource {
+        "nvidia.com/gpu" | "nvidia.com/gpu.shared" => node_gpu_memory(node),
+        _ => None,
+    }
+}
+
+fn mib_label(node: &Node, label: &str) -> Option<i128> {
     node.labels
-        .get("nvidia.com/gpu.memory")
+        .get(label)
         .and_then(|m| m.parse::<i128>().ok())
         .map(|mib| mib * MIB)
+}
+
+/// The GPU resources (see [`is_gpu_resource`]) a pod spec's containers and init containers
+/// request or limit.
+pub fn requested_gpu_resources(pod_spec: &Json) -> std::collections::BTreeSet<String> {
+    ["containers", "initContainers"]
+        .into_iter()
+        .flat_map(|list| pod_spec[list].as_array().into_iter().flatten())
+        .flat_map(|c| {
+            ["requests", "limits"]
+                .into_iter()
+                .flat_map(move |k| c["resources"][k].as_object().into_iter().flatten())
+        })
+        .map(|(name, _)| name)
+        .filter(|name| is_gpu_resource(name))
+        .cloned()
+        .collect()
+}
+
+/// Memory of one of the GPU devices a pod of `pod_spec` gets on `node`: the smallest over the
+/// GPU resources it requests whose memory the node's labels give, else `nvidia.com/gpu.memory`.
+pub fn pod_device_memory(node: &Node, pod_spec: &Json) -> Option<i128> {
+    let resources = requested_gpu_resources(pod_spec);
+    if resources.is_empty() {
+        return node_gpu_memory(node);
+    }
+    resources
+        .iter()
+        .filter_map(|r| device_memory(node, r))
+        .min()
 }
 
 /// The GPUs a pod's containers request (any extended resource that names a GPU).
@@ -182,7 +238,7 @@ pub fn check_gpu_memory(
             ),
         );
     }
-    let per_gpu = node_gpu_memory(node)?;
+    let per_gpu = pod_device_memory(node, workload.pod_spec)?;
     let usable = per_gpu * utilization_pct / 100;
     (need.bytes_per_gpu > usable).then(|| {
         Diagnostic::error(
@@ -223,6 +279,14 @@ pub fn untainted_gpu_nodes(cluster: &Cluster) -> Vec<Diagnostic> {
 /// Quota keys the release would exceed in its namespace, scenario `scenario`.
 pub fn check_quotas(cluster: &Cluster, totals: &Totals, scenario: Scenario) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    // DefaultStorageClass admission gives a claim without storageClassName the default class
+    // before ResourceQuota admission charges it (several defaults: Kubernetes takes the newest,
+    // which a snapshot does not tell; the first is taken here).
+    let default_class = cluster
+        .storage_classes
+        .iter()
+        .find(|c| c.is_default)
+        .map(|c| c.name.as_str());
     for (ns, by) in &totals.namespaces {
         let Some(amounts) = by.get(&scenario) else {
             continue;
@@ -254,7 +318,18 @@ pub fn check_quotas(cluster: &Cluster, totals: &Totals, scenario: Scenario) -> V
                     }
                     continue;
                 }
-                let Some(adds) = quota_usage(key, amounts) else {
+                let adds = match counted_kind(key) {
+                    Some(kind) => Some(Quantity::from_units(
+                        totals
+                            .workloads
+                            .iter()
+                            .filter(|l| l.kind == kind && &l.namespace == ns)
+                            .count() as i64,
+                        crate::quantity::Format::DecimalSI,
+                    )),
+                    None => quota_usage(key, amounts, default_class),
+                };
+                let Some(adds) = adds else {
                     continue;
                 };
                 let used = quota.used.get(key).copied().unwrap_or(Quantity::ZERO);
@@ -283,8 +358,24 @@ pub fn check_quotas(cluster: &Cluster, totals: &Totals, scenario: Scenario) -> V
     out
 }
 
-/// What the release adds to one quota key, when we know how to count it.
-fn quota_usage(key: &str, a: &Amounts) -> Option<Quantity> {
+/// The kind of object a `count/<resource>.<group>` quota key counts, for the kinds the release's
+/// workloads are (the generic object-count evaluator charges one per object created in the
+/// namespace). `count/replicasets.apps` is left out: Deployments create ReplicaSets too.
+fn counted_kind(key: &str) -> Option<&'static str> {
+    Some(match key.strip_prefix("count/")? {
+        "deployments.apps" => "Deployment",
+        "statefulsets.apps" => "StatefulSet",
+        "daemonsets.apps" => "DaemonSet",
+        "jobs.batch" => "Job",
+        "cronjobs.batch" => "CronJob",
+        "replicationcontrollers" => "ReplicationController",
+        _ => return None,
+    })
+}
+
+/// What the release adds to one quota key, when we know how to count it. `default_class` is the
+/// class claims without `storageClassName` get.
+fn quota_usage(key: &str, a: &Amounts, default_class: Option<&str>) -> Option<Quantity> {
     let req = |r: &str| a.requests.get(r).copied().unwrap_or(Quantity::ZERO);
     let storage_total = || {
         a.storage
@@ -292,7 +383,7 @@ fn quota_usage(key: &str, a: &Amounts) -> Option<Quantity> {
             .try_fold(Quantity::ZERO, |acc, q| acc.checked_add(*q))
             .ok()
     };
-    if key == "pods" {
+    if key == "pods" || key == "count/pods" {
         return Some(Quantity::from_units(
             a.pods as i64,
             crate::quantity::Format::DecimalSI,
@@ -302,12 +393,14 @@ fn quota_usage(key: &str, a: &Amounts) -> Option<Quantity> {
         return storage_total();
     }
     if let Some(class) = key.strip_suffix(".storageclass.storage.k8s.io/requests.storage") {
-        return Some(
-            a.storage
-                .get(&Some(class.to_string()))
-                .copied()
-                .unwrap_or(Quantity::ZERO),
-        );
+        let named = a.storage.get(&Some(class.to_string())).copied();
+        let defaulted = (default_class == Some(class))
+            .then(|| a.storage.get(&None).copied())
+            .flatten();
+        return named
+            .unwrap_or(Quantity::ZERO)
+            .checked_add(defaulted.unwrap_or(Quantity::ZERO))
+            .ok();
     }
     if let Some(r) = key.strip_prefix("requests.") {
         return Some(req(r));
@@ -385,5 +478,164 @@ mod tests {
         assert_eq!(gpu_need(&min, 2).unwrap().unwrap().bytes_per_gpu, 20 * GIB);
         // No annotations: nothing to check.
         assert!(gpu_need(&json!({}), 1).is_none());
+    }
+
+    fn node_with(labels: &[(&str, &str)]) -> Node {
+        Node {
+            name: "gpu-mig-1".into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            taints: Vec::new(),
+            unschedulable: false,
+            ready: true,
+            allocatable: crate::workload::ResourceList::new(),
+        }
+    }
+
+    /// GFD's `mixed` MIG strategy: `nvidia.com/gpu.memory` is the whole A100-80GB, each profile
+    /// has its own `nvidia.com/mig-<profile>.memory`. A pod on a 1g.10gb slice gets 9728 MiB,
+    /// not 81920 (scenario gpu-mig-slice-memory).
+    #[test]
+    fn a_mig_device_has_its_profiles_memory_not_the_whole_gpus() {
+        let node = node_with(&[
+            ("nvidia.com/gpu.memory", "81920"),
+            ("nvidia.com/mig-1g.10gb.memory", "9728"),
+        ]);
+        assert_eq!(
+            device_memory(&node, "nvidia.com/mig-1g.10gb"),
+            Some(9728 * MIB)
+        );
+        assert_eq!(device_memory(&node, "nvidia.com/gpu"), Some(81920 * MIB));
+        assert_eq!(
+            device_memory(&node, "nvidia.com/gpu.shared"),
+            Some(81920 * MIB)
+        );
+        // A profile the node does not label, and other vendors: unknown.
+        assert_eq!(device_memory(&node, "nvidia.com/mig-3g.40gb"), None);
+        assert_eq!(device_memory(&node, "amd.com/gpu"), None);
+
+        let spec = json!({"containers": [{"name": "vllm", "resources": {
+            "requests": {"cpu": "2"}, "limits": {"nvidia.com/mig-1g.10gb": "1"}}}]});
+        assert_eq!(
+            requested_gpu_resources(&spec)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["nvidia.com/mig-1g.10gb"]
+        );
+        assert_eq!(pod_device_memory(&node, &spec), Some(9728 * MIB));
+        // A pod whose spec names no GPU resource falls back to the whole GPU's memory.
+        assert_eq!(
+            pod_device_memory(&node, &json!({"containers": []})),
+            Some(81920 * MIB)
+        );
+        // 7B in bfloat16 (15.04Gi with overhead) does not fit 90% of a 1g.10gb slice (8.55Gi).
+        let need = gpu_need(&json!({"stackcheck.dev/model-parameters": "7B"}), 1)
+            .unwrap()
+            .unwrap();
+        assert!(need.bytes_per_gpu > 9728 * MIB * 90 / 100);
+    }
+
+    fn quota(
+        ns: &str,
+        hard: &[(&str, &str)],
+        used: &[(&str, &str)],
+    ) -> crate::cluster::ResourceQuota {
+        let list = |kv: &[(&str, &str)]| {
+            kv.iter()
+                .map(|(k, v)| (k.to_string(), Quantity::parse(v).unwrap()))
+                .collect()
+        };
+        crate::cluster::ResourceQuota {
+            namespace: ns.into(),
+            name: "q".into(),
+            hard: list(hard),
+            used: list(used),
+        }
+    }
+
+    fn totals_of(text: &str, ns: &str) -> Totals {
+        let mut sources = crate::source::Sources::new();
+        let id = sources.add("m.yaml", text, crate::source::SourceKind::Other);
+        let (objects, diags) = crate::render::parse_stream(&sources, id);
+        assert!(diags.is_empty(), "{diags:?}");
+        crate::totals::compute(
+            &objects,
+            &crate::totals::Options {
+                namespace: ns.into(),
+                daemonset_nodes: 1,
+            },
+        )
+    }
+
+    fn messages(d: Vec<Diagnostic>) -> Vec<String> {
+        d.into_iter().map(|d| d.message).collect()
+    }
+
+    /// `count/deployments.apps` charges one per Deployment the release creates in the namespace
+    /// (scenario quota-pods-and-object-counts).
+    #[test]
+    fn object_count_quotas_count_the_releases_objects() {
+        let t = totals_of(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{name: c}]}}}\n---\n\
+             apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}\nspec: {template: {spec: {containers: [{name: c}]}}}\n---\n\
+             apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\nspec: {template: {spec: {containers: [{name: c}]}}}\n",
+            "team-d",
+        );
+        let cluster = Cluster {
+            quotas: vec![quota(
+                "team-d",
+                &[
+                    ("count/deployments.apps", "3"),
+                    ("count/statefulsets.apps", "1"),
+                    ("count/pods", "10"),
+                ],
+                &[
+                    ("count/deployments.apps", "2"),
+                    ("count/statefulsets.apps", "0"),
+                    ("count/pods", "3"),
+                ],
+            )],
+            ..Cluster::default()
+        };
+        assert_eq!(
+            messages(check_quotas(&cluster, &t, Scenario::Steady)),
+            [
+                "ResourceQuota team-d/q: count/deployments.apps would be 4 of 3 (2 used + 2 for this release)"
+            ]
+        );
+    }
+
+    /// A claim without `storageClassName` is charged to the default class's quota, as
+    /// DefaultStorageClass admission runs before ResourceQuota (scenario quota-storage-by-class).
+    #[test]
+    fn claims_without_a_class_count_under_the_default_class() {
+        let t = totals_of(
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: uploads}\nspec: {resources: {requests: {storage: 80Gi}}}\n---\n\
+             apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: fast}\nspec: {storageClassName: fast-ssd, resources: {requests: {storage: 10Gi}}}\n",
+            "team-e",
+        );
+        let class = |name: &str, is_default: bool| crate::cluster::StorageClass {
+            name: name.into(),
+            provisioner: "ebs.csi.aws.com".into(),
+            is_default,
+            binding_mode: "WaitForFirstConsumer".into(),
+        };
+        let key = "standard.storageclass.storage.k8s.io/requests.storage";
+        let mut cluster = Cluster {
+            quotas: vec![quota("team-e", &[(key, "200Gi")], &[(key, "150Gi")])],
+            storage_classes: vec![class("standard", true), class("fast-ssd", false)],
+            ..Cluster::default()
+        };
+        assert_eq!(
+            messages(check_quotas(&cluster, &t, Scenario::Steady)),
+            [format!(
+                "ResourceQuota team-e/q: {key} would be 230Gi of 200Gi (150Gi used + 80Gi for this release)"
+            )]
+        );
+        // Without a default class the claim has no class and no class quota charges it.
+        cluster.storage_classes[0].is_default = false;
+        assert!(check_quotas(&cluster, &t, Scenario::Steady).is_empty());
     }
 }

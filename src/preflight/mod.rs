@@ -38,9 +38,9 @@
 pub mod admission;
 pub mod advice;
 pub mod checks;
-pub mod outcome;
 pub mod filters;
 pub mod labels;
+pub mod outcome;
 pub mod release;
 pub mod score;
 pub mod terms;
@@ -97,6 +97,26 @@ pub fn place(nodes: &mut [NodeState], pod: &Pod) -> Placement {
 
 /// [`place`] with the labels of the cluster's namespaces, for `namespaceSelector` terms.
 pub fn place_with(nodes: &mut [NodeState], pod: &Pod, namespaces: &Namespaces) -> Placement {
+    place_from(nodes, pod, namespaces, &mut Cursor::default())
+}
+
+/// What the scheduler carries from one pod to the next: where its search for feasible nodes
+/// starts (`nextStartNodeIndex`), so successive pods look at different nodes first.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    next_start_node_index: usize,
+}
+
+/// [`place_with`] as one step of a scheduling sequence: on large clusters the search for
+/// feasible nodes stops, as the scheduler's does, once [`num_feasible_nodes_to_find`] are found,
+/// starting where the previous pod's search ended. A pod that fits nowhere is still checked
+/// against every node, so its message counts them all.
+pub fn place_from(
+    nodes: &mut [NodeState],
+    pod: &Pod,
+    namespaces: &Namespaces,
+    cursor: &mut Cursor,
+) -> Placement {
     let n = nodes.len();
     if n == 0 {
         return Placement::failed(FitError::new(0));
@@ -105,7 +125,7 @@ pub fn place_with(nodes: &mut [NodeState], pod: &Pod, namespaces: &Namespaces) -
         Ok(p) => p,
         Err(e) => return Placement::failed(FitError::pre_filter(n, format!("invalid pod: {e}"))),
     };
-    let (feasible, failure) = find_feasible(nodes, &incoming, namespaces);
+    let (feasible, failure) = search_feasible(nodes, &incoming, namespaces, Some(cursor));
     if feasible.is_empty() {
         return Placement::failed(failure);
     }
@@ -124,6 +144,20 @@ pub fn place_with(nodes: &mut [NodeState], pod: &Pod, namespaces: &Namespaces) -
     }
 }
 
+/// `numFeasibleNodesToFind` with the default `percentageOfNodesToScore` (adaptive): every node
+/// below 100 nodes, else 50% minus 1% per 125 nodes, at least 5% and at least 100 nodes.
+pub fn num_feasible_nodes_to_find(num_all_nodes: usize) -> usize {
+    const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+    const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: usize = 5;
+    if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND {
+        return num_all_nodes;
+    }
+    let percentage = 50usize
+        .saturating_sub(num_all_nodes / 125)
+        .max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND);
+    (num_all_nodes * percentage / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
 /// PreFilter and Filter over all nodes (`findNodesThatFitPod`): indexes of the feasible nodes,
 /// and the diagnosis of the others.
 pub fn find_feasible(
@@ -131,25 +165,156 @@ pub fn find_feasible(
     pod: &Incoming,
     namespaces: &Namespaces,
 ) -> (Vec<usize>, FitError) {
+    search_feasible(nodes, pod, namespaces, None)
+}
+
+/// `findNodesThatPassFilters`: with a cursor, the search starts at its index and stops at
+/// [`num_feasible_nodes_to_find`] feasible nodes, and the cursor moves past the nodes processed.
+fn search_feasible(
+    nodes: &[NodeState],
+    pod: &Incoming,
+    namespaces: &Namespaces,
+    cursor: Option<&mut Cursor>,
+) -> (Vec<usize>, FitError) {
     let mut diagnosis = FitError::new(nodes.len());
     let state = match filters::pre_filter(nodes, pod, namespaces) {
         Ok(s) => s,
         Err(msg) => return (Vec::new(), FitError::pre_filter(nodes.len(), msg)),
     };
+    // A PreFilter result (matchFields on metadata.name) narrows the nodes searched.
+    let candidates: Vec<usize> = match &state.node_names {
+        Some(names) => (0..nodes.len())
+            .filter(|&i| names.contains(nodes[i].name()))
+            .collect(),
+        None => (0..nodes.len()).collect(),
+    };
+    diagnosis.record_excluded(
+        nodes.len() - candidates.len(),
+        Reason::ExcludedByPreFilter("NodeAffinity".into()),
+    );
+    let total = candidates.len();
+    let (start, to_find) = match &cursor {
+        Some(c) if total > 0 => (
+            c.next_start_node_index % total,
+            num_feasible_nodes_to_find(total),
+        ),
+        _ => (0, total),
+    };
     let mut feasible = Vec::new();
-    let mut excluded = 0;
-    for (i, node) in nodes.iter().enumerate() {
-        if let Some(names) = &state.node_names
-            && !names.contains(node.name())
-        {
-            excluded += 1;
-            continue;
+    let mut processed = 0;
+    for k in 0..total {
+        if feasible.len() == to_find {
+            break;
         }
-        match filters::run_filters(node, pod, &state, namespaces) {
+        let i = candidates[(start + k) % total];
+        processed += 1;
+        match filters::run_filters(&nodes[i], pod, &state, namespaces) {
             Ok(()) => feasible.push(i),
             Err(r) => diagnosis.record(&r),
         }
     }
-    diagnosis.record_excluded(excluded, Reason::ExcludedByPreFilter("NodeAffinity".into()));
+    if let Some(c) = cursor
+        && total > 0
+    {
+        c.next_start_node_index = (start + processed) % total;
+    }
     (feasible, diagnosis)
+}
+
+#[cfg(test)]
+mod sampling_tests {
+    use super::*;
+    use crate::cluster::Node;
+    use crate::quantity::Quantity;
+
+    fn node(i: usize) -> Node {
+        let q = |s: &str| Quantity::parse(s).expect("quantity");
+        Node {
+            name: format!("n-{i:04}"),
+            labels: Default::default(),
+            taints: Vec::new(),
+            unschedulable: false,
+            ready: true,
+            allocatable: [
+                ("cpu".into(), q("4")),
+                ("memory".into(), q("8Gi")),
+                ("pods".into(), q("110")),
+            ]
+            .into(),
+        }
+    }
+
+    fn pod(name: &str, requests: &[(&str, &str)]) -> Pod {
+        Pod {
+            namespace: "default".into(),
+            name: name.into(),
+            labels: Default::default(),
+            node: None,
+            requests: requests
+                .iter()
+                .map(|(k, v)| (k.to_string(), Quantity::parse(v).expect("quantity")))
+                .collect(),
+            non_zero: None,
+            scheduling: Default::default(),
+        }
+    }
+
+    #[test]
+    fn the_number_of_feasible_nodes_to_find_is_the_schedulers() {
+        // numFeasibleNodesToFind with percentageOfNodesToScore unset (adaptive).
+        for (all, find) in [
+            (0, 0),
+            (99, 99),
+            (100, 100),
+            (250, 120),
+            (1000, 420),
+            (5000, 500),
+            (6000, 300),
+            (20000, 1000),
+        ] {
+            assert_eq!(num_feasible_nodes_to_find(all), find, "{all} nodes");
+        }
+    }
+
+    #[test]
+    fn on_large_clusters_the_search_stops_early_and_rotates() {
+        let mut nodes: Vec<NodeState> = (0..1000).map(|i| NodeState::new(node(i))).collect();
+        let pod = pod("p", &[]);
+        let mut cursor = Cursor::default();
+        let first = place_from(&mut nodes, &pod, &Namespaces::default(), &mut cursor);
+        assert_eq!(first.feasible_nodes, 420, "42% of 1000 nodes");
+        assert_eq!(cursor.next_start_node_index, 420);
+        let second = place_from(&mut nodes, &pod, &Namespaces::default(), &mut cursor);
+        assert_eq!(second.feasible_nodes, 420);
+        assert_eq!(cursor.next_start_node_index, 840);
+        // The second search started at node 420: its choice is among n-0420..n-0839.
+        let chosen = second.node.expect("placed");
+        assert!(("n-0420".."n-0840").contains(&chosen.as_str()), "{chosen}");
+        // `find_feasible` (diagnosis) examines every node.
+        let incoming = Incoming::new(&pod).expect("pod");
+        assert_eq!(
+            find_feasible(&nodes, &incoming, &Namespaces::default())
+                .0
+                .len(),
+            1000
+        );
+    }
+
+    #[test]
+    fn a_pod_that_fits_nowhere_is_checked_against_every_node() {
+        let mut nodes: Vec<NodeState> = (0..1000).map(|i| NodeState::new(node(i))).collect();
+        let pod = pod("big", &[("cpu", "5")]);
+        let mut cursor = Cursor {
+            next_start_node_index: 700,
+        };
+        let r = place_from(&mut nodes, &pod, &Namespaces::default(), &mut cursor);
+        assert_eq!(
+            r.message().as_deref(),
+            Some("0/1000 nodes are available: 1000 Insufficient cpu.")
+        );
+        assert_eq!(
+            cursor.next_start_node_index, 700,
+            "all 1000 processed: back where it started"
+        );
+    }
 }

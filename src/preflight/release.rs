@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::cluster::{Cluster, Pod, Scheduling};
+use crate::cluster::{Cluster, Pod, Scheduling, Toleration};
 use crate::quantity::Quantity;
 use crate::report::Diagnostic;
 use crate::totals::{Scenario, WorkloadLine};
 use crate::workload::objects::Workload;
 
-use super::{NodeState, Placement, place};
+use super::{Cursor, Namespaces, NodeState, Placement, place_from};
 
 /// One pod of the release and where it went.
 #[derive(Debug, Clone)]
@@ -104,6 +104,19 @@ pub fn release_pods(
                 .tolerations
                 .extend(rc.tolerations.iter().cloned());
         }
+        // Scoring weighs each container without requests (plus the RuntimeClass overhead).
+        let non_zero = serde_json::from_value::<crate::workload::PodSpec>(w.pod_spec.clone())
+            .ok()
+            .and_then(|mut spec| {
+                if let Some(rc) = scheduling
+                    .runtime_class_name
+                    .as_ref()
+                    .and_then(|n| cluster.runtime_classes.iter().find(|r| &r.name == n))
+                {
+                    spec.overhead = rc.overhead.clone();
+                }
+                crate::workload::pod_non_zero_requests(&spec).ok()
+            });
         let labels: BTreeMap<String, String> = w.pod_metadata["labels"]
             .as_object()
             .into_iter()
@@ -119,6 +132,7 @@ pub fn release_pods(
         if line.per_node {
             // A DaemonSet pod is pinned to each node its selector and tolerations admit; the
             // caller places one per eligible node (see `place_release`).
+            add_daemon_pod_tolerations(&mut scheduling, w.pod_spec["hostNetwork"] == true);
             pods.push((
                 workload,
                 Pod {
@@ -127,6 +141,7 @@ pub fn release_pods(
                     labels,
                     node: None,
                     requests,
+                    non_zero,
                     scheduling,
                 },
             ));
@@ -141,6 +156,7 @@ pub fn release_pods(
                     labels: labels.clone(),
                     node: None,
                     requests: requests.clone(),
+                    non_zero,
                     scheduling: scheduling.clone(),
                 },
             ));
@@ -158,6 +174,8 @@ pub fn place_release(cluster: &Cluster, pods: &[(String, Pod)]) -> Vec<PodPlacem
 /// [`place_release`] on node states the caller keeps: afterwards they hold the release's pods.
 pub fn place_release_on(nodes: &mut [NodeState], pods: &[(String, Pod)]) -> Vec<PodPlacement> {
     let mut out = Vec::new();
+    let namespaces = Namespaces::default();
+    let mut cursor = Cursor::default();
     for (workload, pod) in pods {
         if pod.name.ends_with("-*") {
             // DaemonSet: one pod per node, each pinned with `nodeName`-like affinity.
@@ -167,7 +185,7 @@ pub fn place_release_on(nodes: &mut [NodeState], pods: &[(String, Pod)]) -> Vec<
                 let mut pinned = pod.clone();
                 pinned.name = format!("{base}-{node}");
                 pinned.scheduling.affinity = Some(pin_to(&node, pinned.scheduling.affinity.take()));
-                let placement = place(nodes, &pinned);
+                let placement = place_from(nodes, &pinned, &namespaces, &mut cursor);
                 // Nodes the DaemonSet's own selector or taints exclude get no pod: not a failure.
                 if placement.node.is_none() && !only_resources(&placement) {
                     continue;
@@ -181,7 +199,7 @@ pub fn place_release_on(nodes: &mut [NodeState], pods: &[(String, Pod)]) -> Vec<
             }
             continue;
         }
-        let placement = place(nodes, pod);
+        let placement = place_from(nodes, pod, &namespaces, &mut cursor);
         out.push(PodPlacement {
             workload: workload.clone(),
             pod: pod.name.clone(),
@@ -198,6 +216,36 @@ fn only_resources(p: &Placement) -> bool {
     p.reasons()
         .keys()
         .any(|r| r.starts_with("Insufficient") || r == "Too many pods")
+}
+
+/// `AddOrUpdateDaemonPodTolerations`: the DaemonSet controller lets its pods onto NotReady,
+/// unreachable, cordoned and pressured nodes (network-unavailable only with host networking).
+fn add_daemon_pod_tolerations(scheduling: &mut Scheduling, host_network: bool) {
+    let mut add = |key: &str, effect: &str| {
+        let present = scheduling.tolerations.iter().any(|t| {
+            t.key.as_deref() == Some(key)
+                && t.operator.as_deref() == Some("Exists")
+                && t.effect.as_deref() == Some(effect)
+        });
+        if !present {
+            scheduling.tolerations.push(Toleration {
+                key: Some(key.to_string()),
+                operator: Some("Exists".to_string()),
+                value: None,
+                effect: Some(effect.to_string()),
+                toleration_seconds: None,
+            });
+        }
+    };
+    add("node.kubernetes.io/not-ready", "NoExecute");
+    add("node.kubernetes.io/unreachable", "NoExecute");
+    add("node.kubernetes.io/disk-pressure", "NoSchedule");
+    add("node.kubernetes.io/memory-pressure", "NoSchedule");
+    add("node.kubernetes.io/pid-pressure", "NoSchedule");
+    add("node.kubernetes.io/unschedulable", "NoSchedule");
+    if host_network {
+        add("node.kubernetes.io/network-unavailable", "NoSchedule");
+    }
 }
 
 /// The DaemonSet controller's pinning: a required node affinity on `metadata.name`.

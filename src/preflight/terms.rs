@@ -274,7 +274,7 @@ impl PodInfo {
 
     fn with_affinity(pod: Pod, affinity: Option<PodAffinity>) -> PodInfo {
         let requests = Resources::from_list(&pod.requests);
-        let non_zero = (
+        let non_zero = pod.non_zero.unwrap_or((
             if requests.milli_cpu == 0 {
                 DEFAULT_MILLI_CPU_REQUEST
             } else {
@@ -285,7 +285,7 @@ impl PodInfo {
             } else {
                 requests.memory
             },
-        );
+        ));
         PodInfo {
             pod,
             requests,

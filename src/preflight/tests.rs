@@ -83,6 +83,7 @@ fn pod(name: &str, requests: &[(&str, &str)]) -> Pod {
         labels: BTreeMap::new(),
         node: None,
         requests: res(requests),
+        non_zero: None,
         scheduling: Default::default(),
     }
 }

@@ -403,7 +403,11 @@ fn claim(pvc: &Json) -> Claim<'_> {
             .as_str()
             .unwrap_or_default()
             .to_string(),
-        storage_class: spec["storageClassName"].as_str().map(str::to_string),
+        // GetPersistentVolumeClaimClass: the beta annotation wins over the field.
+        storage_class: pvc["metadata"]["annotations"]["volume.beta.kubernetes.io/storage-class"]
+            .as_str()
+            .or_else(|| spec["storageClassName"].as_str())
+            .map(str::to_string),
         size: (!size.is_null()).then_some(size),
     }
 }

@@ -287,6 +287,36 @@ fn limits_of_defaulted(spec: &PodSpec) -> Result<LimitList, QuantityError> {
     Ok(limits)
 }
 
+/// What the scheduler counts a pod as for scoring (`calculateResource` in the scheduler's
+/// `NodeInfo`): `PodRequests` with 100m cpu and 200Mi memory for every container (app or init)
+/// that requests none (`NonMissingContainerRequests`), as (millicores, bytes). So a pod of three
+/// containers without requests weighs 300m / 600Mi, not 100m / 200Mi.
+pub fn pod_non_zero_requests(spec: &PodSpec) -> Result<(i128, i128), QuantityError> {
+    let mut spec = apply_api_defaults(spec)?;
+    for c in spec
+        .containers
+        .iter_mut()
+        .chain(spec.init_containers.iter_mut())
+    {
+        c.resources
+            .requests
+            .entry("cpu".to_string())
+            .or_insert(Quantity::from_millis(100));
+        c.resources
+            .requests
+            .entry("memory".to_string())
+            .or_insert(Quantity::from_units(
+                200 << 20,
+                crate::quantity::Format::BinarySI,
+            ));
+    }
+    let requests = requests_of_defaulted(&spec)?;
+    Ok((
+        requests.get("cpu").map_or(0, Quantity::milli_ceil),
+        requests.get("memory").map_or(0, Quantity::value_ceil),
+    ))
+}
+
 /// Requests and limits together (defaulting the spec once).
 pub fn pod_resources(spec: &PodSpec) -> Result<PodResources, QuantityError> {
     let spec = apply_api_defaults(spec)?;

@@ -121,6 +121,9 @@ struct PodSpecIn {
     overhead: Option<ResourceList>,
     affinity: Option<PodAffinities>,
     node_name: Option<String>,
+    /// Our own format only: the pod's scoring weight, when its containers (which the format
+    /// does not keep) made it differ from the one its requests alone give.
+    non_zero_requests: Option<ResourceList>,
 }
 
 /// `spec.affinity` without `nodeAffinity`.
@@ -538,12 +541,23 @@ impl Item {
                 };
                 let requests = crate::workload::pod_requests(&pod_spec)
                     .map_err(|e| (display("Pod", Some(&namespace), Some(&name)), e.to_string()))?;
+                let non_zero = match &spec.non_zero_requests {
+                    Some(recorded) => (
+                        recorded.get("cpu").map_or(0, |q| q.milli_ceil()),
+                        recorded.get("memory").map_or(0, |q| q.value_ceil()),
+                    ),
+                    None => crate::workload::pod_non_zero_requests(&pod_spec).map_err(|e| {
+                        (display("Pod", Some(&namespace), Some(&name)), e.to_string())
+                    })?,
+                };
+                let non_zero = Some(non_zero);
                 Decoded::Pod(Pod {
                     namespace,
                     name,
                     labels,
                     node: node.clone(),
                     requests,
+                    non_zero,
                     scheduling: Scheduling {
                         affinity: spec.affinity.and_then(PodAffinities::into_json),
                         node_name: node,

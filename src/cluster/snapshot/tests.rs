@@ -1023,3 +1023,152 @@ fn an_empty_list_is_a_snapshot_with_gaps() {
     assert!(warnings(&diags).is_empty());
     assert_eq!(c.gaps[0].what, "nodes");
 }
+
+// ---------------------------------------------------------------------------------------------
+// API list pages (the live reader's entry point)
+
+/// gpu-lab's objects as the API server would page them: typed lists (`NodeList`...) whose
+/// items carry no kind, `metadata.continue` on every page but the last.
+fn api_pages(kind: &str, api_version: &str, size: usize) -> Vec<String> {
+    let list: Json =
+        serde_json::from_str(&std::fs::read_to_string(fixture("gpu-lab.json")).unwrap()).unwrap();
+    let items: Vec<Json> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == kind)
+        .map(|o| {
+            let mut o = o.clone();
+            o.as_object_mut().unwrap().remove("kind");
+            o.as_object_mut().unwrap().remove("apiVersion");
+            o
+        })
+        .collect();
+    let chunks: Vec<&[Json]> = items.chunks(size.max(1)).collect();
+    let n = chunks.len().max(1);
+    (0..n)
+        .map(|i| {
+            let mut meta = json!({"resourceVersion": "48213011"});
+            if i + 1 < n {
+                meta["continue"] = json!(format!("page-{}", i + 1));
+            }
+            json!({
+                "kind": format!("{kind}List"),
+                "apiVersion": api_version,
+                "metadata": meta,
+                "items": chunks.get(i).copied().unwrap_or(&[]),
+            })
+            .to_string()
+        })
+        .collect()
+}
+
+const API_KINDS: [(&str, &str); 6] = [
+    ("Node", "v1"),
+    ("Pod", "v1"),
+    ("StorageClass", "storage.k8s.io/v1"),
+    ("ResourceQuota", "v1"),
+    ("LimitRange", "v1"),
+    ("RuntimeClass", "node.k8s.io/v1"),
+];
+
+#[test]
+fn api_pages_give_the_same_cluster_as_the_snapshot_file() {
+    let (expected, _) = gpu_lab();
+    for size in [1, 7, 500] {
+        let mut sources = Sources::new();
+        let mut feed = PageFeed::new();
+        for (kind, version) in API_KINDS {
+            feed.begin_list(&mut sources, &format!("https://k8s/{kind}"));
+            let pages = api_pages(kind, version, size);
+            for (i, page) in pages.iter().enumerate() {
+                let p = feed.page(page.as_bytes()).unwrap();
+                assert_eq!(p.continue_token.is_some(), i + 1 < pages.len());
+            }
+        }
+        let (cluster, diags) = feed.finish();
+        assert_eq!(cluster, expected, "page size {size}");
+        // The file's note about finished and unbound pods is per file; pages have none.
+        assert!(warnings(&diags).is_empty(), "{diags:?}");
+    }
+}
+
+#[test]
+fn a_restarted_list_is_read_once() {
+    let (expected, _) = gpu_lab();
+    let mut sources = Sources::new();
+    let mut feed = PageFeed::new();
+    for (kind, version) in API_KINDS {
+        let start = feed.begin_list(&mut sources, kind);
+        let pages = api_pages(kind, version, 7);
+        if kind == "Pod" {
+            // Two pages, then the continue token expires: read again from the start.
+            feed.page(pages[0].as_bytes()).unwrap();
+            feed.page(pages[1].as_bytes()).unwrap();
+            feed.restart_list(start);
+        }
+        for page in &pages {
+            feed.page(page.as_bytes()).unwrap();
+        }
+    }
+    let (cluster, diags) = feed.finish();
+    assert_eq!(cluster, expected);
+    assert!(
+        !diags.iter().any(|d| d.code == "snapshot-duplicate"),
+        "{diags:?}"
+    );
+}
+
+#[test]
+fn a_malformed_object_in_a_page_is_named_and_skipped() {
+    let mut sources = Sources::new();
+    let mut feed = PageFeed::new();
+    feed.begin_list(&mut sources, "https://k8s/api/v1/nodes");
+    let page = json!({"kind": "NodeList", "apiVersion": "v1", "metadata": {}, "items": [
+        {"metadata": {"name": "good"}, "status": {"allocatable": {"cpu": "4"},
+            "conditions": [{"type": "Ready", "status": "True"}]}},
+        {"metadata": {"name": "bad"}, "status": {"allocatable": {"cpu": "4 cores"}}},
+    ]});
+    let p = feed.page(page.to_string().as_bytes()).unwrap();
+    assert_eq!(p.items, 2);
+    assert_eq!(p.continue_token, None);
+    assert!(feed.page(b"<html>502 Bad Gateway</html>").is_err());
+    assert!(
+        feed.page(br#"{"kind": "Status", "code": 200}"#)
+            .unwrap_err()
+            .contains("not a list")
+    );
+    let (cluster, diags) = feed.finish();
+    assert_eq!(cluster.nodes.len(), 1);
+    let bad = diags
+        .iter()
+        .find(|d| d.code == "snapshot-object")
+        .expect("the bad node is reported");
+    assert!(
+        bad.message.starts_with("Node/bad does not decode"),
+        "{}",
+        bad.message
+    );
+    assert_eq!(bad.span, None, "no position in a page nobody can see");
+    assert!(cluster.gaps.iter().any(|g| g.what == "Node/bad"));
+}
+
+#[test]
+fn a_forbidden_list_has_one_gap() {
+    let mut sources = Sources::new();
+    let mut feed = PageFeed::new();
+    feed.begin_list(&mut sources, "nodes");
+    for page in api_pages("Node", "v1", 500) {
+        feed.page(page.as_bytes()).unwrap();
+    }
+    feed.begin_list(&mut sources, "pods");
+    feed.gap(Gap {
+        what: "pods".into(),
+        why: "forbidden".into(),
+        affects: "placement".into(),
+    });
+    let (cluster, _) = feed.finish();
+    let pods: Vec<_> = cluster.gaps.iter().filter(|g| g.what == "pods").collect();
+    assert_eq!(pods.len(), 1, "{:?}", cluster.gaps);
+    assert_eq!(pods[0].why, "forbidden");
+}

@@ -1,0 +1,138 @@
+//! `stackcheck check` (and the bare `helm stackcheck VALUES...`): validate the values, total
+//! what the release asks for, and preflight it on the cluster, in one run and one report.
+//!
+//! The release is rendered once; the values step runs only for a local chart (Helm validates a
+//! remote chart's schema itself when it renders); the preflight runs when a cluster is given or
+//! configured (else the report says it was skipped). The exit code is the worst of the steps:
+//! 2 bad input, then 3 cluster unreadable, then 1 a check failed, else 0.
+
+use std::path::PathBuf;
+
+use super::cluster_arg::load;
+use super::preflight::{exit_code, preflight, render};
+use super::totals::rendered_release;
+use super::{CheckArgs, Exit, PreflightFormat, ValidateArgs, out, styled, validate};
+use crate::report::totals::{Subject, to_text};
+use crate::report::{Format, Severity};
+use crate::totals::{Options, compute};
+
+pub(super) fn run(args: CheckArgs) -> Exit {
+    let mut exits = Vec::new();
+    if let Some(chart) = local_chart(&args) {
+        out("== Values ==\n");
+        let exit = validate::run(ValidateArgs {
+            values: args.release.values.clone(),
+            chart: Some(chart),
+            schema_source: args.schema_source,
+            output: Format::Text,
+        });
+        if exit != Exit::Ok {
+            // Helm would refuse these values at `helm template` too: nothing more to learn.
+            return exit;
+        }
+        out("\n");
+    }
+    let mut rendered = match rendered_release(&args.release) {
+        Ok(r) => r,
+        Err(exit) => return exit,
+    };
+    let loaded = match load(&args.cluster, &mut rendered.sources) {
+        Ok(l) => l,
+        Err(exit) => return exit,
+    };
+    let daemonset_nodes = loaded
+        .as_ref()
+        .map_or(1, |l| l.cluster.nodes.len().max(1) as u64);
+    let totals = compute(
+        &rendered.objects,
+        &Options {
+            namespace: rendered.namespace.clone(),
+            daemonset_nodes,
+        },
+    );
+    out("== Resources ==\n");
+    out(&to_text(
+        &totals,
+        &Subject {
+            release: args.release.release.clone(),
+            source: rendered.source_name.clone(),
+            namespace: rendered.namespace.clone(),
+        },
+    ));
+    let totals_failed = totals
+        .findings
+        .iter()
+        .chain(&rendered.diagnostics)
+        .any(|d| d.severity == Severity::Error);
+    exits.push(if totals_failed {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    });
+    out("\n== Cluster ==\n");
+    match loaded {
+        None => {
+            // Findings of the manifests are shown with the preflight; without one, here.
+            let mut findings = rendered.diagnostics.clone();
+            findings.extend(totals.findings.iter().cloned());
+            if !rendered.from_file {
+                for d in &mut findings {
+                    d.span = None;
+                }
+            }
+            out(
+                "preflight skipped: no cluster (pass --cluster FILE, or --cluster live with a kubeconfig)\n",
+            );
+            if !findings.is_empty() {
+                out("\n");
+                out(&crate::report::render(
+                    &findings,
+                    &rendered.sources,
+                    Format::Text,
+                    styled(),
+                ));
+            }
+        }
+        Some(loaded) => {
+            let (outcome, rendered, cluster) = preflight(rendered, loaded, args.scenario.into());
+            let subject = cluster.subject(&args.release.release, &rendered);
+            out(&render(
+                &outcome,
+                &subject,
+                &rendered.sources,
+                PreflightFormat::Text,
+                styled(),
+            ));
+            exits.push(exit_code(&outcome));
+        }
+    }
+    worst(&exits)
+}
+
+/// The chart to validate values against: `--chart` or the one holding the first values file,
+/// when it is on disk (not `repo/chart` or `oci://`), and not when manifests are given.
+fn local_chart(args: &CheckArgs) -> Option<PathBuf> {
+    if args.release.manifests.is_some() {
+        return None;
+    }
+    match &args.release.chart {
+        Some(c) => {
+            let path = PathBuf::from(c);
+            path.exists().then_some(path)
+        }
+        None => Some(
+            args.release
+                .values
+                .chart_dir()
+                .unwrap_or_else(|| PathBuf::from(".")),
+        ),
+    }
+}
+
+/// 2 bad input, then 3 cluster unreadable, then 1 failed, else 0.
+fn worst(exits: &[Exit]) -> Exit {
+    [Exit::BadInput, Exit::ClusterUnreadable, Exit::Failed]
+        .into_iter()
+        .find(|e| exits.contains(e))
+        .unwrap_or(Exit::Ok)
+}

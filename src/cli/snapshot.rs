@@ -1,0 +1,174 @@
+//! `stackcheck snapshot`: capture what the preflight reads of a cluster into one file (our
+//! `ClusterSnapshot` format), from the live API or from kubectl output.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::cluster_arg::{LoadedCluster, load, print_diagnostics};
+use super::{Exit, SnapshotArgs, out};
+use crate::cluster::snapshot::{SNAPSHOT_API_VERSION, SNAPSHOT_KIND};
+use crate::cluster::write_snapshot;
+use crate::source::Sources;
+
+pub(super) fn run(args: SnapshotArgs) -> Exit {
+    let to_stdout = args.output.as_os_str() == "-";
+    // Refuse before reading a cluster of 100,000 pods, not after.
+    if !to_stdout
+        && !args.force
+        && let Err(message) = may_overwrite(&args.output)
+    {
+        eprintln!("error: {message}");
+        return Exit::BadInput;
+    }
+    let mut sources = Sources::new();
+    let LoadedCluster {
+        cluster,
+        diagnostics,
+        description,
+        context,
+    } = match load(&args.cluster, &mut sources) {
+        Ok(Some(loaded)) => loaded,
+        Ok(None) => {
+            eprintln!(
+                "error: nothing to capture without a cluster: use --cluster live (with a \
+                 kubeconfig) or --cluster FILE to convert kubectl output"
+            );
+            return Exit::BadInput;
+        }
+        Err(exit) => return exit,
+    };
+    print_diagnostics(&diagnostics, &sources);
+    let mut snapshot = write_snapshot(&cluster);
+    snapshot["metadata"] = json!({
+        "name": context.unwrap_or_else(|| "cluster".to_string()),
+        "creationTimestamp": now_rfc3339(),
+        "annotations": {"stackcheck.dev/source": description},
+    });
+    let text = match serde_json::to_string_pretty(&snapshot) {
+        Ok(t) => t + "\n",
+        Err(e) => {
+            eprintln!("error: cannot serialise the snapshot: {e}");
+            return Exit::BadInput;
+        }
+    };
+    if to_stdout {
+        out(&text);
+    } else {
+        if let Err(e) = crate::schema::files::atomic_write(&args.output, &text) {
+            eprintln!("error: cannot write {}: {}", e.path, e.message);
+            return Exit::BadInput;
+        }
+        eprintln!(
+            "wrote {}: {} node(s), {} running pod(s), {} StorageClass(es), {} ResourceQuota(s) from {description}",
+            args.output.display(),
+            cluster.nodes.len(),
+            cluster.pods.len(),
+            cluster.storage_classes.len(),
+            cluster.quotas.len(),
+        );
+    }
+    for g in &cluster.gaps {
+        eprintln!(
+            "warning: not in the snapshot: {}: {} ({})",
+            g.what, g.why, g.affects
+        );
+    }
+    Exit::Ok
+}
+
+/// An existing file may be replaced only when it is one of our snapshots.
+fn may_overwrite(path: &Path) -> Result<(), String> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(rename = "apiVersion")]
+        api_version: Option<String>,
+        kind: Option<String>,
+    }
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot check {}: {e}", path.display())),
+    };
+    if path.is_dir() {
+        return Err(format!("{} is a directory", path.display()));
+    }
+    let head: Option<Head> = serde_json::from_reader(std::io::BufReader::new(file)).ok();
+    let ours = head.is_some_and(|h| {
+        h.kind.as_deref() == Some(SNAPSHOT_KIND)
+            && h.api_version
+                .is_some_and(|v| v == SNAPSHOT_API_VERSION || v.starts_with("stackcheck.dev/"))
+    });
+    if ours {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} exists and is not a stackcheck snapshot: not overwriting it (use --force to \
+             replace it anyway)",
+            path.display()
+        ))
+    }
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    rfc3339_utc(secs)
+}
+
+/// Seconds since the epoch as `2026-11-24T05:53:00Z` (Howard Hinnant's `civil_from_days`).
+fn rfc3339_utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339_utc(4_102_444_799), "2099-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn only_our_snapshots_are_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        assert!(may_overwrite(&p).is_ok(), "a new file");
+        std::fs::write(
+            &p,
+            "{\"apiVersion\": \"stackcheck.dev/v1\", \"kind\": \"ClusterSnapshot\", \"items\": []}",
+        )
+        .unwrap();
+        assert!(may_overwrite(&p).is_ok());
+        std::fs::write(
+            &p,
+            "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": []}",
+        )
+        .unwrap();
+        assert!(may_overwrite(&p).is_err());
+        std::fs::write(&p, "notes: keep me\n").unwrap();
+        assert!(may_overwrite(&p).is_err());
+        assert!(may_overwrite(dir.path()).is_err());
+    }
+}

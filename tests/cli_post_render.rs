@@ -1,0 +1,235 @@
+//! `stackcheck post-render`, alone and as the post-renderer of a real Helm v3 (an executable)
+//! and Helm v4 (the `plugins/stackcheck-post-render` plugin), on the bundled gpu-lab snapshot.
+//! A release that fits passes through byte for byte; one that does not is refused with the
+//! scheduler's reasons, and Helm stops.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+const CLUSTER: &str = "tests/fixtures/clusters/gpu-lab.json";
+
+fn cluster() -> String {
+    common::repo_root().join(CLUSTER).display().to_string()
+}
+
+/// The test build of stackcheck as an `assert_cmd` command (stdin can be written).
+fn stackcheck() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackcheck"));
+    cmd.env("NO_COLOR", "1").env_remove("HELM_DEBUG");
+    cmd
+}
+
+fn post_render(stdin: impl Into<Vec<u8>>, args: &[&str]) -> Output {
+    stackcheck()
+        .current_dir(common::repo_root())
+        .args(["post-render", "--cluster", CLUSTER])
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .expect("run stackcheck post-render")
+}
+
+/// Two small web pods: fit on any CPU worker. Odd spacing, comments and CRLF line ends, so a
+/// re-serialisation would show.
+const FITS: &str = "# Source: app/templates/web.yaml\r\napiVersion: apps/v1\r\nkind: Deployment\r\nmetadata:\r\n  name:   web   # spaced\r\nspec:\r\n  replicas: 2\r\n  template:\r\n    metadata: {labels: {app: web}}\r\n    spec:\r\n      containers:\r\n      - name: web\r\n        image: nginx:1.27.3\r\n        resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 64Mi}}\r\n---\r\n# a trailing comment document\r\n";
+
+#[test]
+fn a_release_that_fits_passes_through_byte_for_byte() {
+    let out = post_render(FITS, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, FITS.as_bytes());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("preflight verdict fits: 2 pod(s)"));
+}
+
+#[test]
+fn a_release_that_does_not_fit_is_refused_with_the_reasons_on_stderr() {
+    let release =
+        std::fs::read(common::repo_root().join("tests/fixtures/preflight/gpu-lab-release.yaml"))
+            .expect("fixture");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("report.txt");
+    let out = post_render(release, &["--report-file", report.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "nothing for Helm to install");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("huge-0               unschedulable: 0/6 nodes are available: 1 node(s) were unschedulable, 2 node(s) had untolerated taint {nvidia.com/gpu: present}, 3 Insufficient cpu."),
+        "{stderr}"
+    );
+    assert!(stderr.contains("refusing the release: preflight verdict does-not-fit"));
+    let written = std::fs::read_to_string(&report).expect("report file");
+    assert!(
+        written.contains("verdict: does-not-fit — 7 of 10 pod(s) placed"),
+        "{written}"
+    );
+}
+
+#[test]
+fn an_unreadable_part_of_the_cluster_refuses_unless_allowed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let quota = dir.path().join("quota.yaml");
+    // A quota without status.used: its usage is unknown, so the verdict is too.
+    std::fs::write(
+        &quota,
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: default}\nspec: {hard: {pods: '10'}}\n",
+    )
+    .expect("write");
+    let quota = quota.to_str().expect("utf-8");
+    let out = post_render(FITS, &["--cluster", quota]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --allow-unknown"));
+    let out = post_render(FITS, &["--cluster", quota, "--allow-unknown"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, FITS.as_bytes());
+}
+
+#[test]
+fn bad_input_exits_2() {
+    let out = post_render(b"kind: Pod\nname: \xff\n".to_vec(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not UTF-8 (invalid byte at offset 16)"));
+    let out = stackcheck()
+        .args(["post-render", "--cluster", "does-not-exist.json"])
+        .write_stdin(FITS)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+/// A one-Deployment chart whose cpu request is a value.
+fn tiny_chart(dir: &Path) -> PathBuf {
+    let chart = dir.join("tiny");
+    std::fs::create_dir_all(chart.join("templates")).expect("mkdir");
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: tiny\nversion: 0.1.0\n",
+    )
+    .expect("write");
+    std::fs::write(chart.join("values.yaml"), "replicas: 2\ncpu: 100m\n").expect("write");
+    std::fs::write(
+        chart.join("templates/web.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: {{ .Values.replicas }}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27.3\n        resources: {requests: {cpu: {{ .Values.cpu | quote }}, memory: 64Mi}, limits: {memory: 64Mi}}\n",
+    )
+    .expect("write");
+    chart
+}
+
+fn helm(bin: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(bin);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("HELM_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("HELM_DATA_HOME", home.join("data"))
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("KUBECONFIG", home.join("no-kubeconfig"))
+        .env("STACKCHECK_POST_RENDER_NO_TTY", "1")
+        .env(
+            "STACKCHECK_BINARY",
+            Path::new(env!("CARGO_BIN_EXE_stackcheck")),
+        );
+    cmd
+}
+
+#[test]
+fn helm_refuses_a_release_that_does_not_fit_through_the_post_renderer() {
+    let Some(helms) =
+        common::helms("helm_refuses_a_release_that_does_not_fit_through_the_post_renderer")
+    else {
+        return;
+    };
+    let stackcheck = Path::new(env!("CARGO_BIN_EXE_stackcheck"));
+    for h in helms {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let chart = tiny_chart(dir.path());
+        let report = dir.path().join("report.txt");
+        // Helm v3 runs an executable; Helm v4 runs a postrenderer/v1 plugin.
+        let renderer: Vec<String> = if h.label == "v3" {
+            vec![
+                "--post-renderer".into(),
+                stackcheck.display().to_string(),
+                "--post-renderer-args".into(),
+                "post-render".into(),
+            ]
+        } else {
+            let plugin = dir.path().join("stackcheck-post-render");
+            common::copy_dir(
+                &common::repo_root().join("plugins/stackcheck-post-render"),
+                &plugin,
+            );
+            let out = helm(&h.bin, dir.path())
+                .args(["plugin", "install"])
+                .arg(&plugin)
+                .output()
+                .expect("helm plugin install");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            vec!["--post-renderer".into(), "stackcheck-post-render".into()]
+        };
+        let template = |cpu: &str| {
+            helm(&h.bin, dir.path())
+                .args(["template", "llm"])
+                .arg(&chart)
+                .args(["--set", &format!("cpu={cpu}")])
+                .args(&renderer)
+                .arg(format!("--post-renderer-args=--cluster={}", cluster()))
+                .arg(format!(
+                    "--post-renderer-args=--report-file={}",
+                    report.display()
+                ))
+                .output()
+                .expect("helm template")
+        };
+        let ok = template("100m");
+        assert!(
+            ok.status.success(),
+            "helm {}: {}",
+            h.label,
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        let manifests = String::from_utf8_lossy(&ok.stdout);
+        assert!(
+            manifests.contains("name: llm-web"),
+            "helm {}: {manifests}",
+            h.label
+        );
+        // 60 cores: no untainted schedulable worker has them.
+        let refused = template("60");
+        assert!(!refused.status.success(), "helm {} installed it", h.label);
+        assert!(
+            refused.stdout.is_empty()
+                || !String::from_utf8_lossy(&refused.stdout).contains("kind: Deployment")
+        );
+        let reasons = std::fs::read_to_string(&report).expect("report file");
+        assert!(
+            reasons.contains("llm-web-0  unschedulable: 0/6 nodes are available: 1 node(s) were unschedulable, 2 node(s) had untolerated taint {nvidia.com/gpu: present}, 3 Insufficient cpu."),
+            "helm {}: {reasons}",
+            h.label
+        );
+        if h.label == "v3" {
+            // Helm v3 shows the post-renderer's stderr in its error.
+            assert!(
+                String::from_utf8_lossy(&refused.stderr).contains("3 Insufficient cpu"),
+                "{}",
+                String::from_utf8_lossy(&refused.stderr)
+            );
+        }
+    }
+}
