@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use super::cluster_arg::load;
 use super::preflight::{exit_code, preflight, render};
-use super::totals::rendered_release;
+use super::totals::rendered_for_cluster;
 use super::{CheckArgs, Exit, PreflightFormat, ValidateArgs, out, styled, validate};
 use crate::report::totals::{Subject, to_text};
 use crate::report::{Format, Severity};
@@ -32,14 +32,16 @@ pub(super) fn run(args: CheckArgs) -> Exit {
         }
         out("\n");
     }
-    let mut rendered = match rendered_release(&args.release) {
-        Ok(r) => r,
-        Err(exit) => return exit,
-    };
-    let loaded = match load(&args.cluster, &mut rendered.sources) {
+    let mut sources = crate::source::Sources::new();
+    let loaded = match load(&args.cluster, &mut sources) {
         Ok(l) => l,
         Err(exit) => return exit,
     };
+    let rendered =
+        match rendered_for_cluster(&args.release, sources, loaded.as_ref().map(|l| &l.cluster)) {
+            Ok(r) => r,
+            Err(exit) => return exit,
+        };
     let daemonset_nodes = loaded
         .as_ref()
         .map_or(1, |l| l.cluster.nodes.len().max(1) as u64);

@@ -1,7 +1,7 @@
 //! `stackcheck preflight`: will every pod of this release be placed on this cluster?
 
 use super::cluster_arg::{ClusterArgs, LoadedCluster, load};
-use super::totals::{Rendered, rendered_release};
+use super::totals::{Rendered, rendered_for_cluster};
 use super::{Exit, PreflightArgs, PreflightFormat, debug, out, styled};
 use crate::preflight::outcome::{Outcome, Verdict, evaluate};
 use crate::report::{self, Format};
@@ -9,16 +9,17 @@ use crate::source::Sources;
 use crate::totals::Scenario;
 
 pub(super) fn run(args: PreflightArgs) -> Exit {
-    let mut rendered = match rendered_release(&args.release) {
-        Ok(r) => r,
-        Err(exit) => return exit,
-    };
+    let mut sources = Sources::new();
     let started = std::time::Instant::now();
-    let loaded = match load_cluster(&args.cluster, &mut rendered.sources) {
+    let loaded = match load_cluster(&args.cluster, &mut sources) {
         Ok(c) => c,
         Err(exit) => return exit,
     };
     debug(|| format!("cluster read in {} ms", started.elapsed().as_millis()));
+    let rendered = match rendered_for_cluster(&args.release, sources, Some(&loaded.cluster)) {
+        Ok(r) => r,
+        Err(exit) => return exit,
+    };
     let started = std::time::Instant::now();
     let (outcome, rendered, cluster) = preflight(rendered, loaded, args.scenario.into());
     debug(|| format!("preflight in {} ms", started.elapsed().as_millis()));

@@ -23,7 +23,17 @@ pub(super) struct Rendered {
 
 /// Render (or read) the release; on failure the message is printed and the exit code returned.
 pub(super) fn rendered_release(args: &ReleaseArgs) -> Result<Rendered, Exit> {
-    let mut sources = Sources::new();
+    rendered_for_cluster(args, Sources::new(), None)
+}
+
+/// [`rendered_release`] into `sources` (which may already hold the cluster's files), rendered
+/// for `cluster` when one was read: unless given, `--kube-version` is its server version and
+/// `--api-versions` its API groups, so templates see the `Capabilities` `helm install` would.
+pub(super) fn rendered_for_cluster(
+    args: &ReleaseArgs,
+    mut sources: Sources,
+    cluster: Option<&crate::cluster::Cluster>,
+) -> Result<Rendered, Exit> {
     let namespace = args
         .namespace
         .clone()
@@ -44,8 +54,14 @@ pub(super) fn rendered_release(args: &ReleaseArgs) -> Result<Rendered, Exit> {
                 version: args.version.clone(),
                 namespace: Some(namespace.clone()),
                 value_args: args.values.helm_args(),
-                kube_version: args.kube_version.clone(),
-                api_versions: args.api_versions.clone(),
+                kube_version: args
+                    .kube_version
+                    .clone()
+                    .or_else(|| cluster.and_then(|c| c.server_version.clone())),
+                api_versions: match cluster {
+                    Some(c) if args.api_versions.is_empty() => c.api_versions.clone(),
+                    _ => args.api_versions.clone(),
+                },
             };
             debug(|| format!("running {} {:?}", call.helm.display(), call.args()));
             call.run()
