@@ -17,7 +17,7 @@ pub mod selector;
 
 pub use resources::{
     Container, Limit, LimitList, PodResources, PodSpec, ResourceList, ResourceRequirements,
-    pod_limits, pod_non_zero_requests, pod_requests, pod_resources,
+    pod_limits, pod_non_zero_requests, pod_requests, pod_requests_and_non_zero, pod_resources,
 };
 pub use rollout::{
     DeploymentRollout, DeploymentStrategy, IntOrPercent, IntOrString, RolloutError,

@@ -292,7 +292,20 @@ fn limits_of_defaulted(spec: &PodSpec) -> Result<LimitList, QuantityError> {
 /// that requests none (`NonMissingContainerRequests`), as (millicores, bytes). So a pod of three
 /// containers without requests weighs 300m / 600Mi, not 100m / 200Mi.
 pub fn pod_non_zero_requests(spec: &PodSpec) -> Result<(i128, i128), QuantityError> {
-    let mut spec = apply_api_defaults(spec)?;
+    non_zero_of_defaulted(apply_api_defaults(spec)?)
+}
+
+/// [`pod_requests`] and [`pod_non_zero_requests`] with one defaulting pass (the snapshot reader
+/// computes both for every pod of the cluster).
+pub fn pod_requests_and_non_zero(
+    spec: &PodSpec,
+) -> Result<(ResourceList, (i128, i128)), QuantityError> {
+    let spec = apply_api_defaults(spec)?;
+    let requests = requests_of_defaulted(&spec)?;
+    Ok((requests, non_zero_of_defaulted(spec)?))
+}
+
+fn non_zero_of_defaulted(mut spec: PodSpec) -> Result<(i128, i128), QuantityError> {
     for c in spec
         .containers
         .iter_mut()

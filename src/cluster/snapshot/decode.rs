@@ -539,16 +539,18 @@ impl Item {
                     resources: spec.resources.unwrap_or_default(),
                     overhead: spec.overhead.unwrap_or_default(),
                 };
-                let requests = crate::workload::pod_requests(&pod_spec)
-                    .map_err(|e| (display("Pod", Some(&namespace), Some(&name)), e.to_string()))?;
-                let non_zero = match &spec.non_zero_requests {
+                let fail = |e: crate::quantity::QuantityError| {
+                    (display("Pod", Some(&namespace), Some(&name)), e.to_string())
+                };
+                let (requests, non_zero) = match &spec.non_zero_requests {
                     Some(recorded) => (
-                        recorded.get("cpu").map_or(0, |q| q.milli_ceil()),
-                        recorded.get("memory").map_or(0, |q| q.value_ceil()),
+                        crate::workload::pod_requests(&pod_spec).map_err(fail)?,
+                        (
+                            recorded.get("cpu").map_or(0, |q| q.milli_ceil()),
+                            recorded.get("memory").map_or(0, |q| q.value_ceil()),
+                        ),
                     ),
-                    None => crate::workload::pod_non_zero_requests(&pod_spec).map_err(|e| {
-                        (display("Pod", Some(&namespace), Some(&name)), e.to_string())
-                    })?,
+                    None => crate::workload::pod_requests_and_non_zero(&pod_spec).map_err(fail)?,
                 };
                 let non_zero = Some(non_zero);
                 Decoded::Pod(Pod {
