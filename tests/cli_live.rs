@@ -423,6 +423,21 @@ impl Scratch {
     }
 }
 
+/// `stackcheck snapshot --cluster live -o snap.json` with a 10ms retry backoff.
+fn snapshot_with_fast_retries(s: &Scratch, api: &FakeApi) -> Output {
+    run(s
+        .live(&api.url)
+        .args([
+            "snapshot",
+            "--cluster",
+            "live",
+            "--retry-backoff",
+            "10ms",
+            "-o",
+        ])
+        .arg(s.path("snap.json")))
+}
+
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run stackcheck")
 }
@@ -698,17 +713,7 @@ fn throttled_requests_are_retried_after_the_servers_delay() {
         })
     });
     let s = Scratch::new();
-    let out = run(s
-        .live(&api.url)
-        .args([
-            "snapshot",
-            "--cluster",
-            "live",
-            "--retry-backoff",
-            "10ms",
-            "-o",
-        ])
-        .arg(s.path("snap.json")));
+    let out = snapshot_with_fast_retries(&s, &api);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let nodes = api.requests_to("/api/v1/nodes");
     assert_eq!(nodes.len(), 2, "429, then 200");
@@ -736,17 +741,7 @@ fn server_errors_give_up_after_bounded_retries() {
     });
     let s = Scratch::new();
     let started = Instant::now();
-    let out = run(s
-        .live(&api.url)
-        .args([
-            "snapshot",
-            "--cluster",
-            "live",
-            "--retry-backoff",
-            "10ms",
-            "-o",
-        ])
-        .arg(s.path("snap.json")));
+    let out = snapshot_with_fast_retries(&s, &api);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(

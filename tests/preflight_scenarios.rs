@@ -8,14 +8,16 @@
 //! differed, not only the first. `every_scenario_directory_has_a_test` keeps the list below and
 //! the directories in step, so no scenario can be skipped silently.
 
+mod chart_support;
 mod common;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
-use serde_json::{Map, Value};
+use chart_support::to_json;
+use saphyr::{LoadableYamlNode, YamlOwned};
+use serde_json::Value;
 
 macro_rules! scenarios {
     ($($test:ident: $dir:literal;)+) => {
@@ -158,34 +160,6 @@ impl FindingExpect {
             self.severity.as_deref().unwrap_or("any"),
             self.message.as_deref().unwrap_or("")
         )
-    }
-}
-
-/// YAML (1.2, as saphyr reads it) → JSON.
-fn to_json(y: &YamlOwned) -> Value {
-    match y {
-        YamlOwned::Value(s) => match s {
-            ScalarOwned::Null => Value::Null,
-            ScalarOwned::Boolean(b) => Value::Bool(*b),
-            ScalarOwned::Integer(i) => Value::from(*i),
-            ScalarOwned::FloatingPoint(f) => Value::from(f.into_inner()),
-            ScalarOwned::String(s) => Value::String(s.clone()),
-        },
-        YamlOwned::Representation(s, _, _) => Value::String(s.clone()),
-        YamlOwned::Sequence(items) => Value::Array(items.iter().map(to_json).collect()),
-        YamlOwned::Mapping(m) => {
-            let mut out = Map::new();
-            for (k, v) in m {
-                let key = match to_json(k) {
-                    Value::String(s) => s,
-                    other => other.to_string(),
-                };
-                out.insert(key, to_json(v));
-            }
-            Value::Object(out)
-        }
-        YamlOwned::Tagged(_, inner) => to_json(inner),
-        YamlOwned::Alias(_) | YamlOwned::BadValue => Value::Null,
     }
 }
 

@@ -357,4 +357,105 @@ mod tests {
         let o = evaluate(&release(), quota_gap, "default", Scenario::Steady);
         assert_eq!(o.verdict, Verdict::DoesNotFit);
     }
+
+    fn node(name: &str, cpu: &str) -> crate::cluster::Node {
+        let q = |s: &str| crate::quantity::Quantity::parse(s).expect("quantity");
+        crate::cluster::Node {
+            name: name.into(),
+            labels: [("kubernetes.io/hostname".to_string(), name.to_string())].into(),
+            taints: Vec::new(),
+            unschedulable: false,
+            ready: true,
+            allocatable: [
+                ("cpu".to_string(), q(cpu)),
+                ("memory".to_string(), q("32Gi")),
+                ("pods".to_string(), q("110")),
+            ]
+            .into(),
+        }
+    }
+
+    fn busy(name: &str, on: &str, cpu: &str) -> Pod {
+        Pod {
+            namespace: "other".into(),
+            name: name.into(),
+            labels: Default::default(),
+            node: Some(on.into()),
+            requests: [(
+                "cpu".to_string(),
+                crate::quantity::Quantity::parse(cpu).expect("quantity"),
+            )]
+            .into(),
+            non_zero: None,
+            scheduling: Default::default(),
+        }
+    }
+
+    fn deployment(replicas: u32, cpu: &str) -> Vec<Object> {
+        let mut sources = Sources::new();
+        let id = sources.add(
+            "r.yaml",
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: batch}}\nspec:\n  replicas: {replicas}\n  template:\n    spec:\n      containers:\n      - name: c\n        resources: {{requests: {{cpu: '{cpu}'}}}}\n"
+            ),
+            SourceKind::Other,
+        );
+        crate::render::manifest::parse_stream(&sources, id).0
+    }
+
+    #[test]
+    fn advice_adds_the_fewest_copies_of_a_node_shape_that_place_every_pod() {
+        // Two 8-cpu nodes with 4 cpu taken each: one 3-cpu pod fits on each, four do not. An
+        // empty 8-cpu node takes two: two more nodes place them all.
+        let cluster = Cluster {
+            nodes: vec![node("b", "8"), node("a", "8")],
+            pods: vec![busy("x", "a", "4"), busy("y", "b", "4")],
+            ..Cluster::default()
+        };
+        let o = evaluate(&deployment(6, "3"), cluster, "default", Scenario::Steady);
+        assert_eq!(o.unplaced(), 4);
+        assert_eq!(
+            o.advice,
+            vec![Advice::AddNodes {
+                like: "a".into(),
+                count: 2,
+                shape: "8 cpu, 32Gi memory".into(),
+                workloads: vec!["Deployment/batch".into()],
+            }]
+        );
+        assert!(o.fits_with_advice);
+        // Free resources before and after, per node.
+        let a = o.nodes.iter().find(|n| n.name == "a").expect("node a");
+        assert_eq!(
+            (a.requested_before.milli_cpu, a.requested_after.milli_cpu),
+            (4000, 7000)
+        );
+        assert_eq!((a.pods_before, a.pods_after), (1, 2));
+    }
+
+    #[test]
+    fn a_pod_larger_than_every_node_gets_no_nodes_to_add_but_the_reason() {
+        let cluster = Cluster {
+            nodes: vec![node("a", "8"), node("big", "16")],
+            ..Cluster::default()
+        };
+        let o = evaluate(&deployment(1, "24"), cluster, "default", Scenario::Steady);
+        match o.advice.as_slice() {
+            [
+                Advice::NoShapeFits {
+                    workload,
+                    pods,
+                    why,
+                },
+            ] => {
+                assert_eq!((workload.as_str(), *pods), ("Deployment/batch", 1));
+                assert_eq!(
+                    why,
+                    "it requests 24 cpu, the nodes it may use allocate at most 16 (big): add nodes with at least 24 cpu"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!o.fits_with_advice);
+    }
 }
