@@ -925,6 +925,42 @@ fn helm_variables_alone_give_the_server_and_the_token() {
 }
 
 #[test]
+fn helms_impersonation_variables_become_impersonation_headers() {
+    let api = FakeApi::start();
+    let s = Scratch::new();
+    // As `helm --kube-as-user alice --kube-as-group devs,ops stackcheck ...` hands them over.
+    let out = run(s
+        .live(&api.url)
+        .env("HELM_KUBEASUSER", "alice")
+        .env("HELM_KUBEASGROUPS", "devs,ops")
+        .args(["snapshot", "--cluster", "live", "-o"])
+        .arg(s.path("snap.json")));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let requests = api.requests();
+    assert!(!requests.is_empty());
+    for r in &requests {
+        assert_eq!(
+            r.headers.get("impersonate-user").map(String::as_str),
+            Some("alice"),
+            "{}",
+            r.path
+        );
+        assert!(r.headers.contains_key("impersonate-group"), "{}", r.path);
+    }
+    // Without them, no impersonation.
+    let out = run(s
+        .live(&api.url)
+        .args(["snapshot", "--cluster", "live", "--force", "-o"])
+        .arg(s.path("snap.json")));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        !api.requests()
+            .last()
+            .is_some_and(|r| r.headers.contains_key("impersonate-user"))
+    );
+}
+
+#[test]
 fn helms_plugin_environment_with_empty_variables_means_unset() {
     // Helm sets every HELM_KUBE* variable for a plugin, empty when its flag was not given.
     let api = FakeApi::start();

@@ -66,6 +66,24 @@ pub(super) struct ClusterArgs {
         value_parser = parse_go_bool
     )]
     kube_insecure_skip_tls_verify: bool,
+    /// Server name to check the API server's certificate against.
+    #[arg(
+        long = "kube-tls-server-name",
+        value_name = "NAME",
+        env = "HELM_KUBETLS_SERVER_NAME"
+    )]
+    kube_tls_server_name: Option<String>,
+    /// Impersonate this user (as `helm --kube-as-user`; needs the `impersonate` permission).
+    #[arg(long = "kube-as-user", value_name = "USER", env = "HELM_KUBEASUSER")]
+    kube_as_user: Option<String>,
+    /// Impersonate this group (repeatable; `HELM_KUBEASGROUPS` is comma-separated, as Helm sets it).
+    #[arg(
+        long = "kube-as-group",
+        value_name = "GROUP",
+        env = "HELM_KUBEASGROUPS",
+        value_delimiter = ','
+    )]
+    kube_as_group: Vec<String>,
     /// Timeout for connecting and for each API request (`30s`, `1m`; `0`: none).
     #[arg(
         long = "request-timeout",
@@ -113,6 +131,15 @@ impl ClusterArgs {
                 .filter(|f| !f.is_empty())
                 .map(PathBuf::from),
             insecure_skip_tls_verify: self.kube_insecure_skip_tls_verify,
+            // Helm sets these variables empty for plugins when its flags are unset.
+            tls_server_name: self.kube_tls_server_name.clone().filter(|s| !s.is_empty()),
+            as_user: self.kube_as_user.clone().filter(|s| !s.is_empty()),
+            as_groups: self
+                .kube_as_group
+                .iter()
+                .filter(|g| !g.is_empty())
+                .cloned()
+                .collect(),
             timeout: self.request_timeout,
             backoff_base: self.retry_backoff,
             page_size: self.page_size,

@@ -50,6 +50,13 @@ pub struct LiveOptions {
     pub ca_file: Option<PathBuf>,
     /// `--kube-insecure-skip-tls-verify` / `HELM_KUBEINSECURE_SKIP_TLS_VERIFY`.
     pub insecure_skip_tls_verify: bool,
+    /// `--kube-tls-server-name` / `HELM_KUBETLS_SERVER_NAME`: the name the server certificate is
+    /// checked against, instead of the server URL's host.
+    pub tls_server_name: Option<String>,
+    /// `--kube-as-user` / `HELM_KUBEASUSER`: impersonate this user (`Impersonate-User`).
+    pub as_user: Option<String>,
+    /// `--kube-as-group` / `HELM_KUBEASGROUPS` (comma-separated): impersonate these groups.
+    pub as_groups: Vec<String>,
     /// Connecting, and each request (response read whole); zero: no limit (`kubectl
     /// --request-timeout=0`).
     pub timeout: Duration,
@@ -68,6 +75,9 @@ impl Default for LiveOptions {
             token: None,
             ca_file: None,
             insecure_skip_tls_verify: false,
+            tls_server_name: None,
+            as_user: None,
+            as_groups: Vec::new(),
             timeout: Duration::from_secs(30),
             backoff_base: Duration::from_millis(500),
             page_size: 500,

@@ -338,8 +338,10 @@ pub fn apply_overrides(kc: &mut Kubeconfig, context: &str, opts: &LiveOptions) {
         _ => None,
     };
     let ca_file = opts.ca_file.as_ref().filter(|p| !p.as_os_str().is_empty());
-    let touches_cluster =
-        api_server.is_some() || ca_file.is_some() || opts.insecure_skip_tls_verify;
+    let touches_cluster = api_server.is_some()
+        || ca_file.is_some()
+        || opts.insecure_skip_tls_verify
+        || opts.tls_server_name.is_some();
     if touches_cluster && !kc.clusters.iter().any(|c| c.name == cluster_name) {
         kc.clusters.push(NamedCluster {
             name: cluster_name.clone(),
@@ -362,7 +364,11 @@ pub fn apply_overrides(kc: &mut Kubeconfig, context: &str, opts: &LiveOptions) {
             cluster.certificate_authority = ca_file.map(|p| p.display().to_string());
             cluster.certificate_authority_data = None;
         }
+        if let Some(name) = &opts.tls_server_name {
+            cluster.tls_server_name = Some(name.clone());
+        }
     }
+    impersonate(kc, context, opts);
     let (Some(token), Some(user_name)) = (token, user_name) else {
         return;
     };
@@ -389,6 +395,48 @@ pub fn apply_overrides(kc: &mut Kubeconfig, context: &str, opts: &LiveOptions) {
         user.password = None;
         user.exec = None;
         user.auth_provider = None;
+    }
+}
+
+/// `--kube-as-user` / `--kube-as-group`: the impersonation fields of `context`'s user (created
+/// when the context names none), which the client sends as `Impersonate-*` headers.
+fn impersonate(kc: &mut Kubeconfig, context: &str, opts: &LiveOptions) {
+    if opts.as_user.is_none() && opts.as_groups.is_empty() {
+        return;
+    }
+    let Some(ctx) = kc
+        .contexts
+        .iter_mut()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_mut())
+    else {
+        return;
+    };
+    let user_name = match &ctx.user {
+        Some(u) if !u.is_empty() => u.clone(),
+        _ => {
+            ctx.user = Some(context.to_string());
+            context.to_string()
+        }
+    };
+    if !kc.auth_infos.iter().any(|u| u.name == user_name) {
+        kc.auth_infos.push(NamedAuthInfo {
+            name: user_name.clone(),
+            ..NamedAuthInfo::default()
+        });
+    }
+    if let Some(user) = kc
+        .auth_infos
+        .iter_mut()
+        .find(|u| u.name == user_name)
+        .map(|u| u.auth_info.get_or_insert_with(AuthInfo::default))
+    {
+        if let Some(as_user) = &opts.as_user {
+            user.impersonate = Some(as_user.clone());
+        }
+        if !opts.as_groups.is_empty() {
+            user.impersonate_groups = Some(opts.as_groups.clone());
+        }
     }
 }
 
