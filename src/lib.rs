@@ -7,6 +7,7 @@
 pub mod chart;
 pub mod cli;
 pub mod cluster;
+pub mod docs;
 pub mod preflight;
 pub mod quantity;
 pub mod render;

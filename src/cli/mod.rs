@@ -3,6 +3,7 @@
 
 mod check;
 mod cluster_arg;
+mod docs;
 mod post_render;
 mod preflight;
 mod schema;
@@ -67,6 +68,12 @@ Exit codes: 0 all good, 1 invalid values or does not fit or a finding the API se
         after_help = "Examples:\n  stackcheck schema charts/llm-stack            print the umbrella schema\n  stackcheck schema charts/llm-stack --write    write every chart's values.schema.json\n  stackcheck schema charts/llm-stack --check    fail in CI when a schema is stale"
     )]
     Schema(SchemaArgs),
+    /// Generate each chart's README.md: values table, dependencies, resources per profile.
+    #[command(
+        long_about = "Generate README.md for a chart and every unpacked subchart from what the chart is: Chart.yaml (versions, maintainers, dependencies with their aliases, conditions and tags), the values table (key, type, default, description; from the same comments and annotations as `stackcheck schema`, see docs/ANNOTATIONS.md) and, for every values-*.yaml profile next to the chart, the resources it asks for (rendered with `helm template` via $HELM_BIN and added up as `stackcheck totals` does), so the sizing in a README cannot disagree with the chart.\n\nThe text comes from a built-in Tera template, or from a README.md.tera in the chart directory, which can extend the built-in one (`{% extends \"stackcheck/README.md.tera\" %}`) and replace some of its blocks; --print-template shows it. Without --write or --check the top chart's README is printed.\n\n--write updates the files atomically and never overwrites a README that was written or edited by hand unless --force is given. --check exits 1 with a diff when a README is missing or stale (for CI).",
+        after_help = "Examples:\n  stackcheck docs charts/llm-stack            print the umbrella README\n  stackcheck docs charts/llm-stack --write    write every chart's README.md\n  stackcheck docs charts/llm-stack --check    fail in CI when a README is stale\n\nExit codes: 0 ok, 1 a README is missing, stale or hand-edited (--check, --write), 2 bad input (not a chart, a profile `helm template` rejects, a template error)."
+    )]
+    Docs(DocsArgs),
     /// Validate values files (and --set values) against the chart's schemas, as Helm would.
     #[command(
         long_about = "Validate values against the chart's schemas the way `helm install` does: the files and --set flags are merged in Helm's order (chart defaults, -f files left to right, then --set-json, --set, --set-string, --set-file, --set-literal), each enabled subchart is checked against its own scope, and disabled dependencies are skipped.\n\nEvery error names the file, line and column (or the --set argument) that set the offending value, what was expected, and a hint. A chart without values.schema.json is checked against the schema `stackcheck schema` would generate for it.",
@@ -114,6 +121,25 @@ struct SchemaArgs {
     /// Overwrite schemas that were written or edited by hand.
     #[arg(long, requires = "write")]
     force: bool,
+}
+
+#[derive(Args, Debug)]
+struct DocsArgs {
+    /// Chart directory (default: the current directory).
+    #[arg(value_name = "CHART", default_value = ".")]
+    chart: PathBuf,
+    /// Write README.md into the chart and every unpacked subchart.
+    #[arg(long, conflicts_with = "check")]
+    write: bool,
+    /// Exit 1 with a diff when a README.md is missing or differs from what would be generated.
+    #[arg(long)]
+    check: bool,
+    /// Overwrite READMEs that were written or edited by hand.
+    #[arg(long, requires = "write")]
+    force: bool,
+    /// Print the built-in template (to start a chart's own README.md.tera) and exit.
+    #[arg(long, conflicts_with_all = ["write", "check"])]
+    print_template: bool,
 }
 
 /// Values files and the `--set` family, as Helm takes them.
@@ -463,6 +489,7 @@ pub fn main() -> ExitCode {
     };
     let exit = match cli.command {
         Some(Command::Schema(args)) => schema::run(args),
+        Some(Command::Docs(args)) => docs::run(args),
         Some(Command::Validate(args)) => validate::run(args),
         Some(Command::Totals(args)) => totals::run(args),
         Some(Command::Preflight(args)) => preflight::run(args),
