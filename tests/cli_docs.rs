@@ -211,7 +211,13 @@ fn values_table_has_every_annotation_kind() {
             "",
             "The database (the `db` chart under the alias `store`).",
         ],
-        ["`store.enabled`", "boolean", "`true`", ""],
+        // Set in values.yaml without a comment: the schema's description of a condition key.
+        [
+            "`store.enabled`",
+            "boolean",
+            "`true`",
+            "Enables this dependency (its condition in Chart.yaml).",
+        ],
     ];
     for want in expect {
         assert_eq!(row(&rows, want[0]), want, "row {}", want[0]);

@@ -561,7 +561,18 @@ fn ensure_boolean(schema: &mut Json, path: &[String]) {
     }
     let props = obj.entry("properties").or_insert_with(|| json!({}));
     if let Some(props) = props.as_object_mut() {
-        props.entry(last.clone()).or_insert_with(|| json!({"type": "boolean", "description": "Enables this dependency (its condition in Chart.yaml)."}));
+        let key = props
+            .entry(last.clone())
+            .or_insert_with(|| json!({"type": "boolean"}));
+        // Also when values.yaml sets the key without a comment that describes it.
+        if let Some(key) = key.as_object_mut()
+            && !key.contains_key("description")
+        {
+            key.insert(
+                "description".into(),
+                json!("Enables this dependency (its condition in Chart.yaml)."),
+            );
+        }
     }
 }
 
