@@ -606,6 +606,9 @@ struct Builder {
     ignored: BTreeMap<String, usize>,
     terminal_pods: usize,
     unbound_pods: usize,
+    /// The pods were listed for sure (a live read, or our format, which records its own gaps):
+    /// none means none run, not that they were forgotten.
+    pods_listed: bool,
 }
 
 impl Builder {
@@ -618,6 +621,9 @@ impl Builder {
 
     /// Fields of a list or of our format that describe the cluster, not an object.
     fn header(&mut self, header: &Json, at: Option<Span>) {
+        if header["kind"] == SNAPSHOT_KIND {
+            self.pods_listed = true;
+        }
         if header["apiVersion"]
             .as_str()
             .is_some_and(|v| v.starts_with("stackcheck.dev/") && v != SNAPSHOT_API_VERSION)
@@ -1049,7 +1055,10 @@ impl Builder {
                     affects: "placement: there is no node to place pods on".to_string(),
                 });
             }
-        } else if self.cluster.pods.is_empty() && !has_gap(&self.cluster, "pods") {
+        } else if self.cluster.pods.is_empty()
+            && !self.pods_listed
+            && !has_gap(&self.cluster, "pods")
+        {
             self.gap(Gap {
                 what: "pods".to_string(),
                 why: "the snapshot has no running pods (were they captured? `kubectl get pods -A`)"
@@ -1291,7 +1300,9 @@ impl PageFeed {
         self.b.diagnostics.push(d);
     }
 
-    pub(crate) fn finish(self) -> (Cluster, Vec<Diagnostic>) {
+    pub(crate) fn finish(mut self) -> (Cluster, Vec<Diagnostic>) {
+        // Every list was read (or its failure is a gap): an empty pod list is an idle cluster.
+        self.b.pods_listed = true;
         self.b.finish()
     }
 }

@@ -1172,3 +1172,19 @@ fn a_forbidden_list_has_one_gap() {
     assert_eq!(pods.len(), 1, "{:?}", cluster.gaps);
     assert_eq!(pods[0].why, "forbidden");
 }
+
+#[test]
+fn an_idle_cluster_written_by_us_reads_back_without_a_pods_gap() {
+    // Our format lists what it read; a cluster with nodes and no pods is idle, not forgotten.
+    let (mut c, _) = gpu_lab();
+    c.pods.clear();
+    assert!(c.gaps.is_empty());
+    let text = serde_json::to_string(&write_snapshot(&c)).unwrap();
+    let (again, _) = read_text("idle.json", &text);
+    assert!(again.gaps.is_empty(), "{:?}", again.gaps);
+    assert_eq!(again, c);
+    // A kubectl file without pods still says they may be missing.
+    let nodes_only = r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Node","metadata":{"name":"n"},"status":{"allocatable":{"cpu":"1"},"conditions":[{"type":"Ready","status":"True"}]}}]}"#;
+    let (c, _) = read_text("nodes.json", nodes_only);
+    assert!(c.gaps.iter().any(|g| g.what == "pods"), "{:?}", c.gaps);
+}
