@@ -372,18 +372,7 @@ pub fn apply_overrides(kc: &mut Kubeconfig, context: &str, opts: &LiveOptions) {
     let (Some(token), Some(user_name)) = (token, user_name) else {
         return;
     };
-    if !kc.auth_infos.iter().any(|u| u.name == user_name) {
-        kc.auth_infos.push(NamedAuthInfo {
-            name: user_name.clone(),
-            ..NamedAuthInfo::default()
-        });
-    }
-    if let Some(user) = kc
-        .auth_infos
-        .iter_mut()
-        .find(|u| u.name == user_name)
-        .map(|u| u.auth_info.get_or_insert_with(AuthInfo::default))
-    {
+    if let Some(user) = user_entry(kc, &user_name) {
         // `AuthInfo::token` is a `SecretString`: set it the way a kubeconfig would.
         if let Ok(with_token) =
             serde_json::from_value::<AuthInfo>(serde_json::json!({"token": token}))
@@ -396,6 +385,20 @@ pub fn apply_overrides(kc: &mut Kubeconfig, context: &str, opts: &LiveOptions) {
         user.exec = None;
         user.auth_provider = None;
     }
+}
+
+/// The kubeconfig's user `name`, created (empty) when missing.
+fn user_entry<'a>(kc: &'a mut Kubeconfig, name: &str) -> Option<&'a mut AuthInfo> {
+    if !kc.auth_infos.iter().any(|u| u.name == name) {
+        kc.auth_infos.push(NamedAuthInfo {
+            name: name.to_string(),
+            ..NamedAuthInfo::default()
+        });
+    }
+    kc.auth_infos
+        .iter_mut()
+        .find(|u| u.name == name)
+        .map(|u| u.auth_info.get_or_insert_with(AuthInfo::default))
 }
 
 /// `--kube-as-user` / `--kube-as-group`: the impersonation fields of `context`'s user (created
@@ -419,18 +422,7 @@ fn impersonate(kc: &mut Kubeconfig, context: &str, opts: &LiveOptions) {
             context.to_string()
         }
     };
-    if !kc.auth_infos.iter().any(|u| u.name == user_name) {
-        kc.auth_infos.push(NamedAuthInfo {
-            name: user_name.clone(),
-            ..NamedAuthInfo::default()
-        });
-    }
-    if let Some(user) = kc
-        .auth_infos
-        .iter_mut()
-        .find(|u| u.name == user_name)
-        .map(|u| u.auth_info.get_or_insert_with(AuthInfo::default))
-    {
+    if let Some(user) = user_entry(kc, &user_name) {
         if let Some(as_user) = &opts.as_user {
             user.impersonate = Some(as_user.clone());
         }
