@@ -260,22 +260,9 @@ fn compact_json(v: &Json) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::load;
-    use crate::schema::generate::generate;
-    use crate::source::Sources;
-    use crate::test_support::write;
 
     fn table(values: &str) -> Vec<ValueRow> {
-        let tmp = tempfile::tempdir().unwrap();
-        write(
-            tmp.path(),
-            "Chart.yaml",
-            "apiVersion: v2\nname: t\nversion: 1.0.0\n",
-        );
-        write(tmp.path(), "values.yaml", values);
-        let mut sources = Sources::new();
-        let chart = load(tmp.path(), &mut sources).unwrap();
-        let schema = generate(&chart, &sources).unwrap().remove(0).schema;
+        let (chart, schema) = crate::test_support::chart_with_values(values);
         let annotations = Annotations::new(values);
         rows(&chart.defaults, &schema, &annotations)
     }

@@ -583,16 +583,7 @@ mod tests {
     use crate::test_support::write;
 
     fn gen_for(values: &str) -> Json {
-        let tmp = tempfile::tempdir().unwrap();
-        write(
-            tmp.path(),
-            "Chart.yaml",
-            "apiVersion: v2\nname: t\nversion: 1.0.0\n",
-        );
-        write(tmp.path(), "values.yaml", values);
-        let mut sources = Sources::new();
-        let chart = load(tmp.path(), &mut sources).unwrap();
-        generate(&chart, &sources).unwrap().remove(0).schema
+        crate::test_support::chart_with_values(values).1
     }
 
     #[test]
