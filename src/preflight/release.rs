@@ -84,15 +84,29 @@ pub fn release_pods(
             }
         };
         let mut requests = line.pod.requests.clone();
-        // RuntimeClass admission: overhead added, scheduling constraints merged.
-        if let Some(rc) = scheduling
+        let runtime_class = scheduling
             .runtime_class_name
             .as_ref()
-            .and_then(|n| cluster.runtime_classes.iter().find(|r| &r.name == n))
-        {
+            .and_then(|n| cluster.runtime_classes.iter().find(|r| &r.name == n));
+        // RuntimeClass admission: overhead added, scheduling constraints merged.
+        if let Some(rc) = runtime_class {
             for (k, q) in &rc.overhead {
                 let e = requests.entry(k.clone()).or_insert(Quantity::ZERO);
-                *e = e.checked_add(*q).unwrap_or(*e);
+                match e.checked_add(*q) {
+                    Ok(sum) => *e = sum,
+                    Err(err) => problems.push(
+                        Diagnostic::error(
+                            "quantity",
+                            format!(
+                                "{}: {k} request plus the overhead of RuntimeClass {}: {err}",
+                                w.object.display_with_template(),
+                                rc.name
+                            ),
+                        )
+                        .at(Some(w.object.span))
+                        .hint("its pods are placed without that overhead"),
+                    ),
+                }
             }
             for (k, v) in &rc.node_selector {
                 scheduling
@@ -108,11 +122,7 @@ pub fn release_pods(
         let non_zero = serde_json::from_value::<crate::workload::PodSpec>(w.pod_spec.clone())
             .ok()
             .and_then(|mut spec| {
-                if let Some(rc) = scheduling
-                    .runtime_class_name
-                    .as_ref()
-                    .and_then(|n| cluster.runtime_classes.iter().find(|r| &r.name == n))
-                {
+                if let Some(rc) = runtime_class {
                     spec.overhead = rc.overhead.clone();
                 }
                 crate::workload::pod_non_zero_requests(&spec).ok()
