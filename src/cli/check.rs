@@ -42,38 +42,22 @@ pub(super) fn run(args: CheckArgs) -> Exit {
             Ok(r) => r,
             Err(exit) => return exit,
         };
-    let daemonset_nodes = loaded
-        .as_ref()
-        .map_or(1, |l| l.cluster.nodes.len().max(1) as u64);
-    let totals = compute(
-        &rendered.objects,
-        &Options {
-            namespace: rendered.namespace.clone(),
-            daemonset_nodes,
-        },
-    );
-    out("== Resources ==\n");
-    out(&to_text(
-        &totals,
-        &Subject {
-            release: args.release.release.clone(),
-            source: rendered.source_name.clone(),
-            namespace: rendered.namespace.clone(),
-        },
-    ));
-    let totals_failed = totals
-        .findings
-        .iter()
-        .chain(&rendered.diagnostics)
-        .any(|d| d.severity == Severity::Error);
-    exits.push(if totals_failed {
-        Exit::Failed
-    } else {
-        Exit::Ok
-    });
-    out("\n== Cluster ==\n");
+    let subject = Subject {
+        release: args.release.release.clone(),
+        source: rendered.source_name.clone(),
+        namespace: rendered.namespace.clone(),
+    };
     match loaded {
         None => {
+            let totals = compute(
+                &rendered.objects,
+                &Options {
+                    namespace: rendered.namespace.clone(),
+                    daemonset_nodes: 1,
+                },
+            );
+            exits.push(print_totals(&totals, &subject, &rendered.diagnostics));
+            out("\n== Cluster ==\n");
             // Findings of the manifests are shown with the preflight; without one, here.
             let mut findings = rendered.diagnostics.clone();
             findings.extend(totals.findings.iter().cloned());
@@ -96,7 +80,11 @@ pub(super) fn run(args: CheckArgs) -> Exit {
             }
         }
         Some(loaded) => {
+            // The preflight's totals: DaemonSets on every node, LimitRange defaults applied.
+            let diagnostics = rendered.diagnostics.clone();
             let (outcome, rendered, cluster) = preflight(rendered, loaded, args.scenario.into());
+            exits.push(print_totals(&outcome.totals, &subject, &diagnostics));
+            out("\n== Cluster ==\n");
             let subject = cluster.subject(&args.release.release, &rendered);
             out(&render(
                 &outcome,
@@ -109,6 +97,23 @@ pub(super) fn run(args: CheckArgs) -> Exit {
         }
     }
     worst(&exits)
+}
+
+/// The resources section; failed when the manifests or the totals hold an error (an object the
+/// API server would refuse).
+fn print_totals(
+    totals: &crate::totals::Totals,
+    subject: &Subject,
+    manifest_diagnostics: &[crate::report::Diagnostic],
+) -> Exit {
+    out("== Resources ==\n");
+    out(&to_text(totals, subject));
+    let failed = totals
+        .findings
+        .iter()
+        .chain(manifest_diagnostics)
+        .any(|d| d.severity == Severity::Error);
+    if failed { Exit::Failed } else { Exit::Ok }
 }
 
 /// The chart to validate values against: `--chart` or the one holding the first values file,
