@@ -13,6 +13,9 @@
 #                                        STACKCHECK_CP_DIR, STACKCHECK_CP_SERVER
 #   scripts/control-plane.sh status DIR  exit 0 when every component started in DIR still runs
 #
+# STACKCHECK_CP_BARE=1 start: no fixture nodes, system pods or StorageClass (an empty cluster, for
+# tests that bring their own: scripts/test.d/42-agreement.sh).
+#
 # What it sets up:
 # - certificates made on the fly with openssl (a CA, the API server's serving certificate, client
 #   certificates for each component and two users) and a service-account signing key;
@@ -366,11 +369,13 @@ start() {
   wait_for "ServiceAccount default/default" 60 kube-controller-manager \
     api /api/v1/namespaces/default/serviceaccounts/default
 
+  local f node ready=() notready=() cordoned=() bare=false
+  [[ "${STACKCHECK_CP_BARE:-}" == 1 ]] && bare=true
   # Nodes: created with their status (allocatable, capacity) as a kubelet registers them; kwok
   # takes them over. `create`, not `apply`: apply would drop the status of a new Node.
-  kc create -f "$fixtures/nodes/" >/dev/null
-  local f node ready=() notready=() cordoned=()
+  $bare || kc create -f "$fixtures/nodes/" >/dev/null
   for f in "$fixtures"/nodes/*.yaml; do
+    $bare && break
     node="$(sed -n 's/^  name: //p' "$f" | head -n1)"
     if grep -q 'stackcheck.test/kwok-stage: not-ready' "$f"; then notready+=("$node"); else ready+=("$node"); fi
     if grep -q 'unschedulable: true' "$f"; then cordoned+=("$node"); fi
@@ -389,10 +394,12 @@ start() {
   done
   # System pods (tests/fixtures/control-plane/system.yaml), so nodes are not empty: placed by the
   # scheduler and the DaemonSet controller, run by kwok.
-  kc apply --server-side -f "$fixtures/storage.yaml" -f "$fixtures/system.yaml" >/dev/null
-  for name in daemonset/node-agent deployment/coredns; do
-    wait_for "$name running" 90 kube-scheduler kc -n kube-system rollout status "$name" --timeout 5s
-  done
+  if ! $bare; then
+    kc apply --server-side -f "$fixtures/storage.yaml" -f "$fixtures/system.yaml" >/dev/null
+    for name in daemonset/node-agent deployment/coredns; do
+      wait_for "$name running" 90 kube-scheduler kc -n kube-system rollout status "$name" --timeout 5s
+    done
+  fi
   for name in "${components[@]}"; do alive "$name" || die "$name died during start"; done
 
   write_env

@@ -32,7 +32,7 @@ cargo fmt --version
 cargo clippy --version
 
 section "shell scripts"
-scripts=(.ci/run tools/tools.sh tools/k8s/update.sh scripts/*.sh scripts/test.d/*.sh plugins/*/*.sh)
+scripts=(.ci/run tools/tools.sh tools/k8s/update.sh scripts/*.sh scripts/lib/*.sh scripts/test.d/*.sh plugins/*/*.sh)
 for f in "${scripts[@]}"; do bash -n "$f" || die "syntax error in $f"; done
 if command -v shellcheck >/dev/null; then
   shellcheck -x "${scripts[@]}"

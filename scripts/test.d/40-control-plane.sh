@@ -18,74 +18,11 @@
 # binary to use instead of `cargo build --release`. The control plane is always stopped; on a
 # failure its directory (logs) is kept and named.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-root="$PWD"
-t0=$SECONDS
+suite=40-control-plane
+# shellcheck source=scripts/lib/control-plane-suite.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/control-plane-suite.sh"
 fixtures="$root/tests/fixtures/control-plane"
-
-fail() { echo "40-control-plane: FAIL: $*" >&2; exit 1; }
-step() { printf '\n-- %s (+%ss)\n' "$*" "$((SECONDS - t0))"; }
-
-for c in jq openssl curl; do
-  command -v "$c" >/dev/null && continue
-  if command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]]; then
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$c"; } >/dev/null 2>&1 || true
-  fi
-  command -v "$c" >/dev/null || fail "$c is required (Debian: apt-get install $c)"
-done
-
-step "tools"
-tools_env="$(tools/tools.sh control-plane)" || fail "tools/tools.sh control-plane failed"
-eval "$tools_env"
-export KUBE_APISERVER KUBE_CONTROLLER_MANAGER KUBE_SCHEDULER KUBECTL ETCD KWOK KWOK_STAGES HELM_V4
-"$KUBE_APISERVER" --version
-"$HELM_V4" version --short
-
-step "stackcheck binary"
-if [[ -n "${STACKCHECK_BIN:-}" ]]; then
-  sc="$STACKCHECK_BIN"
-else
-  cargo build --release --locked --quiet
-  sc="${CARGO_TARGET_DIR:-$root/target}/release/stackcheck"
-fi
-[[ -x "$sc" ]] || fail "no stackcheck binary at $sc"
-"$sc" --version
-
-# Helm's and stackcheck's cluster variables must not point elsewhere.
-unset HELM_KUBECONTEXT HELM_KUBEAPISERVER HELM_KUBETOKEN HELM_KUBECAFILE HELM_KUBEINSECURE_SKIP_TLS_VERIFY \
-  HELM_KUBEASUSER HELM_KUBEASGROUPS HELM_NAMESPACE
-
-# Control planes of earlier runs killed before their trap ran (owner process gone): stop them.
-tmp="${TMPDIR:-/tmp}"
-for old in "$tmp"/stackcheck-cp.*; do
-  [[ -d "$old" && -f "$old/owner" ]] || continue
-  if ! kill -0 "$(cat "$old/owner")" 2>/dev/null; then
-    scripts/control-plane.sh stop "$old" || true
-    rm -rf "$old"
-  fi
-done
-work="$(mktemp -d "$tmp/stackcheck-cp.XXXXXX")"
-echo $$ >"$work/owner"
-cleanup() {
-  local status=$?
-  scripts/control-plane.sh stop "$work" || true
-  if ((status == 0)); then
-    rm -rf "$work"
-  else
-    echo "40-control-plane: failed (exit $status); control plane stopped, logs kept in $work/logs" >&2
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-step "control plane"
-scripts/control-plane.sh start "$work" >"$work/start.out"
-cat "$work/start.out"
-eval "$(scripts/control-plane.sh env "$work")"
-export KUBECONFIG
-kc() { "$KUBECTL" --request-timeout 30s "$@"; }
-kc version -o json | jq -r '"server " + .serverVersion.gitVersion'
+suite_start
 
 rows=()
 row() { rows+=("$(printf '%-42s %-44s %-36s %s' "$1" "$2" "$3" "$4")"); }
