@@ -47,6 +47,7 @@ scenarios! {
     cordoned_and_not_ready_nodes: "cordoned-and-not-ready-nodes";
     daemonset_cordoned_node: "daemonset-cordoned-node";
     taints_and_tolerations: "taints-and-tolerations";
+    taints_scheduler_v1_34_2_wording: "taints-scheduler-v1-34-2-wording";
     node_selector: "node-selector";
     node_affinity_operators: "node-affinity-operators";
     node_affinity_match_fields: "node-affinity-match-fields";

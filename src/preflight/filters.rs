@@ -805,6 +805,48 @@ pub struct FitError {
     /// Nodes rejected with `Unschedulable` (not `...AndUnresolvable`): where preemption would
     /// look for victims.
     pub resolvable_nodes: usize,
+    /// TaintToleration's rejections by taint `(key, value)`: what [`FitError::fold_taints`] keeps
+    /// when the message no longer names them.
+    pub untolerated_taints: BTreeMap<(String, String), usize>,
+}
+
+/// `TaintToleration`'s reason since kube-scheduler v1.34.2 (kubernetes#134740, cherry-picked to
+/// v1.34 as #135023): one count for every untolerated taint, no keys or values.
+pub const UNTOLERATED_TAINTS: &str = "node(s) had untolerated taint(s)";
+
+/// How the cluster's kube-scheduler words a rejection by taint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaintWording {
+    /// `node(s) had untolerated taint {key: value}`, one reason per taint: up to v1.34.1 (and
+    /// every v1.33 and older patch), and when the server version is unknown (it names the taint).
+    PerTaint,
+    /// [`UNTOLERATED_TAINTS`]: v1.34.2 and later.
+    Folded,
+}
+
+impl TaintWording {
+    /// The wording of kube-scheduler `server_version` (`v1.34.4`, `v1.31.6+k3s1`, `v1.30.2-eks-…`).
+    pub fn for_server_version(server_version: Option<&str>) -> TaintWording {
+        let Some(v) = server_version else {
+            return TaintWording::PerTaint;
+        };
+        let mut parts = v.trim_start_matches('v').split('.').map(|p| {
+            let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u64>().ok()
+        });
+        match (
+            parts.next().flatten(),
+            parts.next().flatten(),
+            parts.next().flatten(),
+        ) {
+            (Some(major), Some(minor), patch)
+                if (major, minor, patch.unwrap_or(0)) >= (1, 34, 2) =>
+            {
+                TaintWording::Folded
+            }
+            _ => TaintWording::PerTaint,
+        }
+    }
 }
 
 impl FitError {
@@ -827,6 +869,12 @@ impl FitError {
     pub fn record(&mut self, rejection: &Rejection) {
         for r in &rejection.reasons {
             *self.reasons.entry(r.to_string()).or_default() += 1;
+            if let Reason::UntoleratedTaint { key, value } = r {
+                *self
+                    .untolerated_taints
+                    .entry((key.clone(), value.clone()))
+                    .or_default() += 1;
+            }
         }
         if !rejection.unresolvable {
             self.resolvable_nodes += 1;
@@ -837,6 +885,31 @@ impl FitError {
     pub fn record_excluded(&mut self, n: usize, reason: Reason) {
         if n > 0 {
             *self.reasons.entry(reason.to_string()).or_default() += n;
+        }
+    }
+
+    /// Words the taint reasons as `wording` does: [`TaintWording::Folded`] replaces the
+    /// per-taint reasons by one [`UNTOLERATED_TAINTS`] count (a node is rejected by its first
+    /// untolerated taint only, so the counts add up); `untolerated_taints` keeps the details.
+    pub fn word_taints(&mut self, wording: TaintWording) {
+        if wording == TaintWording::PerTaint || self.untolerated_taints.is_empty() {
+            return;
+        }
+        let mut folded = 0;
+        for ((key, value), n) in &self.untolerated_taints {
+            let reason = Reason::UntoleratedTaint {
+                key: key.clone(),
+                value: value.clone(),
+            };
+            if self.reasons.remove(&reason.to_string()).is_some() {
+                folded += n;
+            }
+        }
+        if folded > 0 {
+            *self
+                .reasons
+                .entry(UNTOLERATED_TAINTS.to_string())
+                .or_default() += folded;
         }
     }
 

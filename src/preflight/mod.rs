@@ -49,7 +49,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-pub use filters::{FitError, NodeState, Reason, Rejection};
+pub use filters::{FitError, NodeState, Reason, Rejection, TaintWording, UNTOLERATED_TAINTS};
 pub use terms::{Incoming, Namespaces};
 
 use crate::cluster::Pod;

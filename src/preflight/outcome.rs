@@ -15,10 +15,10 @@ use crate::report::{Diagnostic, Severity};
 use crate::totals::{Options, Scenario, Totals, compute};
 use crate::workload::objects::{Claim, Inventory, inventory};
 
-use super::NodeState;
 use super::advice::{Advice, advise};
 use super::release::{PodPlacement, place_release_on, release_pods};
 use super::terms::Resources;
+use super::{NodeState, TaintWording};
 use super::{admission, checks};
 
 /// The answer, as the CLI contract names it.
@@ -110,7 +110,7 @@ pub fn evaluate(
         .iter()
         .map(|s| (s.requested().clone(), s.pod_count()))
         .collect();
-    let placements = place_release_on(&mut states, &pods);
+    let mut placements = place_release_on(&mut states, &pods);
     let (blocking, gpu_advice) =
         cluster_checks(cluster, &inv, &totals, &pods, &placements, scenario);
     // Any error is an object the API server would refuse, or a check that failed.
@@ -172,6 +172,13 @@ pub fn evaluate(
         (Vec::new(), true)
     };
     advice.extend(gpu_advice);
+    // Last, as the advice reads the taints: messages worded as the cluster's scheduler words them.
+    let wording = TaintWording::for_server_version(cluster.server_version.as_deref());
+    for p in &mut placements {
+        if let Some(failure) = &mut p.placement.failure {
+            failure.word_taints(wording);
+        }
+    }
     Outcome {
         verdict,
         scenario,

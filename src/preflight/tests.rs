@@ -460,6 +460,57 @@ fn taint_toleration_filter_and_message() {
 }
 
 #[test]
+fn taint_wording_follows_the_scheduler_version() {
+    use super::{TaintWording, UNTOLERATED_TAINTS};
+    for (version, want) in [
+        (None, TaintWording::PerTaint),
+        (Some("v1.33.13"), TaintWording::PerTaint),
+        (Some("v1.34.0"), TaintWording::PerTaint),
+        (Some("v1.34.1+k3s1"), TaintWording::PerTaint),
+        (Some("v1.34.2"), TaintWording::Folded),
+        (Some("v1.34.4"), TaintWording::Folded),
+        (Some("v1.35.0-eks-4a1b2c"), TaintWording::Folded),
+        (Some("v1.35"), TaintWording::Folded),
+        (Some("v2.0.0"), TaintWording::Folded),
+        (Some("garbage"), TaintWording::PerTaint),
+    ] {
+        assert_eq!(
+            TaintWording::for_server_version(version),
+            want,
+            "{version:?}"
+        );
+    }
+
+    // Two taints on three nodes, one node short of cpu: the per-taint reasons fold into one
+    // count, the other reasons stay, the details are kept.
+    let gpu = |name| tainted(node(name), "nvidia.com/gpu", Some("present"), "NoSchedule");
+    let mut nodes = states(vec![
+        gpu("g1"),
+        gpu("g2"),
+        tainted(node("m"), "maint", None, "NoExecute"),
+        node_with(
+            "tiny",
+            &[("cpu", "50m"), ("memory", "16Gi"), ("pods", "110")],
+        ),
+    ]);
+    let p = small("p");
+    let mut failure = place(&mut nodes, &p).failure.expect("no node fits");
+    let per_taint = failure.message();
+    failure.word_taints(TaintWording::PerTaint);
+    assert_eq!(failure.message(), per_taint);
+    assert!(per_taint.contains("2 node(s) had untolerated taint {nvidia.com/gpu: present}"));
+    failure.word_taints(TaintWording::Folded);
+    assert_eq!(
+        failure.message(),
+        format!("0/4 nodes are available: 1 Insufficient cpu, 3 {UNTOLERATED_TAINTS}.")
+    );
+    assert_eq!(failure.untolerated_taints.values().sum::<usize>(), 3);
+    // Folding twice changes nothing.
+    failure.word_taints(TaintWording::Folded);
+    assert_eq!(failure.reasons[UNTOLERATED_TAINTS], 3);
+}
+
+#[test]
 fn cordoned_and_not_ready_nodes() {
     let mut cordoned = node("a");
     cordoned.unschedulable = true;

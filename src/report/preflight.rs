@@ -2,8 +2,10 @@
 
 use serde_json::{Value as Json, json};
 
+use crate::preflight::UNTOLERATED_TAINTS;
 use crate::preflight::advice::{Advice, human};
 use crate::preflight::outcome::{NodeUsage, Outcome};
+use crate::preflight::release::PodPlacement;
 use crate::preflight::terms::Resources;
 use crate::source::Sources;
 
@@ -108,6 +110,15 @@ fn advice_json(a: &Advice) -> Json {
     }
 }
 
+/// A pod's untolerated taints `(key, value, nodes)`, by key and value.
+fn untolerated_taints(p: &PodPlacement) -> impl Iterator<Item = (&str, &str, usize)> {
+    p.placement
+        .failure
+        .iter()
+        .flat_map(|f| &f.untolerated_taints)
+        .map(|((key, value), n)| (key.as_str(), value.as_str(), *n))
+}
+
 /// `stackcheck preflight -o json`.
 pub fn to_json(o: &Outcome, s: &Subject<'_>, sources: &Sources) -> Json {
     json!({
@@ -124,6 +135,7 @@ pub fn to_json(o: &Outcome, s: &Subject<'_>, sources: &Sources) -> Json {
             "namespace": p.namespace,
             "node": p.placement.node,
             "reasons": p.placement.reasons().into_iter().map(|(r, n)| json!({"reason": r, "nodes": n})).collect::<Vec<_>>(),
+            "untoleratedTaints": untolerated_taints(p).map(|(key, value, n)| json!({"key": key, "value": value, "nodes": n})).collect::<Vec<_>>(),
             "message": p.placement.message(),
         })).collect::<Vec<_>>(),
         "nodes": o.nodes.iter().map(node_json).collect::<Vec<_>>(),
@@ -199,6 +211,16 @@ fn placements_table(o: &Outcome) -> String {
     for p in &o.placements {
         let node = match (&p.placement.node, p.placement.message()) {
             (Some(n), _) => n.clone(),
+            // The scheduler's message no longer names the taints (v1.34.2+): say which they are.
+            (None, Some(m)) if m.contains(UNTOLERATED_TAINTS) => {
+                let taints: Vec<String> = untolerated_taints(p)
+                    .map(|(key, value, n)| format!("{{{key}: {value}}} on {n}"))
+                    .collect();
+                format!(
+                    "unschedulable: {m} (untolerated taints: {})",
+                    taints.join(", ")
+                )
+            }
             (None, Some(m)) => format!("unschedulable: {m}"),
             (None, None) => "unschedulable".to_string(),
         };
