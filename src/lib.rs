@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cluster;
 pub mod docs;
 pub mod preflight;
+pub mod publish;
 pub mod quantity;
 pub mod render;
 pub mod report;

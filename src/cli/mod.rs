@@ -6,6 +6,7 @@ mod cluster_arg;
 mod docs;
 mod post_render;
 mod preflight;
+mod publish;
 mod schema;
 mod snapshot;
 mod totals;
@@ -39,7 +40,7 @@ pub enum Exit {
     about = "Check a Helm release before `helm install` does: values against generated schemas (file:line:col errors), the resources it asks for, and whether the cluster can place every pod.",
     long_about = "stackcheck reads a Helm chart and your values the way Helm does (YAML 1.1, merge order, --set typing, subchart scopes) and tells you exactly which line of which file is wrong; adds up what the rendered release asks of the cluster as Kubernetes counts it; and places every pod on the cluster (live or a snapshot) as kube-scheduler would, saying why when one cannot go anywhere and what would make it fit.\n\nRun as a Helm plugin: `helm stackcheck values-prod.yaml` runs all three (`check`); each has its own command too.",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  helm stackcheck charts/llm-stack/values-prod.yaml --cluster tests/fixtures/clusters/gpu-lab.json\n  helm stackcheck -f values.yaml --set litellm.replicaCount=3      (the kubeconfig's cluster, if any)\n  stackcheck schema charts/llm-stack --write\n  stackcheck validate -f values.yaml -o github\n\nWithout a command, --version prints stackcheck's version and --chart-version selects the chart version.\n\nExit codes: 0 ok, 1 a check failed (invalid values, does not fit, drift), 2 bad invocation or unreadable input, 3 the cluster could not be reached or read."
+    after_help = "Examples:\n  helm stackcheck charts/llm-stack/values-prod.yaml --cluster tests/fixtures/clusters/gpu-lab.json\n  helm stackcheck -f values.yaml --set litellm.replicaCount=3      (the kubeconfig's cluster, if any)\n  stackcheck schema charts/llm-stack --write\n  stackcheck publish charts/llm-stack --repo oci://registry.example/charts\n  stackcheck validate -f values.yaml -o github\n\nWithout a command, --version prints stackcheck's version and --chart-version selects the chart version.\n\nExit codes: 0 ok, 1 a check failed (invalid values, does not fit, drift), 2 bad invocation or unreadable input, 3 the cluster could not be reached or read."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -74,6 +75,18 @@ Exit codes: 0 all good, 1 invalid values or does not fit or a finding the API se
         after_help = "Examples:\n  stackcheck docs charts/llm-stack            print the umbrella README\n  stackcheck docs charts/llm-stack --write    write every chart's README.md\n  stackcheck docs charts/llm-stack --check    fail in CI when a README is stale\n\nExit codes: 0 ok, 1 a README is missing, stale or hand-edited (--check, --write), 2 bad input (not a chart, a profile `helm template` rejects, a template error)."
     )]
     Docs(DocsArgs),
+    /// Package a chart for release: refused when its schema or README is stale, `helm lint --strict` fails, or its version is not above the repository's.
+    #[command(
+        long_about = "Package a chart (`helm package`) after checking what a release must carry, with Artifact Hub annotations derived from what the chart renders.\n\nGates (all are checked and reported together; any failing one refuses the package, exit 1): every chart's values.schema.json and README.md are current (what `stackcheck schema --check` and `stackcheck docs --check` compare); `helm lint --strict` passes; with --repo, the version in Chart.yaml is above every version of the chart already in that repository (a static repository directory or URL: its index.yaml; oci://: the registry's tags).\n\nThe chart is copied to a scratch directory; dependencies that are neither local (file://) nor already in charts/ are fetched there with `helm dependency build`. Every values profile (values.yaml and values-*.yaml next to Chart.yaml) is rendered with `helm template` and the image of every container becomes `artifacthub.io/images` (name and image, deduplicated, sorted); a LICENSE file naming Apache-2.0, MIT or MPL-2.0 becomes `artifacthub.io/license`. Annotations already in Chart.yaml are never replaced. They go into the packaged Chart.yaml only (--write-annotations also writes them into yours). `helm package` (with --sign, --key, --keyring passed through) then writes NAME-VERSION.tgz into --destination, atomically. Every Helm call uses $HELM_BIN.\n\n--dry-run checks and packages in scratch space and shows the package, its annotations and where it would go, writing nothing.",
+        after_help = "Examples:\n  stackcheck package charts/llm-stack -d dist\n  stackcheck package charts/llm-stack -d dist --repo oci://registry.example/charts\n  stackcheck package charts/llm-stack -d dist --sign --key 'Release Key' --keyring ~/.gnupg/secring.gpg\n  stackcheck package charts/llm-stack --repo ./site/charts --dry-run\n\nExit codes: 0 packaged, 1 a gate refused (stale schema or README, lint, version not bumped), 2 bad input (not a chart, a profile that does not render, Helm or the repository failing)."
+    )]
+    Package(PackageArgs),
+    /// Package a chart (every `package` gate) and publish it to a static chart repository directory or an OCI registry.
+    #[command(
+        long_about = "Package the chart as `stackcheck package` does, its version checked against --repo, then publish it there.\n\nA static repository is a directory a web server serves: the package (and its .prov when signed) is copied in and index.yaml is merged (`helm repo index --merge`: every existing entry kept; --url sets the download URL of the new one, else it is relative to the index), both written atomically, the package first. An OCI registry (oci://host/path) gets `helm push` (the chart lands at host/path/NAME:VERSION; log in first with `helm registry login`; --plain-http for a registry served over HTTP). An http(s):// repository URL can be checked (`package --repo URL`) but not published to.\n\nA version already in the repository is never replaced: publishing it again is refused (exit 1). --dry-run shows the package, version, annotations and what would be written where, and changes nothing.",
+        after_help = "Examples:\n  stackcheck publish charts/llm-stack --repo ./site/charts --url https://charts.example.com\n  stackcheck publish charts/llm-stack --repo oci://registry.example/charts\n  stackcheck publish charts/llm-stack --repo oci://127.0.0.1:5000/charts --plain-http --dry-run\n\nExit codes: 0 published, 1 a gate refused (stale schema or README, lint, version already published or lower), 2 bad input (not a chart, an http(s) target, Helm or the repository failing)."
+    )]
+    Publish(PublishArgs),
     /// Validate values files (and --set values) against the chart's schemas, as Helm would.
     #[command(
         long_about = "Validate values against the chart's schemas the way `helm install` does: the files and --set flags are merged in Helm's order (chart defaults, -f files left to right, then --set-json, --set, --set-string, --set-file, --set-literal), each enabled subchart is checked against its own scope, and disabled dependencies are skipped.\n\nEvery error names the file, line and column (or the --set argument) that set the offending value, what was expected, and a hint. A chart without values.schema.json is checked against the schema `stackcheck schema` would generate for it.",
@@ -140,6 +153,71 @@ struct DocsArgs {
     /// Print the built-in template (to start a chart's own README.md.tera) and exit.
     #[arg(long, conflicts_with_all = ["write", "check"])]
     print_template: bool,
+}
+
+/// What `package` and `publish` share: signing, registry transport, annotations, dry run.
+#[derive(Args, Debug)]
+struct PackageFlags {
+    /// Sign the package (`helm package --sign`): needs --key and --keyring.
+    #[arg(long, requires_all = ["key", "keyring"])]
+    sign: bool,
+    /// Name of the signing key (`helm package --key`).
+    #[arg(long, value_name = "NAME", requires = "sign")]
+    key: Option<String>,
+    /// Keyring holding the signing key (`helm package --keyring`).
+    #[arg(long, value_name = "FILE", requires = "sign")]
+    keyring: Option<PathBuf>,
+    /// File holding the key's passphrase (`helm package --passphrase-file`).
+    #[arg(long, value_name = "FILE", requires = "sign")]
+    passphrase_file: Option<PathBuf>,
+    /// Also write the derived Artifact Hub annotations into the chart's own Chart.yaml.
+    #[arg(long)]
+    write_annotations: bool,
+    /// Check and package in scratch space, show what would be written where, change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The OCI registry is served over plain HTTP (Helm's --plain-http).
+    #[arg(long)]
+    plain_http: bool,
+    /// Do not verify the repository's TLS certificate (Helm's --insecure-skip-tls-verify).
+    #[arg(long)]
+    insecure_skip_tls_verify: bool,
+    /// CA bundle for the repository's TLS certificate (Helm's --ca-file).
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct PackageArgs {
+    /// Chart directory (default: the current directory).
+    #[arg(value_name = "CHART", default_value = ".")]
+    chart: PathBuf,
+    /// Directory to write NAME-VERSION.tgz into (created when missing).
+    #[arg(short = 'd', long, value_name = "DIR", default_value = ".")]
+    destination: PathBuf,
+    /// Repository the chart is going to: its version must be above every version there.
+    #[arg(long, value_name = "DIR|URL|oci://HOST/PATH")]
+    repo: Option<String>,
+    #[command(flatten)]
+    flags: PackageFlags,
+}
+
+#[derive(Args, Debug)]
+struct PublishArgs {
+    /// Chart directory (default: the current directory).
+    #[arg(value_name = "CHART", default_value = ".")]
+    chart: PathBuf,
+    /// Where to publish: a static repository directory, or oci://HOST/PATH.
+    #[arg(long, value_name = "DIR|oci://HOST/PATH")]
+    repo: String,
+    /// Base URL of a static repository, for the new entry of index.yaml (default: relative).
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// Also keep NAME-VERSION.tgz in this directory.
+    #[arg(short = 'd', long, value_name = "DIR")]
+    destination: Option<PathBuf>,
+    #[command(flatten)]
+    flags: PackageFlags,
 }
 
 /// Values files and the `--set` family, as Helm takes them.
@@ -221,6 +299,9 @@ struct ReleaseArgs {
     /// API versions reported to templates (`helm template --api-versions`), repeatable.
     #[arg(short = 'a', long = "api-versions", value_name = "GROUP/VERSION")]
     api_versions: Vec<String>,
+    /// Fetch an oci:// chart over plain HTTP (`helm template --plain-http`).
+    #[arg(long)]
+    plain_http: bool,
 }
 
 #[derive(Args, Debug)]
@@ -490,6 +571,8 @@ pub fn main() -> ExitCode {
     let exit = match cli.command {
         Some(Command::Schema(args)) => schema::run(args),
         Some(Command::Docs(args)) => docs::run(args),
+        Some(Command::Package(args)) => publish::run_package(args),
+        Some(Command::Publish(args)) => publish::run_publish(args),
         Some(Command::Validate(args)) => validate::run(args),
         Some(Command::Totals(args)) => totals::run(args),
         Some(Command::Preflight(args)) => preflight::run(args),

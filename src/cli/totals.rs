@@ -62,6 +62,7 @@ pub(super) fn rendered_for_cluster(
                     Some(c) if args.api_versions.is_empty() => c.api_versions.clone(),
                     _ => args.api_versions.clone(),
                 },
+                plain_http: args.plain_http,
             };
             debug(|| format!("running {} {:?}", call.helm.display(), call.args()));
             call.run()

@@ -161,6 +161,7 @@ fn one(dir: &Path, file: &str, options: &RenderOptions) -> Rendered {
         value_args,
         kube_version: None,
         api_versions: Vec::new(),
+        plain_http: false,
     };
     let text = call.run().map_err(|source| ProfileError {
         profile: file.to_string(),

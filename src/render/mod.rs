@@ -38,6 +38,8 @@ pub struct HelmTemplate {
     pub kube_version: Option<String>,
     /// `--api-versions`, e.g. `route.openshift.io/v1` (from the cluster when one is known).
     pub api_versions: Vec<String>,
+    /// `--plain-http`: the chart is in an OCI registry served over HTTP.
+    pub plain_http: bool,
 }
 
 impl HelmTemplate {
@@ -69,6 +71,9 @@ impl HelmTemplate {
         }
         for a in &self.api_versions {
             pair("--api-versions", a);
+        }
+        if self.plain_http {
+            args.push("--plain-http".into());
         }
         args.extend(self.value_args.iter().cloned());
         args
@@ -114,6 +119,7 @@ mod tests {
             value_args: vec!["-f".into(), "a.yaml".into(), "--set".into(), "x=1".into()],
             kube_version: Some("1.31.0".into()),
             api_versions: vec!["route.openshift.io/v1".into()],
+            plain_http: true,
         };
         let args: Vec<String> = t
             .args()
@@ -122,7 +128,7 @@ mod tests {
             .collect();
         assert_eq!(
             args.join(" "),
-            "template rel oci://r/c --version 1.2.3 --namespace ns --kube-version 1.31.0 --api-versions route.openshift.io/v1 -f a.yaml --set x=1"
+            "template rel oci://r/c --version 1.2.3 --namespace ns --kube-version 1.31.0 --api-versions route.openshift.io/v1 --plain-http -f a.yaml --set x=1"
         );
     }
 

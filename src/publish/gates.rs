@@ -1,0 +1,237 @@
+//! What must hold before a chart is packaged: its generated files are current (the same
+//! comparison as `stackcheck schema --check` and `stackcheck docs --check`), it passes `helm
+//! lint --strict`, and its version is above every version already in the target repository.
+//! A gate that does not hold is a [`Refusal`] (exit 1), not an error.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use super::helm::{Helm, Transport};
+use super::repo::{self, Target};
+use super::{PublishError, Refusal};
+use crate::chart;
+use crate::docs::{self, RenderOptions, Status, Which};
+use crate::schema::files::{self, FileStatus};
+use crate::schema::generate;
+use crate::source::Sources;
+
+/// The gates, for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    Schema,
+    Docs,
+    Lint,
+    Version,
+}
+
+impl Gate {
+    pub fn name(self) -> &'static str {
+        match self {
+            Gate::Schema => "schema",
+            Gate::Docs => "docs",
+            Gate::Lint => "lint",
+            Gate::Version => "version",
+        }
+    }
+
+    /// The diagnostic code of a refusal by this gate.
+    pub fn code(self) -> &'static str {
+        match self {
+            Gate::Schema => "package-schema",
+            Gate::Docs => "package-docs",
+            Gate::Lint => "package-lint",
+            Gate::Version => "package-version",
+        }
+    }
+}
+
+/// How `stackcheck` is spelled for a chart in fix hints (`stackcheck schema CHART --write`).
+fn command(what: &str, chart: &Path, extra: &str) -> String {
+    let chart = chart.display().to_string();
+    let chart = if chart == "." {
+        String::new()
+    } else {
+        format!(" {chart}")
+    };
+    format!("stackcheck {what}{chart} --write{extra}")
+}
+
+/// Every chart's `values.schema.json` is what `stackcheck schema` generates now.
+pub fn schema(dir: &Path) -> Result<Vec<Refusal>, PublishError> {
+    let mut sources = Sources::new();
+    let chart = chart::load(dir, &mut sources)?;
+    let generated = generate::generate(&chart, &sources).map_err(|errors| {
+        PublishError::Annotations(
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    let fix = command("schema", dir, "");
+    let mut out = Vec::new();
+    for r in files::sync(&generated, false, false)? {
+        let path = r.path.display();
+        let (message, hint, detail) = match r.status {
+            FileStatus::UpToDate | FileStatus::Packed | FileStatus::Written => continue,
+            FileStatus::Missing => (
+                format!("{path} is missing: a release carries its values schema"),
+                format!("run `{fix}` and commit the file"),
+                None,
+            ),
+            FileStatus::Stale { diff } => (
+                format!("{path} is stale: it differs from what values.yaml generates"),
+                format!("run `{fix}` and commit the result"),
+                Some(diff),
+            ),
+            FileStatus::HandEdited => (
+                format!("{path} was written or edited by hand, so it cannot be checked"),
+                format!(
+                    "move the change into values.yaml annotations (docs/ANNOTATIONS.md), then run `{}`",
+                    command("schema", dir, " --force")
+                ),
+                None,
+            ),
+        };
+        out.push(Refusal {
+            gate: Gate::Schema,
+            chart: r.chart,
+            message,
+            hint,
+            detail,
+        });
+    }
+    Ok(out)
+}
+
+/// Every chart's `README.md` is what `stackcheck docs` generates now.
+pub fn docs(dir: &Path, helm: &Helm) -> Result<Vec<Refusal>, PublishError> {
+    let options = RenderOptions {
+        helm: helm.bin.clone(),
+        release: "release-name".into(),
+        namespace: "default".into(),
+    };
+    let readmes = docs::generate(dir, &options, Which::All)?;
+    let fix = command("docs", dir, "");
+    let mut out = Vec::new();
+    for r in docs::sync(&readmes, false, false)? {
+        let path = r.path.display();
+        let (message, hint, detail) = match r.status {
+            Status::UpToDate | Status::Written => continue,
+            Status::Missing => (
+                format!("{path} is missing: a release carries its generated README"),
+                format!("run `{fix}` and commit the file"),
+                None,
+            ),
+            Status::Stale { diff } => (
+                format!("{path} is stale: it differs from what the chart generates"),
+                format!("run `{fix}` and commit the result"),
+                Some(diff),
+            ),
+            Status::HandEdited { diff } => (
+                format!("{path} was written or edited by hand, so it cannot be checked"),
+                format!(
+                    "move the text into {} or values.yaml comments, then run `{}`",
+                    docs::template::OVERRIDE_FILE,
+                    command("docs", dir, " --force")
+                ),
+                Some(diff),
+            ),
+        };
+        out.push(Refusal {
+            gate: Gate::Docs,
+            chart: r.chart,
+            message,
+            hint,
+            detail,
+        });
+    }
+    Ok(out)
+}
+
+/// `helm lint --strict` of the chart in `staged` (the copy with its dependencies built);
+/// `shown` is the path to name in messages (the user's chart).
+pub fn lint(
+    helm: &Helm,
+    staged: &Path,
+    shown: &Path,
+    name: &str,
+) -> Result<Vec<Refusal>, PublishError> {
+    let args: Vec<OsString> = vec!["lint".into(), "--strict".into(), staged.into()];
+    let output = helm.output(&args, &[])?;
+    if output.status.success() {
+        return Ok(Vec::new());
+    }
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+    .replace(&staged.display().to_string(), &shown.display().to_string());
+    let findings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("[ERROR]") || l.contains("[WARNING]"))
+        .collect();
+    let detail = if findings.is_empty() {
+        text.trim_end().to_string()
+    } else {
+        findings.join("\n")
+    };
+    Ok(vec![Refusal {
+        gate: Gate::Lint,
+        chart: name.to_string(),
+        message: format!(
+            "`helm lint --strict {}` fails ({} finding(s))",
+            shown.display(),
+            findings.len()
+        ),
+        hint: "fix what helm lint reports (with --strict, warnings count too)".into(),
+        detail: Some(detail + "\n"),
+    }])
+}
+
+/// The outcome of the version gate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionCheck {
+    /// The highest version already published, if any.
+    pub published: Option<semver::Version>,
+    pub refusal: Option<Refusal>,
+}
+
+/// `version` is above the highest version of `name` in `target`.
+pub fn version(
+    helm: &Helm,
+    transport: &Transport,
+    target: &Target,
+    name: &str,
+    version: &semver::Version,
+    chart_yaml: &Path,
+) -> Result<VersionCheck, PublishError> {
+    let published = repo::latest(helm, transport, target, name)?;
+    let refusal = match &published {
+        Some(p) if p >= version => Some(Refusal {
+            gate: Gate::Version,
+            chart: name.to_string(),
+            message: if p == version {
+                format!(
+                    "{name} {version} is already published in {}: a published version is never replaced",
+                    target.display()
+                )
+            } else {
+                format!(
+                    "{} already has {name} {p}, above {version}",
+                    target.display()
+                )
+            },
+            hint: format!(
+                "bump `version` in {} above {p}, then run `{}` (READMEs show the version)",
+                chart_yaml.display(),
+                command("docs", chart_yaml.parent().unwrap_or(Path::new(".")), "")
+            ),
+            detail: None,
+        }),
+        _ => None,
+    };
+    Ok(VersionCheck { published, refusal })
+}
