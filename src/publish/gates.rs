@@ -150,6 +150,29 @@ pub fn docs(dir: &Path, helm: &Helm) -> Result<Vec<Refusal>, PublishError> {
     Ok(out)
 }
 
+/// The README gate when its profiles do not render because the schema is stale.
+pub fn docs_blocked_by_schema(
+    dir: &Path,
+    chart: String,
+    error: &crate::docs::profiles::ProfileError,
+) -> Refusal {
+    Refusal {
+        gate: Gate::Docs,
+        message: format!(
+            "{} cannot be checked: profile {} does not render against the stale schema",
+            dir.join("README.md").display(),
+            error.profile
+        ),
+        hint: format!(
+            "run `{}` first, then `{}`, and commit both",
+            command("schema", dir, ""),
+            command("docs", dir, "")
+        ),
+        detail: None,
+        chart,
+    }
+}
+
 /// `helm lint --strict` of the chart in `staged` (the copy with its dependencies built);
 /// `shown` is the path to name in messages (the user's chart).
 pub fn lint(

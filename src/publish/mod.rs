@@ -214,7 +214,17 @@ pub fn package(opts: &Options) -> Result<Package, PublishError> {
         })?;
 
     let mut refusals = gates::schema(dir)?;
-    refusals.extend(gates::docs(dir, &opts.helm)?);
+    match gates::docs(dir, &opts.helm) {
+        Ok(r) => refusals.extend(r),
+        // A stale schema can reject the values a README's profiles render with: the schema is
+        // the first thing to fix, then the README can be checked.
+        Err(PublishError::Docs(DocsError::Profile { chart, source }))
+            if refusals.iter().any(|r| r.gate == Gate::Schema) =>
+        {
+            refusals.push(gates::docs_blocked_by_schema(dir, chart, &source))
+        }
+        Err(e) => return Err(e),
+    }
     let mut published = None;
     if let Some(target) = &opts.target {
         let check = gates::version(
