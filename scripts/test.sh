@@ -5,8 +5,9 @@
 #
 # 1. rustfmt + clippy components (rustup), 2. bash -n + shellcheck (when installed) of the
 # scripts, 3. cargo fmt --check, 4. the pinned Helm v3/v4 (tools/tools.sh, built once into a
-# cache), 5. clippy -D warnings, 6. cargo test with HELM_V3 and HELM_V4 exported, 7. extra
-# suites from scripts/test.d/ (later tiers), 8. a summary whose last line is
+# cache) and Debian's docker-registry (apt-get, when root and missing), 5. clippy -D warnings,
+# 6. cargo test with HELM_V3, HELM_V4 and DOCKER_REGISTRY exported, 7. extra suites from
+# scripts/test.d/ (later tiers), 8. a summary whose last line is
 # "tests: N passed, N failed, N skipped". Exits non-zero on the first failing step.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -50,6 +51,24 @@ eval "$tools_env"
 export STACKCHECK_TOOLS HELM_V3 HELM_V4
 "$HELM_V3" version --short
 "$HELM_V4" version --short
+
+section "docker-registry (the OCI registry of tests/cli_publish.rs)"
+# Debian's docker-registry package (the CNCF Distribution registry); the test starts it on
+# 127.0.0.1 with its own config. DOCKER_REGISTRY names another binary. Under CI the test fails
+# without it; elsewhere it says how to get it and skips.
+registry="${DOCKER_REGISTRY:-/usr/bin/docker-registry}"
+if [[ ! -x "$registry" ]] && command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]]; then
+  # The package's service is not started: policy-rc.d or no init system in CI containers, and
+  # the test never uses it (it runs its own, on a free port).
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry; } >/dev/null 2>&1 \
+    || echo "warning: could not install docker-registry; tests/cli_publish.rs needs it" >&2
+fi
+if [[ -x "$registry" ]]; then
+  "$registry" --version
+  export DOCKER_REGISTRY="$registry"
+else
+  echo "docker-registry not installed (Debian: apt-get install docker-registry)"
+fi
 
 section "cargo clippy --all-targets --locked -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
