@@ -856,3 +856,125 @@ fn publishing_to_an_http_url_is_bad_input() {
     );
     assert!(stderr.contains("--repo DIR"), "{stderr}");
 }
+
+/// A GnuPG home with one signing key (no passphrase); its gpg-agent is stopped when dropped.
+struct Gpg {
+    home: tempfile::TempDir,
+}
+
+impl Gpg {
+    fn command(&self) -> Command {
+        let mut cmd = Command::new("gpg");
+        cmd.env("GNUPGHOME", self.home.path()).args([
+            "--batch",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+        ]);
+        cmd
+    }
+
+    /// A new key `Stackcheck Test`, exported as the legacy keyrings Helm reads.
+    fn new() -> Option<Gpg> {
+        if Command::new("gpg").arg("--version").output().is_err() {
+            let msg = "gpg not found: the signing test needs GnuPG (Debian: apt-get install gnupg)";
+            if std::env::var_os("CI").is_some() {
+                panic!("{msg}");
+            }
+            eprintln!("SKIPPED {msg}");
+            return None;
+        }
+        let gpg = Gpg {
+            home: tempfile::tempdir().expect("tempdir"),
+        };
+        for args in [
+            vec![
+                "--quick-gen-key",
+                "Stackcheck Test <test@example.invalid>",
+                "rsa2048",
+                "sign",
+                "never",
+            ],
+            vec!["--output", "secring.gpg", "--export-secret-keys"],
+            vec!["--output", "pubring.gpg", "--export"],
+        ] {
+            let out = gpg
+                .command()
+                .current_dir(gpg.home.path())
+                .args(&args)
+                .output()
+                .expect("run gpg");
+            assert!(out.status.success(), "gpg {args:?}: {}", text(&out));
+        }
+        Some(gpg)
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.home.path().join(name).display().to_string()
+    }
+}
+
+impl Drop for Gpg {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .env("GNUPGHOME", self.home.path())
+            .args(["--kill", "gpg-agent"])
+            .output();
+    }
+}
+
+#[test]
+fn signed_packages_verify_with_helm_and_their_provenance_is_published() {
+    let Some(helms) = common::helms("cli_publish") else {
+        return;
+    };
+    let Some(gpg) = Gpg::new() else {
+        return;
+    };
+    for helm in &helms {
+        let work = tempfile::tempdir().expect("tempdir");
+        let home = work.path().join("home");
+        std::fs::create_dir_all(&home).expect("home");
+        let chart = tiny_chart(work.path(), helm, &home);
+        let dist = work.path().join("dist");
+        let site = work.path().join("site");
+        std::fs::create_dir_all(&site).expect("site");
+        let secring = gpg.file("secring.gpg");
+        let sign = ["--sign", "--key", "Stackcheck Test", "--keyring", &secring];
+        let mut args = vec![
+            "publish",
+            chart.to_str().expect("utf-8"),
+            "--repo",
+            site.to_str().expect("utf-8"),
+            "-d",
+            dist.to_str().expect("utf-8"),
+        ];
+        args.extend(sign);
+        let out = ok(stackcheck(helm, &home, &args), "publish --sign");
+        let prov = dist.join("tiny-0.1.0.tgz.prov");
+        assert!(
+            out.contains(&format!("signed      {}", prov.display())),
+            "{out}"
+        );
+        for dir in [&dist, &site] {
+            let verified = ok(
+                helm_cmd(
+                    helm,
+                    &home,
+                    &[
+                        "verify",
+                        dir.join("tiny-0.1.0.tgz").to_str().expect("utf-8"),
+                        "--keyring",
+                        &gpg.file("pubring.gpg"),
+                    ],
+                ),
+                &format!("Helm {} verify in {}", helm.label, dir.display()),
+            );
+            assert!(
+                verified.contains("Signed by: Stackcheck Test <test@example.invalid>"),
+                "{verified}"
+            );
+        }
+    }
+}

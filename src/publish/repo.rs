@@ -191,11 +191,16 @@ pub fn latest(
 /// Helm's errors for a repository that has no (matching) tags yet, as registries word them.
 fn nothing_published(stderr: &str) -> bool {
     let s = stderr.to_ascii_lowercase();
-    s.contains("name unknown")
-        || s.contains("404")
-        || s.contains("not found")
-        || s.contains("could not locate a version")
-        || s.contains("unable to locate any tags")
+    [
+        "status code 404",
+        "404 not found",
+        "name unknown",
+        "not known to registry",
+        "could not locate a version",
+        "unable to locate any tags",
+    ]
+    .iter()
+    .any(|w| s.contains(w))
 }
 
 /// Copy `package` (and `prov`, when signed) into the repository directory `dir` and merge its
@@ -335,7 +340,10 @@ mod tests {
             "Error: GET \"http://127.0.0.1:1/v2/charts/x/tags/list\": response status code 404: name unknown: repository name not known to registry"
         ));
         assert!(!nothing_published(
-            "Error: dial tcp 127.0.0.1:1: connect: connection refused"
+            "Error: dial tcp 127.0.0.1:4040: connect: connection refused"
+        ));
+        assert!(!nothing_published(
+            "Error: GET \"https://r/v2/c/x/tags/list\": response status code 401: unauthorized"
         ));
     }
 }
