@@ -485,9 +485,22 @@ fn llm_stack_published_to_an_oci_registry_and_a_static_repository_installs_from_
             out.contains(&format!("published   {oci}/llm-stack:{version} (sha256:")),
             "{out}"
         );
-        for (repo, extra) in [(site_arg, None), (oci.as_str(), Some("--plain-http"))] {
-            let mut args = vec!["publish", chart_arg, "--repo", repo];
-            args.extend(extra);
+        // Again: refused by the directory, by the repository's URL (its index.yaml read over
+        // HTTP, `package --repo URL`) and by the registry.
+        let web_url = web.url();
+        let unused = work.path().join("unused");
+        let unused = unused.to_str().expect("utf-8");
+        for (repo, args) in [
+            (site_arg, vec!["publish", chart_arg, "--repo", site_arg]),
+            (
+                web_url.as_str(),
+                vec!["package", chart_arg, "--repo", &web_url, "-d", unused],
+            ),
+            (
+                oci.as_str(),
+                vec!["publish", chart_arg, "--repo", &oci, "--plain-http"],
+            ),
+        ] {
             let out = stackcheck(helm, &home, &args);
             assert_eq!(out.status.code(), Some(1), "republish: {}", text(&out));
             let stderr = String::from_utf8_lossy(&out.stderr);
@@ -499,6 +512,10 @@ fn llm_stack_published_to_an_oci_registry_and_a_static_repository_installs_from_
             );
             assert!(stderr.contains("hint: bump `version` in"), "{stderr}");
         }
+        assert!(
+            !Path::new(unused).exists(),
+            "a refused package is not written"
+        );
         versions.push(version);
     }
     // The user's chart is never changed by packaging (only by our own version bump).
