@@ -63,7 +63,8 @@ pub const LISTS: [ListSpec; 6] = [
         group: "",
         path: "/api/v1/limitranges",
         query: "",
-        affects: "LimitRange defaults are not applied to containers without requests",
+        affects: "admission: LimitRange defaults and limits are not applied to containers, so \
+                  requests may be missing and refusals unseen",
         optional: false,
     },
     ListSpec {
@@ -71,7 +72,8 @@ pub const LISTS: [ListSpec; 6] = [
         group: "node.k8s.io",
         path: "/apis/node.k8s.io/v1/runtimeclasses",
         query: "",
-        affects: "RuntimeClass overhead and scheduling of pods that name one are not applied",
+        affects: "placement: the RuntimeClass overhead and scheduling rules of pods that name \
+                  one are not applied",
         optional: true,
     },
 ];
@@ -158,6 +160,20 @@ mod tests {
             spec("nodes").url(7, Some("eyJ2Ijoi+/=")),
             "/api/v1/nodes?limit=7&continue=eyJ2Ijoi%2B%2F%3D"
         );
+    }
+
+    #[test]
+    fn every_gap_says_which_check_area_it_weakens() {
+        // `area: what is not checked`, so a reader sees at once which part of the verdict is weak.
+        for l in LISTS {
+            let area = l.affects.split_once(": ").map(|(a, _)| a);
+            assert!(
+                matches!(area, Some("placement" | "storage" | "quota" | "admission")),
+                "{}: {}",
+                l.resource,
+                l.affects
+            );
+        }
     }
 
     #[test]

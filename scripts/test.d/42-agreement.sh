@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Test tier 4, agreement: `stackcheck preflight --cluster live` against the real kube-scheduler,
+# for every scenario of tests/fixtures/preflight-scenarios/ (scripts/agreement.py says how), on an
+# empty control plane (scripts/control-plane.sh, STACKCHECK_CP_BARE=1). Prints the agreement table
+# (scenario, preflight verdict, scheduler outcome, match) and the rate; fails on a disagreement
+# that scripts/agreement.py does not explain.
+#
+# Run by scripts/test.sh. Alone: bash scripts/test.d/42-agreement.sh [SCENARIO...].
+# STACKCHECK_BIN names a stackcheck binary to use instead of `cargo build --release`;
+# STACKCHECK_AGREEMENT_OUT keeps the table and each scenario's evidence in that directory.
+set -euo pipefail
+suite=42-agreement
+# shellcheck source=scripts/lib/control-plane-suite.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/control-plane-suite.sh"
+need_commands python3
+export STACKCHECK_CP_BARE=1
+suite_start
+
+step "agreement with kube-scheduler"
+out="${STACKCHECK_AGREEMENT_OUT:-$work/agreement}"
+python3 scripts/agreement.py --stackcheck "$sc" --scenarios tests/fixtures/preflight-scenarios \
+  --out "$out" "$@" || fail "the preflight and the scheduler disagree (table above; evidence in $out)"
+"$root/scripts/control-plane.sh" status "$work" || fail "a control-plane component died during the tests"
+echo "$suite: passed in $((SECONDS - t0))s"
