@@ -47,8 +47,8 @@ NO_SCHEDULER = "stackcheck-agreement-none"
 EXPLAINED = {
     "gpu-memory-does-not-fit": "GPU memory is not a scheduler resource: the scheduler binds the pod "
     "(1 nvidia.com/gpu is free), the model would then fail to load; the preflight says so before.",
-    "gpu-tensor-parallel-mismatch": "GPU memory per GPU (weights split over --tensor-parallel-size) "
-    "is not a scheduler resource: the scheduler binds, the model would not load.",
+    "gpu-tensor-parallel-mismatch": "vLLM shards over exactly --tensor-parallel-size GPUs; the "
+    "scheduler binds a pod asking for fewer, which then fails at startup; the preflight says so before.",
     "gpu-mig-slice-memory": "a MIG slice's memory is not a scheduler resource: the scheduler binds "
     "the pod to the slice, the model would not load in it.",
 }

@@ -13,6 +13,12 @@ suite=42-agreement
 # shellcheck source=scripts/lib/control-plane-suite.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/control-plane-suite.sh"
 need_commands python3
+# scripts/agreement.py reads the scenarios' YAML with PyYAML.
+if ! python3 -c 'import yaml' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check pyyaml >/dev/null 2>&1 \
+    || python3 -m pip install --quiet --user --break-system-packages pyyaml >/dev/null 2>&1 || true
+  python3 -c 'import yaml' 2>/dev/null || fail "PyYAML is required (pip install pyyaml, or Debian: apt-get install python3-yaml)"
+fi
 export STACKCHECK_CP_BARE=1
 suite_start
 
