@@ -76,15 +76,20 @@ suite_start() {
 
   # Control planes of earlier runs killed before their trap ran (owner process gone): stop them.
   local tmp="${TMPDIR:-/tmp}" old
+  local owner
   for old in "$tmp"/stackcheck-cp.*; do
     [[ -d "$old" && -f "$old/owner" ]] || continue
-    if ! kill -0 "$(cat "$old/owner")" 2>/dev/null; then
+    owner="$(cat "$old/owner" 2>/dev/null || true)"
+    [[ "$owner" =~ ^[0-9]+$ ]] || continue
+    if ! kill -0 "$owner" 2>/dev/null; then
       "$root/scripts/control-plane.sh" stop "$old" || true
       rm -rf "$old"
     fi
   done
   work="$(mktemp -d "$tmp/stackcheck-cp.XXXXXX")"
-  echo $$ >"$work/owner"
+  # Atomically, so a suite starting at the same moment never reads it half-written.
+  echo $$ >"$work/owner.tmp"
+  mv -f "$work/owner.tmp" "$work/owner"
   trap suite_cleanup EXIT
   trap 'exit 130' INT TERM
 
