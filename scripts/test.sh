@@ -3,12 +3,13 @@
 #
 #   bash scripts/test.sh
 #
-# 1. rustfmt + clippy components (rustup), 2. bash -n + shellcheck (when installed) of the
-# scripts, 3. cargo fmt --check, 4. the pinned Helm v3/v4 (tools/tools.sh, built once into a
-# cache) and Debian's docker-registry (apt-get, when root and missing), 5. clippy -D warnings,
-# 6. cargo test with HELM_V3, HELM_V4 and DOCKER_REGISTRY exported, 7. extra suites from
-# scripts/test.d/ (later tiers), 8. a summary whose last line is
-# "tests: N passed, N failed, N skipped". Exits non-zero on the first failing step.
+# 1. rustfmt + clippy components (rustup), gpg (apt-get, when missing and root), 2. bash -n and
+# (when installed) shellcheck of the scripts, 3. cargo fmt --check, 4. the pinned Helm v3/v4
+# (tools/tools.sh, built once into a cache) and Debian's docker-registry (apt-get, when root and
+# missing), 5. clippy -D warnings, 6. one release build, exported as STACKCHECK_BIN (the
+# release-archive tests package it, tier 4 runs it), 7. cargo test with HELM_V3, HELM_V4 and
+# DOCKER_REGISTRY exported, 8. extra suites from scripts/test.d/ (later tiers), 9. a summary whose
+# last line is "tests: N passed, N failed, N skipped". Exits non-zero on the first failing step.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
@@ -31,6 +32,12 @@ fi
 cargo --version
 cargo fmt --version
 cargo clippy --version
+# gpg: the Helm v4 signed plugin package test makes its own keys (tests/plugin_install.rs).
+if ! command -v gpg >/dev/null && command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]]; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnupg; } >/dev/null 2>&1 \
+    || echo "warning: could not install gnupg (gpg)" >&2
+fi
+if command -v gpg >/dev/null; then gpg --version | head -n1; else echo "gpg not installed: the signed plugin package test will skip (fail under CI)"; fi
 
 section "shell scripts"
 scripts=(.ci/run tools/tools.sh tools/k8s/update.sh scripts/*.sh scripts/lib/*.sh scripts/test.d/*.sh plugins/*/*.sh)
@@ -72,6 +79,13 @@ fi
 
 section "cargo clippy --all-targets --locked -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
+
+# Built once: tests/plugin_install.rs packages it with scripts/release.sh, and tier 4
+# (scripts/test.d/40-control-plane.sh) runs it, instead of each building its own.
+section "cargo build --release --locked"
+cargo build --release --locked
+STACKCHECK_BIN="${CARGO_TARGET_DIR:-$root/target}/release/stackcheck"
+export STACKCHECK_BIN
 
 # --no-fail-fast: every test binary runs and the summary counts them all.
 section "cargo test --locked --no-fail-fast"

@@ -16,9 +16,21 @@
 //! ```
 //!
 //! Without them the Helm tests are skipped, except under CI (`CI` set), where that is an error.
+//!
+//! The release tests run `scripts/release.sh` on a stackcheck binary (`STACKCHECK_BIN`, the
+//! release build `scripts/test.sh` makes once, else the test build) and install what it makes:
+//! the archive from a URL with Helm v3, the signed plugin package with Helm v4 (a GPG key made
+//! for the test in a temporary GNUPGHOME), the archive the install hook downloads itself; and
+//! each of them changed after the fact, which must be refused. Downloads go to an HTTP server
+//! of the test on 127.0.0.1 and nowhere else: every Helm run gets `STACKCHECK_RELEASE_URL`
+//! pointing at a local address, so even the install hook's default URL is never contacted.
 
 use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -28,6 +40,12 @@ use tempfile::TempDir;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Whether this run is under CI, where a missing tool must fail the test instead of skipping it.
+fn under_ci() -> bool {
+    let ci = std::env::var("CI").unwrap_or_default();
+    !ci.is_empty() && ci != "false" && ci != "0"
+}
 
 /// The Helm binary named by `var` (`HELM_V3` / `HELM_V4`), or `None` when the test is to be
 /// skipped. Panics under CI, where a missing Helm must not turn into a silent pass.
@@ -43,10 +61,9 @@ fn helm_from_env(var: &str) -> Option<PathBuf> {
             Some(path)
         }
         None => {
-            let ci = std::env::var("CI").unwrap_or_default();
-            if !ci.is_empty() && ci != "false" && ci != "0" {
+            if under_ci() {
                 panic!(
-                    "{var} is not set, and CI={ci}: the Helm plugin tests must run against both \
+                    "{var} is not set, and CI is set: the Helm plugin tests must run against both \
                      Helm versions in CI. Run `bash scripts/test.sh`, or `eval \"$(tools/tools.sh)\"` \
                      before `cargo test`."
                 );
@@ -99,6 +116,15 @@ impl Helm {
             .env("HELM_CACHE_HOME", t.join("cache"))
             .env("KUBECONFIG", t.join("kubeconfig-that-does-not-exist"))
             .env_remove("STACKCHECK_BINARY")
+            .env_remove("STACKCHECK_INSTALL_FROM")
+            .env_remove("STACKCHECK_TARGET")
+            // The install hook may look for a prebuilt release: never on the network.
+            .env(
+                "STACKCHECK_RELEASE_URL",
+                format!("file://{}/no-release-here", t.display()),
+            )
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("no_proxy", "127.0.0.1,localhost")
             .env("NO_COLOR", "1")
             .current_dir(t)
             .timeout(TIMEOUT);
@@ -412,4 +438,701 @@ fn helm_v4_install_hook_explains_missing_cargo() {
     if let Some(helm) = Helm::new("HELM_V4", "v4") {
         install_without_cargo(&helm);
     }
+}
+
+// --- release archives, the verifying install hook, signed Helm v4 packages ----------------
+
+const EPOCH: &str = "1700000000";
+
+/// The stackcheck binary the release tests package: `STACKCHECK_BIN` (the release build that
+/// `scripts/test.sh` makes once for every suite), else the test build of this crate.
+fn release_binary() -> PathBuf {
+    match std::env::var_os("STACKCHECK_BIN").filter(|v| !v.is_empty()) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            assert!(
+                path.is_file(),
+                "STACKCHECK_BIN={} does not exist",
+                path.display()
+            );
+            path
+        }
+        None => PathBuf::from(env!("CARGO_BIN_EXE_stackcheck")),
+    }
+}
+
+/// `scripts/release.sh --out-dir OUT --binary <release_binary()> EXTRA...`, with a fixed
+/// SOURCE_DATE_EPOCH; returns its stderr. `homes` keeps a Helm it runs off the user's homes.
+fn release(out: &Path, extra: &[&std::ffi::OsStr], homes: Option<&Path>) -> String {
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(Path::new(MANIFEST_DIR).join("scripts").join("release.sh"))
+        .arg("--out-dir")
+        .arg(out)
+        .arg("--binary")
+        .arg(release_binary())
+        .args(extra)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .stdin(Stdio::null());
+    if let Some(t) = homes {
+        cmd.env("HELM_DATA_HOME", t.join("data"))
+            .env("HELM_CONFIG_HOME", t.join("config"))
+            .env("HELM_CACHE_HOME", t.join("cache"));
+    }
+    let out = cmd.output().expect("bash scripts/release.sh");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "release.sh failed:\n{stderr}");
+    stderr
+}
+
+/// What `release` made: the directory, the archive in it and the target triple in its name.
+struct Dist {
+    dir: PathBuf,
+    archive: PathBuf,
+    triple: String,
+}
+
+impl Dist {
+    fn find(dir: PathBuf) -> Dist {
+        let prefix = format!("stackcheck-{VERSION}-");
+        let archive = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.starts_with(&prefix) && name.ends_with(".tar.gz")
+            })
+            .unwrap_or_else(|| panic!("no {prefix}*.tar.gz in {}", dir.display()));
+        let name = archive.file_name().unwrap().to_string_lossy().into_owned();
+        let triple = name[prefix.len()..name.len() - ".tar.gz".len()].to_string();
+        Dist {
+            dir,
+            archive,
+            triple,
+        }
+    }
+
+    fn archive_name(&self) -> String {
+        self.archive
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// One unsigned release, shared by the tests of this file (in the target's temp dir).
+fn dist() -> &'static Dist {
+    static DIST: OnceLock<Dist> = OnceLock::new();
+    DIST.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-release");
+        let _ = fs::remove_dir_all(&dir);
+        release(&dir, &[], None);
+        Dist::find(dir)
+    })
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(data))
+}
+
+/// One entry of a tar archive.
+struct Entry {
+    path: String,
+    dir: bool,
+    mode: u32,
+    mtime: u64,
+    owner: (u64, u64),
+    data: Vec<u8>,
+}
+
+fn entries(archive: &Path) -> Vec<Entry> {
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(
+        fs::File::open(archive).unwrap(),
+    ));
+    tar.entries()
+        .unwrap()
+        .map(|e| {
+            let mut e = e.unwrap();
+            let mut data = Vec::new();
+            e.read_to_end(&mut data).unwrap();
+            let h = e.header();
+            Entry {
+                // Directories without their trailing slash, so names sort as release.sh sorts them.
+                path: e
+                    .path()
+                    .unwrap()
+                    .to_string_lossy()
+                    .trim_end_matches('/')
+                    .to_string(),
+                dir: h.entry_type().is_dir(),
+                mode: h.mode().unwrap(),
+                mtime: h.mtime().unwrap(),
+                owner: (h.uid().unwrap(), h.gid().unwrap()),
+                data,
+            }
+        })
+        .collect()
+}
+
+/// A copy of the gzipped tar `src` at `dest` where the files whose path is (or ends with
+/// `/`) a key of `replace` get new contents; everything else, modes included, is kept.
+fn repack(src: &Path, dest: &Path, replace: &[(&str, &[u8])]) {
+    fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        fs::File::create(dest).unwrap(),
+        flate2::Compression::fast(),
+    ));
+    let mut replaced = 0;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(fs::File::open(src).unwrap()));
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut header = entry.header().clone();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        let data = match replace
+            .iter()
+            .find(|(p, _)| path == *p || path.ends_with(&format!("/{p}")))
+        {
+            Some((_, new)) => {
+                replaced += 1;
+                new.to_vec()
+            }
+            None => data,
+        };
+        header.set_size(data.len() as u64);
+        header.set_cksum();
+        builder.append(&header, data.as_slice()).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap();
+    assert_eq!(
+        replaced,
+        replace.len(),
+        "not every file to replace was found"
+    );
+}
+
+/// A "binary" an attacker might swap in: it leaves `marker` behind when it runs.
+fn tampered_binary(marker: &Path) -> Vec<u8> {
+    format!(
+        "#!/bin/sh\ntouch '{}'\necho 'stackcheck {VERSION}'\n",
+        marker.display()
+    )
+    .into_bytes()
+}
+
+/// A static file server for `root` on 127.0.0.1 (GET and HEAD), for the rest of the test
+/// process. Returns its base URL.
+fn serve(root: PathBuf) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request = String::new();
+                if reader.read_line(&mut request).is_err() {
+                    return;
+                }
+                loop {
+                    let mut header = String::new();
+                    match reader.read_line(&mut header) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) if header == "\r\n" || header == "\n" => break,
+                        Ok(_) => {}
+                    }
+                }
+                let mut parts = request.split_whitespace();
+                let method = parts.next().unwrap_or_default();
+                let path = parts.next().unwrap_or("/");
+                let rel = path.split('?').next().unwrap().trim_start_matches('/');
+                let file = Some(root.join(rel))
+                    .filter(|f| !rel.split('/').any(|c| c == ".." || c.is_empty()) && f.is_file());
+                let mut stream = stream;
+                let _ = match file {
+                    Some(file) => {
+                        // Helm v3 installs a URL only when a HEAD answers with a gzip type.
+                        let kind = if rel.ends_with(".tar.gz") || rel.ends_with(".tgz") {
+                            "application/gzip"
+                        } else {
+                            "application/octet-stream"
+                        };
+                        let body = fs::read(file).unwrap();
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        );
+                        stream.write_all(head.as_bytes()).and_then(|()| {
+                            if method == "HEAD" {
+                                Ok(())
+                            } else {
+                                stream.write_all(&body)
+                            }
+                        })
+                    }
+                    None => stream.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    ),
+                };
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// GnuPG with a throwaway home, for keys made by the test.
+struct Gpg {
+    home: TempDir,
+}
+
+impl Gpg {
+    /// `None` (the test is skipped) when gpg is not installed; under CI that is an error.
+    fn new() -> Option<Gpg> {
+        let found = std::process::Command::new("gpg")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !found {
+            assert!(
+                !under_ci(),
+                "gpg is not installed, and CI is set: scripts/test.sh installs it (Debian: gnupg)"
+            );
+            eprintln!("SKIPPED: gpg is not installed (Debian: apt-get install gnupg)");
+            return None;
+        }
+        let home = tempfile::Builder::new().prefix("sc-gpg").tempdir().unwrap();
+        Some(Gpg { home })
+    }
+
+    fn gpg(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new("gpg");
+        cmd.arg("--homedir")
+            .arg(self.home.path())
+            .args(["--batch", "--no-tty", "--pinentry-mode", "loopback"])
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// A new signing key without a passphrase for `uid`; writes its secret and public keyrings
+    /// (what Helm's `--keyring` reads) into the home and returns their paths.
+    fn key(&self, uid: &str) -> (PathBuf, PathBuf) {
+        let out = self
+            .gpg()
+            .args([
+                "--passphrase",
+                "",
+                "--quick-gen-key",
+                uid,
+                "ed25519",
+                "sign",
+                "never",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "gpg --quick-gen-key: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let export = |what: &str, file: &str| {
+            let path = self.home.path().join(file);
+            let out = self.gpg().args([what, uid]).output().unwrap();
+            assert!(out.status.success() && !out.stdout.is_empty(), "gpg {what}");
+            fs::write(&path, out.stdout).unwrap();
+            path
+        };
+        (
+            export("--export-secret-keys", "secring.export"),
+            export("--export", "pubring.export"),
+        )
+    }
+}
+
+impl Drop for Gpg {
+    fn drop(&mut self) {
+        // Key generation started an agent for this home; stop it with the home.
+        let _ = std::process::Command::new("gpgconf")
+            .arg("--homedir")
+            .arg(self.home.path())
+            .args(["--kill", "gpg-agent"])
+            .status();
+    }
+}
+
+#[test]
+fn release_archive_holds_the_plugin_with_checksums_and_is_reproducible() {
+    let dist = dist();
+    let name = dist.archive_name();
+    let bytes = fs::read(&dist.archive).unwrap();
+    // SHA256SUMS covers the archive, in sha256sum's format.
+    assert_eq!(
+        fs::read_to_string(dist.dir.join("SHA256SUMS")).unwrap(),
+        format!("{}  {name}\n", sha256_hex(&bytes))
+    );
+
+    let entries = entries(&dist.archive);
+    let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted, "entries are sorted");
+    for want in [
+        "plugin.yaml",
+        "scripts/plugin-install.sh",
+        "scripts/plugin-run.sh",
+        "bin/stackcheck",
+        "completion.yaml",
+        "completions/stackcheck.bash",
+        "completions/_stackcheck",
+        "completions/stackcheck.fish",
+        "completions/_stackcheck.ps1",
+        "man/man1/stackcheck.1",
+        "man/man1/stackcheck-totals.1",
+        "README.md",
+        "checksums.sha256",
+    ] {
+        assert!(paths.contains(&want), "{want} is not in {name}: {paths:?}");
+    }
+    let file = |p: &str| &entries.iter().find(|e| e.path == p).unwrap().data;
+    for e in &entries {
+        assert_eq!(
+            (e.mtime, e.owner),
+            (EPOCH.parse().unwrap(), (0, 0)),
+            "{}",
+            e.path
+        );
+        let exec = e.dir || e.path.starts_with("bin/") || e.path.starts_with("scripts/");
+        assert_eq!(
+            e.mode & 0o777,
+            if exec { 0o755 } else { 0o644 },
+            "mode of {}",
+            e.path
+        );
+    }
+    let repo = |p: &str| fs::read(Path::new(MANIFEST_DIR).join(p)).unwrap();
+    assert!(file("plugin.yaml") == &repo("plugin.yaml"));
+    assert!(file("scripts/plugin-install.sh") == &repo("scripts/plugin-install.sh"));
+    assert!(
+        file("bin/stackcheck") == &fs::read(release_binary()).unwrap(),
+        "bin/stackcheck is not the binary released"
+    );
+    // Completions and man pages are the packaged binary's own.
+    let own = |args: &[&str]| {
+        let out = std::process::Command::new(release_binary())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = |p: &str| String::from_utf8_lossy(file(p)).into_owned();
+    assert_eq!(text("completion.yaml"), own(&["completion", "helm"]));
+    assert_eq!(
+        text("completions/stackcheck.bash"),
+        own(&["completion", "bash"])
+    );
+    assert_eq!(text("man/man1/stackcheck.1"), own(&["man"]));
+
+    // checksums.sha256: every other file, with its SHA-256.
+    let sums = String::from_utf8(file("checksums.sha256").clone()).unwrap();
+    let mut want: Vec<String> = entries
+        .iter()
+        .filter(|e| !e.dir && e.path != "checksums.sha256")
+        .map(|e| format!("{}  {}", sha256_hex(&e.data), e.path))
+        .collect();
+    want.sort_by(|a, b| a[66..].cmp(&b[66..]));
+    assert_eq!(sums.lines().collect::<Vec<_>>(), want);
+
+    // The same inputs give the same bytes.
+    let again = tempfile::tempdir().unwrap();
+    release(again.path(), &[], None);
+    assert!(
+        fs::read(again.path().join(&name)).unwrap() == bytes,
+        "a second release.sh run made a different {name}"
+    );
+}
+
+/// `helm plugin install URL-of-the-release-archive` with Helm v3: the hook checks the
+/// archive's binary against its checksums.sha256; a swapped binary is removed, never run.
+#[test]
+fn helm_v3_installs_the_release_archive_and_refuses_a_tampered_one() {
+    let Some(helm) = Helm::new("HELM_V3", "v3") else {
+        return;
+    };
+    let dist = dist();
+    let name = dist.archive_name();
+    let site = helm.tmp.path().join("site");
+    fs::create_dir_all(site.join("good")).unwrap();
+    fs::copy(&dist.archive, site.join("good").join(&name)).unwrap();
+    let marker = helm.tmp.path().join("tampered-binary-ran");
+    let evil = tampered_binary(&marker);
+    repack(
+        &dist.archive,
+        &site.join("tampered").join(&name),
+        &[("bin/stackcheck", &evil)],
+    );
+    let base = serve(site);
+
+    helm.cmd()
+        .args(["plugin", "install", &format!("{base}/good/{name}")])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Installed plugin: stackcheck"))
+        .stderr(predicate::str::contains(
+            "bin/stackcheck matches checksums.sha256",
+        ));
+    helm.cmd()
+        .args(["stackcheck", "--version"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("stackcheck {VERSION}")));
+    // `helm stackcheck <TAB>` from the archive's completion.yaml.
+    helm.cmd()
+        .args(["__complete", "stackcheck", ""])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("\ntotals\n").and(predicate::str::contains("\npreflight\n")),
+        );
+
+    let helm = Helm::new("HELM_V3", "v3").unwrap();
+    helm.cmd()
+        .args(["plugin", "install", &format!("{base}/tampered/{name}")])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("REFUSED")
+                .and(predicate::str::contains("bin/stackcheck has SHA-256")),
+        );
+    assert!(!helm.installed_dir().join("bin").join("stackcheck").exists());
+    if helm.installed_dir().join("plugin.yaml").is_file() {
+        helm.cmd()
+            .args(["stackcheck", "--version"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("plugin binary"));
+    }
+    assert!(!marker.exists(), "the tampered binary ran");
+}
+
+/// A plugin directory without a binary (a git install of a release tag): the hook downloads
+/// the release archive, and uses it only when SHA256SUMS has its SHA-256.
+#[test]
+fn helm_v3_install_hook_downloads_a_verified_release_and_refuses_a_changed_one() {
+    let Some(helm) = Helm::new("HELM_V3", "v3") else {
+        return;
+    };
+    let dist = dist();
+    let name = dist.archive_name();
+    let site = helm.tmp.path().join("site");
+    for d in ["good", "changed"] {
+        fs::create_dir_all(site.join(d)).unwrap();
+        fs::copy(dist.dir.join("SHA256SUMS"), site.join(d).join("SHA256SUMS")).unwrap();
+    }
+    fs::copy(&dist.archive, site.join("good").join(&name)).unwrap();
+    let marker = helm.tmp.path().join("tampered-binary-ran");
+    let evil = tampered_binary(&marker);
+    repack(
+        &dist.archive,
+        &site.join("changed").join(&name),
+        &[("bin/stackcheck", &evil)],
+    );
+    let base = serve(site);
+
+    let src = helm.stage_plugin();
+    helm.cmd()
+        .args(["plugin", "install"])
+        .arg(&src)
+        .env("STACKCHECK_RELEASE_URL", format!("{base}/good"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "installed {name} (SHA-256 {}, as SHA256SUMS lists)",
+            sha256_hex(&fs::read(&dist.archive).unwrap())
+        )));
+    assert!(
+        fs::read(helm.installed_dir().join("bin").join("stackcheck")).unwrap()
+            == fs::read(release_binary()).unwrap(),
+        "the installed binary is not the released one"
+    );
+    helm.cmd()
+        .args(["stackcheck", "--version"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("stackcheck {VERSION}")));
+    // The hook wrote completion.yaml from the binary.
+    helm.cmd()
+        .args(["__complete", "stackcheck", "pre"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("preflight\n"));
+
+    // The archive changed after SHA256SUMS was made: refused, nothing unpacked or installed.
+    let helm = Helm::new("HELM_V3", "v3").unwrap();
+    let src = helm.stage_plugin();
+    helm.cmd()
+        .args(["plugin", "install"])
+        .arg(&src)
+        .env("STACKCHECK_RELEASE_URL", format!("{base}/changed"))
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("REFUSED")
+                .and(predicate::str::contains(format!(
+                    "{base}/changed/SHA256SUMS says"
+                )))
+                .and(predicate::str::contains("not using it")),
+        );
+    assert!(!helm.installed_dir().join("bin").join("stackcheck").exists());
+    assert!(!marker.exists(), "the tampered binary ran");
+
+    // Only a release was allowed, and there is none: fail without building.
+    let helm = Helm::new("HELM_V3", "v3").unwrap();
+    let src = helm.stage_plugin();
+    fs::write(src.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+    helm.cmd()
+        .args(["plugin", "install"])
+        .arg(&src)
+        .env("STACKCHECK_RELEASE_URL", format!("{base}/nothing-here"))
+        .env("STACKCHECK_INSTALL_FROM", "release")
+        .env("CARGO", helm.tmp.path().join("cargo-must-not-run"))
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("no SHA256SUMS at")
+                .and(predicate::str::contains("tried: release)"))
+                .and(predicate::str::contains("cargo").not()),
+        );
+}
+
+/// The Helm v4 plugin package `release.sh --sign` makes installs with `--verify` against the
+/// public key; a changed package, another signer and a missing signature are refused.
+#[test]
+fn helm_v4_installs_the_signed_plugin_package_and_refuses_a_tampered_one() {
+    let Some(helm) = Helm::new("HELM_V4", "v4") else {
+        return;
+    };
+    let Some(gpg) = Gpg::new() else {
+        return;
+    };
+    let uid = "stackcheck release test <release@stackcheck.invalid>";
+    let (secring, pubring) = gpg.key(uid);
+    let out = helm.tmp.path().join("dist");
+    release(
+        &out,
+        &[
+            "--sign".as_ref(),
+            "stackcheck release test".as_ref(),
+            "--keyring".as_ref(),
+            secring.as_os_str(),
+            "--helm".as_ref(),
+            helm.bin.as_os_str(),
+        ],
+        Some(helm.tmp.path()),
+    );
+    let dist = Dist::find(out.clone());
+    let pkg_name = format!("stackcheck-{VERSION}.tgz");
+    let pkg = out.join(&dist.triple).join(&pkg_name);
+    let prov = out.join(&dist.triple).join(format!("{pkg_name}.prov"));
+    assert!(pkg.is_file() && prov.is_file());
+    let sums = fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    assert!(
+        sums.contains(&format!(
+            "{}  {}/{pkg_name}\n",
+            sha256_hex(&fs::read(&pkg).unwrap()),
+            dist.triple
+        )),
+        "{sums}"
+    );
+
+    helm.cmd()
+        .args(["plugin", "install"])
+        .arg(&pkg)
+        .arg("--keyring")
+        .arg(&pubring)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains(format!("Signed by: {uid}"))
+                .and(predicate::str::contains("Plugin Hash Verified: sha256:"))
+                .and(predicate::str::contains("Installed plugin: stackcheck")),
+        )
+        .stderr(predicate::str::contains(
+            "bin/stackcheck matches checksums.sha256",
+        ));
+    helm.cmd()
+        .args(["stackcheck", "--version"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("stackcheck {VERSION}")));
+    helm.cmd()
+        .args(["plugin", "verify"])
+        .arg(&pkg)
+        .arg("--keyring")
+        .arg(&pubring)
+        .assert()
+        .success();
+
+    // The package with a swapped binary, next to the original signature.
+    let marker = helm.tmp.path().join("tampered-binary-ran");
+    let evil = tampered_binary(&marker);
+    let bad = helm.tmp.path().join("tampered").join(&pkg_name);
+    repack(&pkg, &bad, &[("bin/stackcheck", &evil)]);
+    fs::copy(&prov, bad.with_file_name(format!("{pkg_name}.prov"))).unwrap();
+    let helm = Helm::new("HELM_V4", "v4").unwrap();
+    helm.cmd()
+        .args(["plugin", "install"])
+        .arg(&bad)
+        .arg("--keyring")
+        .arg(&pubring)
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("plugin verification failed")
+                .and(predicate::str::contains("sha256 sum does not match")),
+        );
+    assert!(!helm.installed_dir().exists());
+
+    // Signed, but by a key the keyring does not hold.
+    let other = Gpg::new().unwrap();
+    let (_, other_pubring) = other.key("someone else <else@stackcheck.invalid>");
+    helm.cmd()
+        .args(["plugin", "install"])
+        .arg(&pkg)
+        .arg("--keyring")
+        .arg(&other_pubring)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("plugin verification failed"));
+    assert!(!helm.installed_dir().exists());
+
+    // No signature at all.
+    let unsigned = helm.tmp.path().join("unsigned").join(&pkg_name);
+    fs::create_dir_all(unsigned.parent().unwrap()).unwrap();
+    fs::copy(&pkg, &unsigned).unwrap();
+    helm.cmd()
+        .args(["plugin", "install"])
+        .arg(&unsigned)
+        .arg("--keyring")
+        .arg(&pubring)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no provenance file"));
+    assert!(!helm.installed_dir().exists());
+
+    // Even with --verify=false the install hook refuses the swapped binary.
+    helm.cmd()
+        .args(["plugin", "install", "--verify=false"])
+        .arg(&bad)
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("REFUSED")
+                .and(predicate::str::contains("bin/stackcheck has SHA-256")),
+        );
+    assert!(!helm.installed_dir().join("bin").join("stackcheck").exists());
+    assert!(!marker.exists(), "the tampered binary ran");
 }

@@ -3,6 +3,7 @@
 
 mod check;
 mod cluster_arg;
+mod completion;
 mod docs;
 mod post_render;
 mod preflight;
@@ -118,6 +119,16 @@ Exit codes: 0 all good, 1 invalid values or does not fit or a finding the API se
         after_help = "Examples:\n  stackcheck snapshot -o prod.json                         the current kubeconfig context\n  helm stackcheck snapshot --kube-context prod -o prod.json\n  kubectl get nodes,pods,storageclasses,resourcequotas,limitranges,runtimeclasses -A -o json > k.json\n  stackcheck snapshot --cluster k.json -o prod.json        convert kubectl output\n  stackcheck preflight --manifests rendered.yaml --cluster prod.json\n\nExit codes: 0 written, 2 bad input (kubeconfig, context, snapshot file, refused overwrite), 3 the cluster could not be reached or read."
     )]
     Snapshot(SnapshotArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish) or Helm's plugin completion.yaml.
+    #[command(
+        after_help = "Examples:\n  source <(stackcheck completion bash)                 this shell\n  stackcheck completion zsh > \"${fpath[1]}/_stackcheck\"\n  stackcheck completion fish > ~/.config/fish/completions/stackcheck.fish\n  stackcheck completion helm > \"$(helm env HELM_PLUGINS)/stackcheck/completion.yaml\"   helm stackcheck <TAB>"
+    )]
+    Completion(completion::CompletionArgs),
+    /// Print the man page (roff), or write one per command with --out-dir.
+    #[command(
+        after_help = "Examples:\n  stackcheck man | man -l -\n  stackcheck man --out-dir ~/.local/share/man/man1"
+    )]
+    Man(completion::ManArgs),
 }
 
 #[derive(Args, Debug)]
@@ -579,6 +590,8 @@ pub fn main() -> ExitCode {
         Some(Command::Snapshot(args)) => snapshot::run(args),
         Some(Command::PostRender(args)) => post_render::run(args),
         Some(Command::Check(args)) => check::run(args),
+        Some(Command::Completion(args)) => completion::completion(args),
+        Some(Command::Man(args)) => completion::man(args),
         None => check::run(cli.default),
     };
     ExitCode::from(exit as u8)
