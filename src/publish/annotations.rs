@@ -174,9 +174,15 @@ pub fn add_annotations(text: &str, add: &[(String, String)]) -> Result<String, E
         block.push_str(&format!("  {}: {v}\n", Json::String(k.clone())));
     }
     for (k, v) in add {
-        block.push_str(&format!("  {k}: |\n"));
-        for line in v.lines() {
-            block.push_str(&format!("    {line}\n"));
+        if v.contains('\n') {
+            // A literal block keeps the text as it is: `|` for one final newline, `|-` for none.
+            let chomp = if v.ends_with('\n') { "|" } else { "|-" };
+            block.push_str(&format!("  {k}: {chomp}\n"));
+            for line in v.lines() {
+                block.push_str(&format!("    {line}\n"));
+            }
+        } else {
+            block.push_str(&format!("  {k}: {}\n", Json::String(v.clone())));
         }
     }
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
@@ -350,6 +356,16 @@ mod tests {
         let out = add("name: x\nannotations:\n  a: b");
         assert_eq!(parse(&out).unwrap()["annotations"]["a"], "b");
         assert_eq!(parse(&out).unwrap()["annotations"][IMAGES], ADD);
+    }
+
+    #[test]
+    fn single_line_and_unterminated_values_read_back_exactly() {
+        // The licence is one line: written as a quoted scalar, not a block that adds a newline.
+        for value in ["Apache-2.0", "a: b # not a comment", "two\nlines", "ends\n"] {
+            let out = add_annotations("name: x\n", &[(LICENSE.to_string(), value.to_string())])
+                .unwrap_or_else(|e| panic!("{value:?}: {e}"));
+            assert_eq!(parse(&out).unwrap()["annotations"][LICENSE], value, "{out}");
+        }
     }
 
     #[test]
