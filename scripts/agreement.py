@@ -437,10 +437,37 @@ def scheduled_message(p):
     return ""
 
 
+def workload_of(p):
+    """`Kind/name` of the object that runs pod `p`, as the preflight's report names it."""
+    for ref in p["metadata"].get("ownerReferences", []):
+        if ref["kind"] == "ReplicaSet":
+            return "Deployment/" + ref["name"].rsplit("-", 1)[0]
+        return f"{ref['kind']}/{ref['name']}"
+    return "Pod/" + p["metadata"]["name"]
+
+
+def node_choice(report, expect, bound):
+    """Where the scenario says the scores single out one node for every pod of a workload
+    (`node:` in expect.yaml): the preflight's nodes and the scheduler's, per workload, or None
+    when no workload is singled out. The scheduler picks at random among tied nodes, so the
+    others say nothing."""
+    exact = {pod: e["node"] for pod, e in (expect.get("pods") or {}).items() if "node" in e}
+    by_workload = {}
+    for p in report.get("pods", []):
+        by_workload.setdefault(p["workload"], []).append(p)
+    predicted, chosen = {}, {}
+    for workload, pods in by_workload.items():
+        if not all(p["pod"] in exact and p.get("node") for p in pods):
+            continue
+        predicted[workload] = sorted(p["node"] for p in pods)
+        chosen[workload] = sorted(p["spec"]["nodeName"] for p in bound if workload_of(p) == workload)
+    return (predicted, chosen) if predicted else None
+
+
 def run_scenario(name, directory, sc, out_dir):
-    expect = open(os.path.join(directory, "expect.yaml")).read()
-    m = re.search(r"^args: \[(.*)\]$", expect, re.M)
-    args = [a.strip() for a in m.group(1).split(",")] if m else []
+    with open(os.path.join(directory, "expect.yaml")) as f:
+        expect = yaml.safe_load(f)
+    args = [str(a) for a in expect.get("args", [])]
     # Files given to the fixture's preflight (version.yaml): the live cluster has its own.
     live_args, i = [], 0
     while i < len(args):
@@ -456,7 +483,7 @@ def run_scenario(name, directory, sc, out_dir):
             ns = value
         if flag == "--scenario":
             scenario = value
-    fixture_verdict = re.search(r"^verdict: (\S+)$", expect, re.M).group(1)
+    fixture_verdict = expect["verdict"]
 
     reset()
     items = objects_of(os.path.join(directory, "cluster.yaml"))
@@ -545,12 +572,16 @@ def run_scenario(name, directory, sc, out_dir):
     if unbound and "storage-class" not in error_codes:
         match = False
         notes.append(f"claims stay Pending ({unbound}) and the preflight has no storage-class error")
+    chosen = node_choice(report, expect, bound) if scenario == "steady" else None
+    if chosen and chosen[0] != chosen[1]:
+        match = False
+        notes.append(f"nodes differ: the scheduler chose {chosen[1]}, the preflight {chosen[0]}")
     if report["verdict"] != fixture_verdict:
         notes.append(f"verdict on the fixture file: {fixture_verdict}")
 
     sched = []
     if bound:
-        sched.append(f"{len(bound)} bound")
+        sched.append(f"{len(bound)} bound" + (" (nodes as predicted)" if chosen and chosen[0] == chosen[1] else ""))
     if pending:
         counts = {}
         for p in pending:
