@@ -9,13 +9,16 @@
 #      (it only discovers the APIs and answers lookups), so its manifest, hooks included, then goes
 #      through `kubectl create --dry-run=server`: admission and strict field validation of every
 #      object. No `would violate PodSecurity` warning in either output.
-#   2. `helm install` succeeds without PodSecurity warnings, and every controller creates all its
-#      pods (no FailedCreate event: PodSecurity, quota and LimitRange refusals show there). Pods may
-#      stay Pending for want of GPUs or room; they are counted, not failed.
-#   3. For the profiles of UPGRADE_PROFILES: `helm upgrade --dry-run=server` renders every generated
-#      Secret with the data stored in the cluster (lookup), and `helm upgrade` with the same values
-#      and with --reuse-values leave every Secret byte for byte as it was. After the uninstall, a new
-#      install adopts the Secrets kept by `helm.sh/resource-policy: keep` with their data.
+#   2. `helm install` succeeds without PodSecurity warnings, every controller creates all its pods
+#      (no FailedCreate event: PodSecurity, quota and LimitRange refusals show there) and every
+#      claim is bound. Pods may stay Pending for want of GPUs or room; they are counted and listed
+#      with the scheduler's reason, not failed.
+#   3. For the profiles of UPGRADE_PROFILES (default values values-dev values-prod values-openshift:
+#      together every kind of generated Secret): `helm upgrade --dry-run=server` renders every
+#      generated Secret with the data stored in the cluster (lookup), and `helm upgrade` with the same
+#      values and with --reuse-values leave every Secret byte for byte as it was. After the
+#      uninstall, a new install adopts the Secrets kept by `helm.sh/resource-policy: keep`, data
+#      unchanged.
 #   4. `helm uninstall`: once the garbage collector has removed the pods, the namespace holds only
 #      what Kubernetes puts in every namespace (ServiceAccount default, ConfigMap kube-root-ca.crt,
 #      Events), the StatefulSets' claims, and the objects the chart marks `resource-policy: keep`.
@@ -41,14 +44,14 @@ all_profiles=()
 for f in "$chart"/values*.yaml; do f="${f##*/}"; all_profiles+=("${f%.yaml}"); done
 read -r -a profiles <<<"${PROFILES:-${all_profiles[*]}}"
 read -r -a helms <<<"${HELMS:-v3 v4}"
-upgrade_profiles=" ${UPGRADE_PROFILES:-values values-prod values-openshift} "
+upgrade_profiles=" ${UPGRADE_PROFILES:-values values-dev values-prod values-openshift} "
 suite_start
 # kubectl's and Helm's discovery cache of this run only: the OpenShift APIs come and go below.
 export KUBECACHEDIR="$work/kube-cache"
 
 rows=()
 pending_notes=()
-leftover_notes=()
+declare -A kept_by=()
 runs="$work/runs"
 mkdir -p "$runs"
 
@@ -99,9 +102,11 @@ changed_secrets() {
     | ($x + $y | keys[]) as $k | select($x[$k] != $y[$k]) | $k' | paste -sd' '
 }
 
-# settle NS DIR: wait until every controller created all its pods, failing at once on a FailedCreate
-# event. A StatefulSet with OrderedReady stops at a pod that is not Ready (Pending: no room or no
-# GPU): that counts as settled, its other pods are not created yet by design.
+# settle NS DIR: wait until every controller created all its pods (failing at once on a
+# FailedCreate event), every claim is Bound (kwok provisions them), and the scheduler has either
+# bound each pod or found it Unschedulable for a reason other than a claim not bound yet. A
+# StatefulSet with OrderedReady stops at a pod that is not Ready (Pending: no room or no GPU): that
+# counts as settled, its later pods are not created yet by design.
 settle() {
   local ns="$1" dir="$2" deadline=$((SECONDS + 120)) waiting
   while :; do
@@ -111,18 +116,22 @@ settle() {
         -o custom-columns=KIND:.involvedObject.kind,NAME:.involvedObject.name,MESSAGE:.message >&2
       return 1
     fi
-    kc -n "$ns" get deployments,replicasets,statefulsets,daemonsets,jobs -o json >"$dir/controllers.json"
+    kc -n "$ns" get deployments,replicasets,statefulsets,daemonsets,jobs,persistentvolumeclaims,pods -o json >"$dir/settle.json"
     waiting="$(jq -r '.items[] | select(
         if .kind == "Deployment" then (.status.observedGeneration // 0) < .metadata.generation or (.status.replicas // 0) < .spec.replicas
         elif .kind == "ReplicaSet" then (.status.replicas // 0) < .spec.replicas
         elif .kind == "StatefulSet" then (.status.replicas // 0) < .spec.replicas
           and ((.spec.podManagementPolicy // "OrderedReady") != "OrderedReady" or (.status.readyReplicas // 0) >= (.status.replicas // 0))
         elif .kind == "DaemonSet" then (.status.currentNumberScheduled // 0) < (.status.desiredNumberScheduled // 0)
-        else ((.status.active // 0) + (.status.succeeded // 0) + (.status.failed // 0)) == 0
-        end) | "\(.kind)/\(.metadata.name)"' "$dir/controllers.json" | paste -sd' ')"
+        elif .kind == "Job" then ((.status.active // 0) + (.status.succeeded // 0) + (.status.failed // 0)) == 0
+        elif .kind == "PersistentVolumeClaim" then .status.phase != "Bound"
+        else .spec.nodeName == null and .status.phase == "Pending"
+          and ([(.status.conditions // [])[] | select(.type == "PodScheduled" and .reason == "Unschedulable"
+                and (.message | test("PersistentVolumeClaim") | not))] | length == 0)
+        end) | "\(.kind)/\(.metadata.name)"' "$dir/settle.json" | paste -sd' ')"
     [[ -z "$waiting" ]] && return 0
     if ((SECONDS >= deadline)); then
-      echo "   still creating pods after 120s: $waiting" >&2
+      echo "   not settled after 120s (pods not created, claims not bound, pods not scheduled): $waiting" >&2
       return 1
     fi
     sleep 1
@@ -135,18 +144,13 @@ pod_counts() {
     | jq -r '[.items | length, (map(select(.spec.nodeName != null)) | length), (map(select(.spec.nodeName == null)) | length)] | @tsv'
 }
 
-# note_pending NS LABEL: one line per unbound pod with the scheduler's latest reason.
+# note_pending NS LABEL: one line per unbound pod with the scheduler's reason.
 note_pending() {
   local ns="$1" label="$2" line
   while IFS= read -r line; do
     pending_notes+=("$label: $line")
-  done < <(
-    kc -n "$ns" get events --field-selector reason=FailedScheduling -o json >"$runs/$ns/sched.json"
-    kc -n "$ns" get pods -o json | jq -r --slurpfile ev "$runs/$ns/sched.json" '
-      .items[] | select(.spec.nodeName == null) | .metadata.name as $p
-      | ([$ev[0].items[] | select(.involvedObject.name == $p)] | sort_by(.lastTimestamp // .eventTime) | last | .message // "no FailedScheduling event yet")
-      | "\($p): \(.[0:150])"'
-  )
+  done < <(kc -n "$ns" get pods -o json | jq -r '.items[] | select(.spec.nodeName == null)
+    | "\(.metadata.name): \([(.status.conditions // [])[] | select(.type == "PodScheduled")][0].message // "not scheduled yet" | .[0:160])"')
 }
 
 # wait_gone NS: after an uninstall, wait until the garbage collector removed the controllers' pods.
@@ -193,6 +197,15 @@ openshift_apis() {
     ((SECONDS < deadline)) || fail "discovery still does not show the OpenShift APIs $1 after 60s"
     sleep 1
   done
+}
+
+# oauth_secret_matches NS OAUTHCLIENT: the OAuthClient's secret is the LiteMaaS backend's
+# oauth-client-secret (the portal logs in with it), both generated once.
+oauth_secret_matches() {
+  local want got
+  want="$(kc -n "$1" get secret "$release-litemaas" -o jsonpath='{.data.oauth-client-secret}' | base64 -d)"
+  got="$(kc get oauthclients.oauth.openshift.io "$2" -o jsonpath='{.secret}')"
+  [[ -n "$want" && "$want" == "$got" ]]
 }
 
 # ---- one profile with one Helm -----------------------------------------------------------------
@@ -257,6 +270,7 @@ run_profile() {
       mapfile -t oauthclients < <(jq -r '.[] | select(.kind == "OAuthClient") | .metadata.name' "$dir/release.json")
       ((${#oauthclients[@]})) || fail "$label/$hv: no OAuthClient in the release"
       kc get oauthclients.oauth.openshift.io "${oauthclients[@]}" >/dev/null || fail "$label/$hv: OAuthClient missing"
+      oauth_secret_matches "$ns" "${oauthclients[0]}" || fail "$label/$hv: the OAuthClient's secret is not the portal's oauth-client-secret"
       echo "   OpenShift: $got_routes Route(s): $(kc -n "$ns" get routes.route.openshift.io -o jsonpath='{range .items[*]}{.spec.host} {end}'), OAuthClient ${oauthclients[*]}"
     else
       echo "   OpenShift detected by global.platform=auto (no fixed UIDs), $got_routes Route(s)"
@@ -292,6 +306,9 @@ run_profile() {
     [[ -z "$changed" ]] || fail "$label/$hv: helm upgrade --reuse-values changed Secret(s) $changed"
     no_psa_warnings "$dir/upgrade.err" "$dir/upgrade-reuse.err" "$dir/up-dry.err" >&2 || fail "$label/$hv: PodSecurity warnings on upgrade"
     settle "$ns" "$dir" || fail "$label/$hv: after the upgrades a controller could not create its pods"
+    if ((${#oauthclients[@]})); then
+      oauth_secret_matches "$ns" "${oauthclients[0]}" || fail "$label/$hv: after the upgrades the OAuthClient's secret is not the portal's"
+    fi
     upgrade="same ($n_secrets/$n_secrets, dry-run too)"
     echo "   upgrade: the $n_secrets Secrets are unchanged after upgrade --dry-run=server, upgrade, upgrade --reuse-values"
   fi
@@ -326,7 +343,7 @@ run_profile() {
   local leftovers="${n_claims} claim(s)"
   ((${#kept[@]} == 0)) || leftovers+=", keep: $(printf '%s\n' "${kept[@]}" | sed 's,/.*,,' | sort | uniq -c | awk '{printf "%s%d %s", sep, $1, $2; sep=", "}')"
   echo "   uninstall leaves $leftovers"
-  ((${#kept[@]} == 0)) || leftover_notes+=("$label/$hv: $(printf '%s ' "${kept[@]}")")
+  if ((${#kept[@]})); then kept_by["${kept[*]}"]+=" $label/$hv"; fi
 
   # 3b. a new install adopts the kept Secrets with their data (the kept claims' data needs them).
   if [[ "$upgrade_profiles" == *" $profile "* ]] && grep -q '^Secret/' "$dir/keep"; then
@@ -380,10 +397,10 @@ if ((${#pending_notes[@]})); then
   echo "Pods left Pending (no GPU or no room on the kwok nodes; expected, not checked here):"
   printf '  %s\n' "${pending_notes[@]}"
 fi
-if ((${#leftover_notes[@]})); then
+if ((${#kept_by[@]})); then
   echo
-  echo "Kept on uninstall by helm.sh/resource-policy: keep (documented in charts/llm-stack/README.md):"
-  printf '  %s\n' "${leftover_notes[@]}" | sort -u
+  echo "Kept by helm uninstall (helm.sh/resource-policy: keep; charts/llm-stack/README.md, Upgrades and uninstall):"
+  for set in "${!kept_by[@]}"; do printf '  %s\n    in:%s\n' "$set" "${kept_by[$set]}"; done | paste - - | sort | tr '\t' '\n'
 fi
 scripts/control-plane.sh status "$work" || fail "a control-plane component died during the tests"
 echo
