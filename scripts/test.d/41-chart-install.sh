@@ -235,6 +235,10 @@ run_profile() {
   kc create --dry-run=server -n "$ns" -f "$dir/dry.yaml" -o name >"$dir/dry-server.out" 2>"$dir/dry-server.err" \
     || { cat "$dir/dry-server.err" >&2; fail "$label/$hv: the API server refuses the dry run's manifest"; }
   no_psa_warnings "$dir/dry.err" "$dir/dry-server.err" >&2 || fail "$label/$hv: PodSecurity warnings on the dry run"
+  if grep -q '^Warning:' "$dir/dry-server.err"; then
+    echo "   API server warnings on the dry run (not PodSecurity):"
+    grep '^Warning:' "$dir/dry-server.err" | sed 's/^/     /'
+  fi
   local n_objects
   n_objects="$(wc -l <"$dir/dry-server.out")"
   echo "   dry run: $n_objects objects (hooks included) admitted by the API server, no PodSecurity warning"
@@ -341,7 +345,7 @@ run_profile() {
     fail "$label/$hv: the OAuthClient is left behind after helm uninstall"
   fi
   local leftovers="${n_claims} claim(s)"
-  ((${#kept[@]} == 0)) || leftovers+=", keep: $(printf '%s\n' "${kept[@]}" | sed 's,/.*,,' | sort | uniq -c | awk '{printf "%s%d %s", sep, $1, $2; sep=", "}')"
+  ((${#kept[@]} == 0)) || leftovers+=", keep: $(printf '%s\n' "${kept[@]}" | sed 's,/.*,,; s,^PersistentVolumeClaim$,PVC,' | sort | uniq -c | awk '{printf "%s%d %s", sep, $1, $2; sep=", "}')"
   echo "   uninstall leaves $leftovers"
   if ((${#kept[@]})); then kept_by["${kept[*]}"]+=" $label/$hv"; fi
 
@@ -362,7 +366,7 @@ run_profile() {
   fi
   kc delete namespace "$ns" --wait=false >/dev/null
 
-  rows+=("$(printf '%-28s %-4s %-9s %-8s %-22s %-40s %-32s %4ss' "$label" "$hv" "ok($n_objects)" ok \
+  rows+=("$(printf '%-28s %-4s %-9s %-7s %-22s %-43s %-36s %4ss' "$label" "$hv" "ok($n_objects)" ok \
     "$total/$bound/$pending" "$upgrade" "$leftovers" "$((SECONDS - t_run))")")
 }
 
@@ -389,7 +393,7 @@ for profile in "${profiles[@]}"; do
 done
 
 step "summary"
-printf '%-28s %-4s %-9s %-8s %-22s %-40s %-32s %5s\n' PROFILE HELM DRY-RUN INSTALL "PODS all/bound/pending" \
+printf '%-28s %-4s %-9s %-7s %-22s %-43s %-36s %5s\n' PROFILE HELM DRY-RUN INSTALL "PODS all/bound/pending" \
   "UPGRADE: SECRETS" "UNINSTALL LEAVES" TIME
 printf '%s\n' "${rows[@]}"
 if ((${#pending_notes[@]})); then
