@@ -8,6 +8,7 @@ pub mod chart;
 pub mod cli;
 pub mod cluster;
 pub mod docs;
+pub mod fsutil;
 pub mod preflight;
 pub mod publish;
 pub mod quantity;

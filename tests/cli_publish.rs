@@ -381,6 +381,20 @@ fn ok(out: Output, what: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The stderr of a run that must have exited with `code`.
+fn stderr_on_exit(out: &Output, code: i32) -> String {
+    assert_eq!(out.status.code(), Some(code), "{}", text(out));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `stackcheck COMMAND CHART --write` (`schema` or `docs`), which must succeed.
+fn write_generated(helm: &Helm, home: &Path, command: &str, chart: &str) {
+    ok(
+        stackcheck(helm, home, &[command, chart, "--write"]),
+        &format!("{command} --write"),
+    );
+}
+
 fn bump_version(chart: &Path, version: &str) {
     let path = chart.join("Chart.yaml");
     let yaml = std::fs::read_to_string(&path).expect("Chart.yaml");
@@ -648,15 +662,27 @@ fn tiny_chart(dir: &Path, helm: &Helm, home: &Path) -> PathBuf {
     )
     .expect("write");
     let arg = chart.to_str().expect("utf-8");
-    ok(
-        stackcheck(helm, home, &["schema", arg, "--write"]),
-        "schema --write",
-    );
-    ok(
-        stackcheck(helm, home, &["docs", arg, "--write"]),
-        "docs --write",
-    );
+    write_generated(helm, home, "schema", arg);
+    write_generated(helm, home, "docs", arg);
     chart
+}
+
+/// One Helm's scratch space in a test: a temporary directory with a Helm home and a
+/// [`tiny_chart`] in it.
+struct Tiny {
+    work: tempfile::TempDir,
+    home: PathBuf,
+    chart: PathBuf,
+}
+
+impl Tiny {
+    fn new(helm: &Helm) -> Tiny {
+        let work = tempfile::tempdir().expect("tempdir");
+        let home = work.path().join("home");
+        std::fs::create_dir_all(&home).expect("home");
+        let chart = tiny_chart(work.path(), helm, &home);
+        Tiny { work, home, chart }
+    }
 }
 
 #[test]
@@ -665,10 +691,7 @@ fn stale_files_a_lower_version_and_lint_findings_block_packaging_and_say_how_to_
         return;
     };
     for helm in &helms {
-        let work = tempfile::tempdir().expect("tempdir");
-        let home = work.path().join("home");
-        std::fs::create_dir_all(&home).expect("home");
-        let chart = tiny_chart(work.path(), helm, &home);
+        let Tiny { work, home, chart } = Tiny::new(helm);
         let arg = chart.to_str().expect("utf-8");
         let dist = work.path().join("dist");
         let dist_arg = dist.to_str().expect("utf-8");
@@ -687,8 +710,7 @@ fn stale_files_a_lower_version_and_lint_findings_block_packaging_and_say_how_to_
         )
         .expect("write");
         let out = package(&[]);
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = stderr_on_exit(&out, 1);
         assert!(
             stderr.contains(&format!(
                 "error[package-docs]: {} cannot be checked: profile values.yaml does not render against the stale schema",
@@ -698,11 +720,8 @@ fn stale_files_a_lower_version_and_lint_findings_block_packaging_and_say_how_to_
             )) && stderr.contains("values.schema.json is stale"),
             "{stderr}"
         );
-        ok(
-            stackcheck(helm, &home, &["schema", arg, "--write"]),
-            "schema",
-        );
-        ok(stackcheck(helm, &home, &["docs", arg, "--write"]), "docs");
+        write_generated(helm, &home, "schema", arg);
+        write_generated(helm, &home, "docs", arg);
 
         // A changed description: values.schema.json and README.md are both stale.
         let values = std::fs::read_to_string(chart.join("values.yaml")).expect("read");
@@ -712,8 +731,7 @@ fn stale_files_a_lower_version_and_lint_findings_block_packaging_and_say_how_to_
         )
         .expect("write");
         let out = package(&[]);
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = stderr_on_exit(&out, 1);
         let schema = chart.join("values.schema.json");
         let readme = chart.join("README.md");
         for expected in [
@@ -744,16 +762,12 @@ fn stale_files_a_lower_version_and_lint_findings_block_packaging_and_say_how_to_
         assert!(!dist.exists(), "nothing is packaged when a gate refuses");
 
         // The README alone is fixed: the schema still blocks.
-        ok(stackcheck(helm, &home, &["docs", arg, "--write"]), "docs");
+        write_generated(helm, &home, "docs", arg);
         let out = package(&[]);
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = stderr_on_exit(&out, 1);
         assert!(stderr.contains("values.schema.json is stale"), "{stderr}");
         assert!(!stderr.contains("README.md"), "{stderr}");
-        ok(
-            stackcheck(helm, &home, &["schema", arg, "--write"]),
-            "schema",
-        );
+        write_generated(helm, &home, "schema", arg);
 
         // A repository that already has a higher version.
         let site = work.path().join("site");
@@ -765,8 +779,7 @@ fn stale_files_a_lower_version_and_lint_findings_block_packaging_and_say_how_to_
         .expect("index");
         let site_arg = site.to_str().expect("utf-8");
         let out = package(&["--repo", site_arg]);
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = stderr_on_exit(&out, 1);
         assert!(
             stderr.contains(&format!(
                 "error[package-version]: {site_arg} already has tiny 0.2.0-rc.1, above 0.1.0"
@@ -834,8 +847,7 @@ fn stale_files_a_lower_version_and_lint_findings_block_packaging_and_say_how_to_
         )
         .expect("write");
         let out = package(&[]);
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = stderr_on_exit(&out, 1);
         assert!(
             stderr.contains(&format!(
                 "error[package-lint]: `helm lint --strict {arg}` fails"
@@ -865,8 +877,7 @@ fn publishing_to_an_http_url_is_bad_input() {
             "http://127.0.0.1:9/charts",
         ],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = stderr_on_exit(&out, 2);
     assert!(
         stderr.contains("cannot publish to http://127.0.0.1:9/charts: a static repository served over HTTP has no upload protocol"),
         "{stderr}"
@@ -950,10 +961,7 @@ fn signed_packages_verify_with_helm_and_their_provenance_is_published() {
         return;
     };
     for helm in &helms {
-        let work = tempfile::tempdir().expect("tempdir");
-        let home = work.path().join("home");
-        std::fs::create_dir_all(&home).expect("home");
-        let chart = tiny_chart(work.path(), helm, &home);
+        let Tiny { work, home, chart } = Tiny::new(helm);
         let dist = work.path().join("dist");
         let site = work.path().join("site");
         std::fs::create_dir_all(&site).expect("site");

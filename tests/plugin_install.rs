@@ -148,6 +148,14 @@ impl Helm {
         dest
     }
 
+    /// A copy of the plugin with a `Cargo.toml`, so that the install hook, finding no binary,
+    /// would try to build it.
+    fn stage_buildable_plugin(&self) -> PathBuf {
+        let src = self.stage_plugin();
+        fs::write(src.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+        src
+    }
+
     fn installed_dir(&self) -> PathBuf {
         self.tmp
             .path()
@@ -156,18 +164,59 @@ impl Helm {
             .join("stackcheck")
     }
 
+    /// The binary the install hook puts into the installed plugin.
+    fn installed_bin(&self) -> PathBuf {
+        self.installed_dir().join("bin").join("stackcheck")
+    }
+
+    /// `helm plugin install WHAT`.
+    fn plugin_install(&self, what: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = self.cmd();
+        cmd.args(["plugin", "install"]).arg(what);
+        cmd
+    }
+
+    /// `helm plugin VERB PACKAGE --keyring KEYRING`: install or verify a signed package.
+    fn plugin_with_keyring(&self, verb: &str, package: &Path, keyring: &Path) -> Command {
+        let mut cmd = self.cmd();
+        cmd.args(["plugin", verb])
+            .arg(package)
+            .arg("--keyring")
+            .arg(keyring);
+        cmd
+    }
+
+    /// `helm stackcheck --version` runs the installed binary and prints this crate's version.
+    fn assert_runs_version(&self) {
+        self.cmd()
+            .args(["stackcheck", "--version"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!("stackcheck {VERSION}")));
+    }
+
+    /// A plugin installed without its binary: when Helm kept its `plugin.yaml`, running it
+    /// says the plugin binary is missing, with exit code 2.
+    fn assert_half_installed_plugin_explains(&self) {
+        if self.installed_dir().join("plugin.yaml").is_file() {
+            self.cmd()
+                .args(["stackcheck", "--version"])
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains("plugin binary"));
+        }
+    }
+
     /// `helm plugin install` of a fresh copy of the plugin, with the install hook copying
     /// `binary`.
     fn install(&self, binary: &Path) {
         let src = self.stage_plugin();
-        self.cmd()
-            .args(["plugin", "install"])
-            .arg(&src)
+        self.plugin_install(&src)
             .env("STACKCHECK_BINARY", binary)
             .assert()
             .success()
             .stdout(predicate::str::contains("Installed plugin: stackcheck"));
-        let bin = self.installed_dir().join("bin").join("stackcheck");
+        let bin = self.installed_bin();
         assert!(
             bin.is_file(),
             "the install hook did not create {}",
@@ -251,12 +300,7 @@ fn plugin_yaml_is_legacy_format_with_the_crate_version() {
 /// Installs the plugin with the real stackcheck binary and runs it through Helm.
 fn real_cli(helm: &Helm) {
     helm.install(Path::new(env!("CARGO_BIN_EXE_stackcheck")));
-
-    helm.cmd()
-        .args(["stackcheck", "--version"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(format!("stackcheck {VERSION}")));
+    helm.assert_runs_version();
 
     helm.cmd()
         .args(["stackcheck", "--help"])
@@ -376,12 +420,9 @@ fn passthrough(helm: &Helm) {
 
 /// No binary, no STACKCHECK_BINARY and no cargo: the install hook fails and says why.
 fn install_without_cargo(helm: &Helm) {
-    let src = helm.stage_plugin();
     // A Cargo.toml makes the hook try to build; CARGO names the cargo it would run.
-    fs::write(src.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
-    helm.cmd()
-        .args(["plugin", "install"])
-        .arg(&src)
+    let src = helm.stage_buildable_plugin();
+    helm.plugin_install(&src)
         .env("CARGO", helm.tmp.path().join("no-such-cargo"))
         .assert()
         .failure()
@@ -389,13 +430,7 @@ fn install_without_cargo(helm: &Helm) {
             "cargo (the Rust toolchain) was not found",
         ));
     // Running the half-installed plugin explains what is missing, with exit code 2.
-    if helm.installed_dir().join("plugin.yaml").is_file() {
-        helm.cmd()
-            .args(["stackcheck", "--version"])
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("plugin binary"));
-    }
+    helm.assert_half_installed_plugin_explains();
 }
 
 #[test]
@@ -620,6 +655,44 @@ fn tampered_binary(marker: &Path) -> Vec<u8> {
         marker.display()
     )
     .into_bytes()
+}
+
+/// A copy of the archive or package `src` at `dest` with `bin/stackcheck` swapped for a
+/// [`tampered_binary`]; returns the marker (in `helm`'s temp dir) that binary leaves when it runs.
+fn tamper(helm: &Helm, src: &Path, dest: &Path) -> PathBuf {
+    let marker = helm.tmp.path().join("tampered-binary-ran");
+    let evil = tampered_binary(&marker);
+    repack(src, dest, &[("bin/stackcheck", &evil)]);
+    marker
+}
+
+/// What the install hook says when it refuses a swapped binary.
+fn refuses_swapped_binary() -> impl Predicate<str> {
+    predicate::str::contains("REFUSED").and(predicate::str::contains("bin/stackcheck has SHA-256"))
+}
+
+/// The swapped binary is neither installed nor ever run.
+fn assert_tampered_binary_not_installed(helm: &Helm, marker: &Path) {
+    assert!(!helm.installed_bin().exists());
+    assert!(!marker.exists(), "the tampered binary ran");
+}
+
+/// A site for `helm`'s test, served on 127.0.0.1, with the shared release archive as released
+/// in `good/` and with its binary swapped (see [`tamper`]) in `bad/`; with `sums`, the release's
+/// SHA256SUMS in both. Returns the site's base URL and the swapped binary's marker.
+fn release_site(helm: &Helm, bad: &str, sums: bool) -> (String, PathBuf) {
+    let dist = dist();
+    let name = dist.archive_name();
+    let site = helm.tmp.path().join("site");
+    for d in ["good", bad] {
+        fs::create_dir_all(site.join(d)).unwrap();
+        if sums {
+            fs::copy(dist.dir.join("SHA256SUMS"), site.join(d).join("SHA256SUMS")).unwrap();
+        }
+    }
+    fs::copy(&dist.archive, site.join("good").join(&name)).unwrap();
+    let marker = tamper(helm, &dist.archive, &site.join(bad).join(&name));
+    (serve(site), marker)
 }
 
 /// A static file server for `root` on 127.0.0.1 (GET and HEAD), for the rest of the test
@@ -862,33 +935,17 @@ fn helm_v3_installs_the_release_archive_and_refuses_a_tampered_one() {
     let Some(helm) = Helm::new("HELM_V3", "v3") else {
         return;
     };
-    let dist = dist();
-    let name = dist.archive_name();
-    let site = helm.tmp.path().join("site");
-    fs::create_dir_all(site.join("good")).unwrap();
-    fs::copy(&dist.archive, site.join("good").join(&name)).unwrap();
-    let marker = helm.tmp.path().join("tampered-binary-ran");
-    let evil = tampered_binary(&marker);
-    repack(
-        &dist.archive,
-        &site.join("tampered").join(&name),
-        &[("bin/stackcheck", &evil)],
-    );
-    let base = serve(site);
+    let name = dist().archive_name();
+    let (base, marker) = release_site(&helm, "tampered", false);
 
-    helm.cmd()
-        .args(["plugin", "install", &format!("{base}/good/{name}")])
+    helm.plugin_install(format!("{base}/good/{name}"))
         .assert()
         .success()
         .stdout(predicate::str::contains("Installed plugin: stackcheck"))
         .stderr(predicate::str::contains(
             "bin/stackcheck matches checksums.sha256",
         ));
-    helm.cmd()
-        .args(["stackcheck", "--version"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(format!("stackcheck {VERSION}")));
+    helm.assert_runs_version();
     // `helm stackcheck <TAB>` from the archive's completion.yaml.
     helm.cmd()
         .args(["__complete", "stackcheck", ""])
@@ -899,23 +956,12 @@ fn helm_v3_installs_the_release_archive_and_refuses_a_tampered_one() {
         );
 
     let helm = Helm::new("HELM_V3", "v3").unwrap();
-    helm.cmd()
-        .args(["plugin", "install", &format!("{base}/tampered/{name}")])
+    helm.plugin_install(format!("{base}/tampered/{name}"))
         .assert()
         .failure()
-        .stderr(
-            predicate::str::contains("REFUSED")
-                .and(predicate::str::contains("bin/stackcheck has SHA-256")),
-        );
-    assert!(!helm.installed_dir().join("bin").join("stackcheck").exists());
-    if helm.installed_dir().join("plugin.yaml").is_file() {
-        helm.cmd()
-            .args(["stackcheck", "--version"])
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("plugin binary"));
-    }
-    assert!(!marker.exists(), "the tampered binary ran");
+        .stderr(refuses_swapped_binary());
+    helm.assert_half_installed_plugin_explains();
+    assert_tampered_binary_not_installed(&helm, &marker);
 }
 
 /// A plugin directory without a binary (a git install of a release tag): the hook downloads
@@ -927,25 +973,9 @@ fn helm_v3_install_hook_downloads_a_verified_release_and_refuses_a_changed_one()
     };
     let dist = dist();
     let name = dist.archive_name();
-    let site = helm.tmp.path().join("site");
-    for d in ["good", "changed"] {
-        fs::create_dir_all(site.join(d)).unwrap();
-        fs::copy(dist.dir.join("SHA256SUMS"), site.join(d).join("SHA256SUMS")).unwrap();
-    }
-    fs::copy(&dist.archive, site.join("good").join(&name)).unwrap();
-    let marker = helm.tmp.path().join("tampered-binary-ran");
-    let evil = tampered_binary(&marker);
-    repack(
-        &dist.archive,
-        &site.join("changed").join(&name),
-        &[("bin/stackcheck", &evil)],
-    );
-    let base = serve(site);
+    let (base, marker) = release_site(&helm, "changed", true);
 
-    let src = helm.stage_plugin();
-    helm.cmd()
-        .args(["plugin", "install"])
-        .arg(&src)
+    helm.plugin_install(helm.stage_plugin())
         .env("STACKCHECK_RELEASE_URL", format!("{base}/good"))
         .assert()
         .success()
@@ -954,15 +984,10 @@ fn helm_v3_install_hook_downloads_a_verified_release_and_refuses_a_changed_one()
             sha256_hex(&fs::read(&dist.archive).unwrap())
         )));
     assert!(
-        fs::read(helm.installed_dir().join("bin").join("stackcheck")).unwrap()
-            == fs::read(release_binary()).unwrap(),
+        fs::read(helm.installed_bin()).unwrap() == fs::read(release_binary()).unwrap(),
         "the installed binary is not the released one"
     );
-    helm.cmd()
-        .args(["stackcheck", "--version"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(format!("stackcheck {VERSION}")));
+    helm.assert_runs_version();
     // The hook wrote completion.yaml from the binary.
     helm.cmd()
         .args(["__complete", "stackcheck", "pre"])
@@ -972,10 +997,7 @@ fn helm_v3_install_hook_downloads_a_verified_release_and_refuses_a_changed_one()
 
     // The archive changed after SHA256SUMS was made: refused, nothing unpacked or installed.
     let helm = Helm::new("HELM_V3", "v3").unwrap();
-    let src = helm.stage_plugin();
-    helm.cmd()
-        .args(["plugin", "install"])
-        .arg(&src)
+    helm.plugin_install(helm.stage_plugin())
         .env("STACKCHECK_RELEASE_URL", format!("{base}/changed"))
         .assert()
         .failure()
@@ -986,16 +1008,11 @@ fn helm_v3_install_hook_downloads_a_verified_release_and_refuses_a_changed_one()
                 )))
                 .and(predicate::str::contains("not using it")),
         );
-    assert!(!helm.installed_dir().join("bin").join("stackcheck").exists());
-    assert!(!marker.exists(), "the tampered binary ran");
+    assert_tampered_binary_not_installed(&helm, &marker);
 
     // Only a release was allowed, and there is none: fail without building.
     let helm = Helm::new("HELM_V3", "v3").unwrap();
-    let src = helm.stage_plugin();
-    fs::write(src.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
-    helm.cmd()
-        .args(["plugin", "install"])
-        .arg(&src)
+    helm.plugin_install(helm.stage_buildable_plugin())
         .env("STACKCHECK_RELEASE_URL", format!("{base}/nothing-here"))
         .env("STACKCHECK_INSTALL_FROM", "release")
         .env("CARGO", helm.tmp.path().join("cargo-must-not-run"))
@@ -1048,11 +1065,7 @@ fn helm_v4_installs_the_signed_plugin_package_and_refuses_a_tampered_one() {
         "{sums}"
     );
 
-    helm.cmd()
-        .args(["plugin", "install"])
-        .arg(&pkg)
-        .arg("--keyring")
-        .arg(&pubring)
+    helm.plugin_with_keyring("install", &pkg, &pubring)
         .assert()
         .success()
         .stdout(
@@ -1063,31 +1076,17 @@ fn helm_v4_installs_the_signed_plugin_package_and_refuses_a_tampered_one() {
         .stderr(predicate::str::contains(
             "bin/stackcheck matches checksums.sha256",
         ));
-    helm.cmd()
-        .args(["stackcheck", "--version"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(format!("stackcheck {VERSION}")));
-    helm.cmd()
-        .args(["plugin", "verify"])
-        .arg(&pkg)
-        .arg("--keyring")
-        .arg(&pubring)
+    helm.assert_runs_version();
+    helm.plugin_with_keyring("verify", &pkg, &pubring)
         .assert()
         .success();
 
     // The package with a swapped binary, next to the original signature.
-    let marker = helm.tmp.path().join("tampered-binary-ran");
-    let evil = tampered_binary(&marker);
     let bad = helm.tmp.path().join("tampered").join(&pkg_name);
-    repack(&pkg, &bad, &[("bin/stackcheck", &evil)]);
+    let marker = tamper(&helm, &pkg, &bad);
     fs::copy(&prov, bad.with_file_name(format!("{pkg_name}.prov"))).unwrap();
     let helm = Helm::new("HELM_V4", "v4").unwrap();
-    helm.cmd()
-        .args(["plugin", "install"])
-        .arg(&bad)
-        .arg("--keyring")
-        .arg(&pubring)
+    helm.plugin_with_keyring("install", &bad, &pubring)
         .assert()
         .failure()
         .stderr(
@@ -1099,11 +1098,7 @@ fn helm_v4_installs_the_signed_plugin_package_and_refuses_a_tampered_one() {
     // Signed, but by a key the keyring does not hold.
     let other = Gpg::new().unwrap();
     let (_, other_pubring) = other.key("someone else <else@stackcheck.invalid>");
-    helm.cmd()
-        .args(["plugin", "install"])
-        .arg(&pkg)
-        .arg("--keyring")
-        .arg(&other_pubring)
+    helm.plugin_with_keyring("install", &pkg, &other_pubring)
         .assert()
         .failure()
         .stderr(predicate::str::contains("plugin verification failed"));
@@ -1113,11 +1108,7 @@ fn helm_v4_installs_the_signed_plugin_package_and_refuses_a_tampered_one() {
     let unsigned = helm.tmp.path().join("unsigned").join(&pkg_name);
     fs::create_dir_all(unsigned.parent().unwrap()).unwrap();
     fs::copy(&pkg, &unsigned).unwrap();
-    helm.cmd()
-        .args(["plugin", "install"])
-        .arg(&unsigned)
-        .arg("--keyring")
-        .arg(&pubring)
+    helm.plugin_with_keyring("install", &unsigned, &pubring)
         .assert()
         .failure()
         .stderr(predicate::str::contains("no provenance file"));
@@ -1129,10 +1120,6 @@ fn helm_v4_installs_the_signed_plugin_package_and_refuses_a_tampered_one() {
         .arg(&bad)
         .assert()
         .failure()
-        .stderr(
-            predicate::str::contains("REFUSED")
-                .and(predicate::str::contains("bin/stackcheck has SHA-256")),
-        );
-    assert!(!helm.installed_dir().join("bin").join("stackcheck").exists());
-    assert!(!marker.exists(), "the tampered binary ran");
+        .stderr(refuses_swapped_binary());
+    assert_tampered_binary_not_installed(&helm, &marker);
 }

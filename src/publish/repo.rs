@@ -272,22 +272,13 @@ pub fn push_oci(
         .to_string())
 }
 
-/// Write bytes through a temporary file in the same directory, then rename.
+/// Write bytes through a temporary file in the same directory, then rename
+/// ([`crate::fsutil::atomic_write`]).
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
-    use std::io::Write;
-    let err = |e: std::io::Error| PublishError::Io {
+    crate::fsutil::atomic_write(path, bytes).map_err(|e| PublishError::Io {
         path: path.display().to_string(),
         message: crate::values::io_message(&e),
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! `values.schema.json` on disk: rendering with a checksum marker, atomic writes that never
 //! clobber a hand-edited schema, and `--check` with a readable diff.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -186,19 +185,10 @@ pub fn diff(old: &str, new: &str, path: &Path) -> String {
 /// Write through a temporary file in the same directory, then rename: readers never see a
 /// half-written file, and a failure leaves the old one intact.
 pub fn atomic_write(path: &Path, text: &str) -> Result<(), WriteError> {
-    let err = |e: std::io::Error| WriteError {
+    crate::fsutil::atomic_write(path, text.as_bytes()).map_err(|e| WriteError {
         path: path.display().to_string(),
         message: e.to_string(),
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-    tmp.write_all(text.as_bytes()).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    })
 }
 
 #[cfg(test)]
