@@ -566,6 +566,53 @@ fn bad_input_exits_2() {
 }
 
 #[test]
+fn a_profile_rejected_by_a_stale_schema_is_a_failed_check_naming_the_schema() {
+    let Some(helms) =
+        helms("a_profile_rejected_by_a_stale_schema_is_a_failed_check_naming_the_schema")
+    else {
+        return;
+    };
+    let (_tmp, chart) = scratch_shop();
+    // Generated schema and README first, then a new value that a profile sets: the committed
+    // schema (no additional properties) rejects the profile until it is regenerated.
+    let write = |sub: &str, h: &Helm| {
+        let out = stackcheck()
+            .env("HELM_BIN", &h.bin)
+            .arg(sub)
+            .arg(&chart)
+            .arg("--write")
+            .output()
+            .expect("run stackcheck");
+        ok(&out);
+    };
+    write("schema", &helms[0]);
+    write("docs", &helms[0]);
+    let values = std::fs::read_to_string(chart.join("values.yaml")).unwrap();
+    std::fs::write(
+        chart.join("values.yaml"),
+        format!("{values}# -- Added after the schema was written\nnewSetting: 8080\n"),
+    )
+    .unwrap();
+    std::fs::write(chart.join("values-new.yaml"), "newSetting: 9090\n").unwrap();
+    for h in &helms {
+        let out = docs_flags(h, &chart, &["--check"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "helm {}: {err}", h.label);
+        assert!(
+            err.contains("values.schema.json is stale") && err.contains("stackcheck schema"),
+            "helm {}: {err}",
+            h.label
+        );
+    }
+    // Once the schema is written, the README is simply stale (a new value and profile).
+    write("schema", &helms[0]);
+    let out = docs_flags(&helms[0], &chart, &["--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    write("docs", &helms[0]);
+    ok(&docs_flags(&helms[0], &chart, &["--check"]));
+}
+
+#[test]
 fn print_template_shows_the_builtin_template() {
     let out = stackcheck()
         .args(["docs", "--print-template"])

@@ -4,6 +4,7 @@ use super::{DocsArgs, Exit, debug, out};
 use crate::docs::{self, RenderOptions, Status, Which, template};
 use crate::render::HelmTemplate;
 use crate::report::{self, Diagnostic, Format};
+use crate::schema::files::{self, FileStatus};
 use crate::source::Sources;
 
 pub(super) fn run(args: DocsArgs) -> Exit {
@@ -33,11 +34,27 @@ pub(super) fn run(args: DocsArgs) -> Exit {
         Ok(r) => r,
         Err(e) => {
             let mut diag = Diagnostic::error("docs", e.to_string());
-            if let Some(h) = e.hint() {
+            // A profile the chart's own stale schema rejects: the schema is what is out of
+            // date (a check that fails, exit 1), not the input.
+            let stale = stale_schemas(&args.chart, &e);
+            let hint = match stale.first() {
+                Some(schema) => Some(format!(
+                    "{} is stale and rejects the profile's values: run `stackcheck schema {chart} \
+                     --write`, then `stackcheck docs {chart} --write`",
+                    schema.display(),
+                    chart = args.chart.display()
+                )),
+                None => e.hint(),
+            };
+            if let Some(h) = hint {
                 diag = diag.hint(h);
             }
             eprint!("{}", report::render(&[diag], &sources, Format::Text, false));
-            return Exit::BadInput;
+            return if stale.is_empty() {
+                Exit::BadInput
+            } else {
+                Exit::Failed
+            };
         }
     };
     let warnings: Vec<Diagnostic> = readmes
@@ -120,4 +137,25 @@ pub(super) fn run(args: DocsArgs) -> Exit {
     }
     eprint!("{}", report::render(&diags, &sources, Format::Text, false));
     if failed { Exit::Failed } else { Exit::Ok }
+}
+
+/// When `error` is a profile that does not render: the chart's values schemas that exist but
+/// are stale (what `schema --check` reports as stale), else nothing.
+fn stale_schemas(chart: &std::path::Path, error: &docs::DocsError) -> Vec<std::path::PathBuf> {
+    if !matches!(error, docs::DocsError::Profile { .. }) {
+        return Vec::new();
+    }
+    let mut sources = Sources::new();
+    let Ok(loaded) = crate::chart::load(chart, &mut sources) else {
+        return Vec::new();
+    };
+    let Ok(generated) = crate::schema::generate::generate(&loaded, &sources) else {
+        return Vec::new();
+    };
+    files::sync(&generated, false, false)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| matches!(r.status, FileStatus::Stale { .. }))
+        .map(|r| r.path)
+        .collect()
 }
