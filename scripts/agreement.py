@@ -447,21 +447,25 @@ def workload_of(p):
 
 
 def node_choice(report, expect, bound):
-    """Where the scenario says the scores single out one node for every pod of a workload
-    (`node:` in expect.yaml): the preflight's nodes and the scheduler's, per workload, or None
-    when no workload is singled out. The scheduler picks at random among tied nodes, so the
-    others say nothing."""
+    """For a release of one workload whose every pod the scenario says the scores single out one
+    node for (`node:` in expect.yaml): the preflight's nodes and the scheduler's, else None. The
+    scheduler picks at random among tied nodes, so the others say nothing."""
     exact = {pod: e["node"] for pod, e in (expect.get("pods") or {}).items() if "node" in e}
     by_workload = {}
     for p in report.get("pods", []):
         by_workload.setdefault(p["workload"], []).append(p)
-    predicted, chosen = {}, {}
-    for workload, pods in by_workload.items():
-        if not all(p["pod"] in exact and p.get("node") for p in pods):
-            continue
-        predicted[workload] = sorted(p["node"] for p in pods)
-        chosen[workload] = sorted(p["spec"]["nodeName"] for p in bound if workload_of(p) == workload)
-    return (predicted, chosen) if predicted else None
+    # One workload only: the preflight places pods in Helm's install order, the scheduler in the
+    # order the controllers create them, so with several workloads competing for the same nodes
+    # either may take the better node first (the verdict and the reasons do not depend on it).
+    if len(by_workload) != 1:
+        return None
+    (workload, pods), = by_workload.items()
+    if not all(p["pod"] in exact and p.get("node") for p in pods):
+        return None
+    chosen = sorted(p["spec"]["nodeName"] for p in bound if workload_of(p) == workload)
+    if len(chosen) != len(pods):
+        return None  # not all created or bound: the verdict and reasons say why
+    return {workload: sorted(p["node"] for p in pods)}, {workload: chosen}
 
 
 def run_scenario(name, directory, sc, out_dir):
