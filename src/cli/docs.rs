@@ -4,7 +4,7 @@ use super::{DocsArgs, Exit, debug, out};
 use crate::docs::{self, RenderOptions, Status, Which, template};
 use crate::render::HelmTemplate;
 use crate::report::{self, Diagnostic, Format};
-use crate::schema::files::{self, FileStatus};
+use crate::schema::files::FileStatus;
 use crate::source::Sources;
 
 pub(super) fn run(args: DocsArgs) -> Exit {
@@ -145,14 +145,7 @@ fn stale_schemas(chart: &std::path::Path, error: &docs::DocsError) -> Vec<std::p
     if !matches!(error, docs::DocsError::Profile { .. }) {
         return Vec::new();
     }
-    let mut sources = Sources::new();
-    let Ok(loaded) = crate::chart::load(chart, &mut sources) else {
-        return Vec::new();
-    };
-    let Ok(generated) = crate::schema::generate::generate(&loaded, &sources) else {
-        return Vec::new();
-    };
-    files::sync(&generated, false, false)
+    crate::schema::check(chart)
         .unwrap_or_default()
         .into_iter()
         .filter(|r| matches!(r.status, FileStatus::Stale { .. }))

@@ -9,11 +9,9 @@ use std::path::Path;
 use super::helm::{Helm, Transport};
 use super::repo::{self, Target};
 use super::{PublishError, Refusal};
-use crate::chart;
 use crate::docs::{self, RenderOptions, Status, Which};
-use crate::schema::files::{self, FileStatus};
-use crate::schema::generate;
-use crate::source::Sources;
+use crate::schema::CheckError;
+use crate::schema::files::FileStatus;
 
 /// The gates, for reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,20 +56,14 @@ fn command(what: &str, chart: &Path, extra: &str) -> String {
 
 /// Every chart's `values.schema.json` is what `stackcheck schema` generates now.
 pub fn schema(dir: &Path) -> Result<Vec<Refusal>, PublishError> {
-    let mut sources = Sources::new();
-    let chart = chart::load(dir, &mut sources)?;
-    let generated = generate::generate(&chart, &sources).map_err(|errors| {
-        PublishError::Annotations(
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
+    let reports = crate::schema::check(dir).map_err(|e| match e {
+        CheckError::Chart(e) => PublishError::Chart(e),
+        e @ CheckError::Annotations(_) => PublishError::Annotations(e.to_string()),
+        CheckError::Files(e) => PublishError::Write(e),
     })?;
     let fix = command("schema", dir, "");
     let mut out = Vec::new();
-    for r in files::sync(&generated, false, false)? {
+    for r in reports {
         let path = r.path.display();
         let (message, hint, detail) = match r.status {
             FileStatus::UpToDate | FileStatus::Packed | FileStatus::Written => continue,
