@@ -338,9 +338,10 @@ def settle(namespaces, before, since, timeout=90, quiet=3.0):
     deadline = time.monotonic() + timeout
     last, stable_since = None, time.monotonic()
     while True:
-        provision(namespaces)
+        seen = claims(namespaces)
+        provision(seen)
         pods, refused = observe(namespaces, before, since)
-        pvcs = claims(namespaces, before)
+        pvcs = [c for c in seen if c["metadata"]["uid"] not in before]
         sig = (tuple(sorted((p["metadata"]["name"], pod_state(p)) for p in pods)), tuple(refused),
                tuple(sorted((c["metadata"]["name"], c["status"].get("phase")) for c in pvcs)))
         if sig != last:
@@ -358,38 +359,35 @@ PROVISIONER_ANNOTATIONS = ("volume.kubernetes.io/storage-provisioner",
 BETA_CLASS = "volume.beta.kubernetes.io/storage-class"
 
 
-def provision(namespaces):
+def provision(claims_seen):
     """Plays every StorageClass's provisioner, one that always succeeds (a cluster's CSI drivers):
     a claim the PV controller handed to a provisioner (it found the class, and for
     WaitForFirstConsumer the scheduler chose a node) gets a PersistentVolume of its size, which the
     PV controller then binds. A claim whose class does not exist is never handed over."""
-    for ns in namespaces:
-        for c in kget("pvc", "-n", ns)["items"]:
-            ann = c["metadata"].get("annotations", {})
-            if c["spec"].get("volumeName") or not any(a in ann for a in PROVISIONER_ANNOTATIONS):
-                continue
-            pv = {
-                "apiVersion": "v1",
-                "kind": "PersistentVolume",
-                "metadata": {"name": f"pv-{c['metadata']['uid']}"},
-                "spec": {
-                    "capacity": {"storage": c["spec"]["resources"]["requests"]["storage"]},
-                    "accessModes": c["spec"].get("accessModes", ["ReadWriteOnce"]),
-                    "storageClassName": ann.get(BETA_CLASS, c["spec"].get("storageClassName", "")),
-                    "persistentVolumeReclaimPolicy": "Retain",
-                    "claimRef": {"namespace": ns, "name": c["metadata"]["name"],
-                                 "uid": c["metadata"]["uid"]},
-                    "hostPath": {"path": f"/nonexistent/{c['metadata']['uid']}"},
-                },
-            }
-            kubectl("create", "-f", "-", stdin=json.dumps(pv), check=False)
+    for c in claims_seen:
+        ann = c["metadata"].get("annotations", {})
+        if c["spec"].get("volumeName") or not any(a in ann for a in PROVISIONER_ANNOTATIONS):
+            continue
+        pv = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": f"pv-{c['metadata']['uid']}"},
+            "spec": {
+                "capacity": {"storage": c["spec"]["resources"]["requests"]["storage"]},
+                "accessModes": c["spec"].get("accessModes", ["ReadWriteOnce"]),
+                "storageClassName": ann.get(BETA_CLASS, c["spec"].get("storageClassName", "")),
+                "persistentVolumeReclaimPolicy": "Retain",
+                "claimRef": {"namespace": c["metadata"]["namespace"], "name": c["metadata"]["name"],
+                             "uid": c["metadata"]["uid"]},
+                "hostPath": {"path": f"/nonexistent/{c['metadata']['uid']}"},
+            },
+        }
+        kubectl("create", "-f", "-", stdin=json.dumps(pv), check=False)
 
 
-def claims(namespaces, before):
-    out = []
-    for ns in namespaces:
-        out += [c for c in kget("pvc", "-n", ns)["items"] if c["metadata"]["uid"] not in before]
-    return out
+def claims(namespaces):
+    """Every claim in `namespaces`, the scenario's own included."""
+    return [c for ns in namespaces for c in kget("pvc", "-n", ns)["items"]]
 
 
 def waits_for_consumer(c, pods):
