@@ -233,3 +233,124 @@ fn helm_refuses_a_release_that_does_not_fit_through_the_post_renderer() {
         }
     }
 }
+
+/// Copies the `stackcheck` CLI plugin (plugin.yaml and scripts/) to `<dir>/src`: Helm names the
+/// installed plugin's directory after it (`$HELM_PLUGINS/src`), not after the plugin.
+fn stage_cli_plugin_as_src(dir: &Path) -> PathBuf {
+    let src = dir.join("src");
+    std::fs::create_dir_all(src.join("scripts")).expect("mkdir");
+    let root = common::repo_root();
+    std::fs::copy(root.join("plugin.yaml"), src.join("plugin.yaml")).expect("copy plugin.yaml");
+    for entry in std::fs::read_dir(root.join("scripts")).expect("scripts") {
+        let entry = entry.expect("entry");
+        if entry.file_type().expect("type").is_file() {
+            std::fs::copy(entry.path(), src.join("scripts").join(entry.file_name())).expect("copy");
+        }
+    }
+    src
+}
+
+/// Regression (issue 17, items 14 and 15): with no terminal (`setsid`: no controlling tty, as in
+/// every CI job) the Helm v4 post-renderer plugin exited before running stackcheck, and it
+/// found the binary only under `$HELM_PLUGINS/stackcheck`. Here the CLI plugin is installed
+/// from a directory named `src` and no `STACKCHECK_BINARY` tells the post-renderer where the
+/// binary is; under both Helms the gate still passes what fits and refuses what does not.
+#[test]
+fn the_post_renderer_gate_works_without_a_terminal_and_finds_the_plugin_by_name() {
+    let Some(helms) = common::helms(
+        "the_post_renderer_gate_works_without_a_terminal_and_finds_the_plugin_by_name",
+    ) else {
+        return;
+    };
+    for h in helms {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let chart = tiny_chart(dir.path());
+        let report = dir.path().join("report.txt");
+        // No controlling terminal, and nothing that tells the scripts where stackcheck is.
+        let no_tty = |args: &[&std::ffi::OsStr]| {
+            let inner = helm(&h.bin, dir.path());
+            let mut cmd = std::process::Command::new("setsid");
+            cmd.arg("--wait").arg(inner.get_program()).args(args);
+            for (key, value) in inner.get_envs() {
+                match value {
+                    Some(v) => cmd.env(key, v),
+                    None => cmd.env_remove(key),
+                };
+            }
+            cmd.env_remove("STACKCHECK_POST_RENDER_NO_TTY")
+                .env_remove("STACKCHECK_BINARY")
+                .env("PATH", "/usr/bin:/bin")
+                .stdin(std::process::Stdio::null());
+            cmd.output().expect("setsid helm")
+        };
+        let installed = helm(&h.bin, dir.path())
+            .args(["plugin", "install"])
+            .arg(stage_cli_plugin_as_src(dir.path()))
+            .output()
+            .expect("helm plugin install");
+        assert!(
+            installed.status.success(),
+            "helm {}: {}",
+            h.label,
+            String::from_utf8_lossy(&installed.stderr)
+        );
+        let plugins = dir.path().join("data/plugins");
+        let binary = plugins.join("src/bin/stackcheck");
+        assert!(
+            binary.is_file(),
+            "helm {}: no {}",
+            h.label,
+            binary.display()
+        );
+        let renderer: Vec<std::ffi::OsString> = if h.label == "v3" {
+            vec!["--post-renderer".into(), binary.into_os_string()]
+        } else {
+            let plugin = dir.path().join("post-render-plugin");
+            common::copy_dir(
+                &common::repo_root().join("plugins/stackcheck-post-render"),
+                &plugin,
+            );
+            let out = helm(&h.bin, dir.path())
+                .args(["plugin", "install"])
+                .arg(&plugin)
+                .output()
+                .expect("helm plugin install");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            vec!["--post-renderer".into(), "stackcheck-post-render".into()]
+        };
+        let template = |cpu: &str| {
+            let mut args: Vec<std::ffi::OsString> = vec!["template".into(), "llm".into()];
+            args.push(chart.clone().into_os_string());
+            args.push("--set".into());
+            args.push(format!("cpu={cpu}").into());
+            args.extend(renderer.iter().cloned());
+            if h.label == "v3" {
+                args.push("--post-renderer-args=post-render".into());
+            }
+            args.push(format!("--post-renderer-args=--cluster={}", cluster()).into());
+            args.push(format!("--post-renderer-args=--report-file={}", report.display()).into());
+            let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+            no_tty(&refs)
+        };
+        let ok = template("100m");
+        assert!(
+            ok.status.success(),
+            "helm {}: {}",
+            h.label,
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        assert!(String::from_utf8_lossy(&ok.stdout).contains("name: llm-web"));
+        let refused = template("60");
+        assert!(!refused.status.success(), "helm {} rendered it", h.label);
+        let reasons = std::fs::read_to_string(&report).expect("report file");
+        assert!(
+            reasons.contains("3 Insufficient cpu"),
+            "helm {}: {reasons}",
+            h.label
+        );
+    }
+}
