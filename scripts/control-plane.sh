@@ -6,7 +6,8 @@
 #   scripts/control-plane.sh start DIR   start everything, state in DIR (created; wiped first);
 #                                        prints KUBECONFIG=DIR/admin.kubeconfig once the API server
 #                                        is healthy, the scheduler and controller-manager lead, and
-#                                        the fixture nodes are Ready (or NotReady, as written)
+#                                        the fixture nodes are Ready (or NotReady, as written); a
+#                                        failed start is retried once (`start-once`: no retry)
 #   scripts/control-plane.sh stop DIR    stop everything started in DIR (safe to repeat)
 #   scripts/control-plane.sh env DIR     print `export` lines: KUBECONFIG (admin),
 #                                        STACKCHECK_CP_READER_KUBECONFIG (reads nodes only),
@@ -54,7 +55,7 @@ usage() { echo "usage: scripts/control-plane.sh start|stop|env|status DIR" >&2; 
 cmd="$1"
 dir="$2"
 [[ -n "$dir" ]] || usage
-if [[ "$cmd" == start ]]; then mkdir -p "$dir"; fi
+if [[ "$cmd" == start || "$cmd" == start-once ]]; then mkdir -p "$dir"; fi
 if [[ ! -d "$dir" ]]; then
   [[ "$cmd" == stop ]] && exit 0
   die "no control plane in $dir"
@@ -108,17 +109,44 @@ stop_all() {
 
 # launch NAME CMD...: start a component in the background, its output in DIR/logs/NAME.log, its
 # pid in DIR/pids/NAME.pid. No inherited descriptors but the log (fd 9 may hold a tools lock).
+# Returns once the child has exec'd CMD: until then its command line is this script's, which
+# `ours` does not recognise, so a check right after a fork on a loaded machine took a starting
+# component for a dead one (etcd "exited" with an empty log).
 launch() {
-  local name="$1"
+  local name="$1" pid deadline
   shift
   "$@" </dev/null >"$dir/logs/$name.log" 2>&1 9>&- &
-  echo "$!" >"$dir/pids/$name.pid"
+  pid=$!
+  echo "$pid" >"$dir/pids/$name.pid"
+  deadline=$((SECONDS + 30))
+  while not_yet_execd "$pid" && ((SECONDS < deadline)); do
+    sleep 0.05
+  done
 }
 
-# alive NAME: die with the log's tail when NAME has exited.
+# not_yet_execd PID: PID runs (not a zombie) and its command line is not yet one of ours.
+not_yet_execd() {
+  local state
+  state="$(sed -n 's/^[0-9]* (.*) \([A-Z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z ]] && ! ours "$1"
+}
+
+# alive NAME: die with the log's tail and the way NAME ended (exit status or signal, from `wait`:
+# every component is a child of this shell) when NAME has exited.
 alive() {
   [[ -n "$(pid_of "$1")" ]] && return 0
-  log "$1 exited; the end of $dir/logs/$1.log:"
+  local pid status=0 how
+  pid="$(cat "$dir/pids/$1.pid" 2>/dev/null || true)"
+  how="ended"
+  if [[ "$pid" =~ ^[0-9]+$ ]]; then
+    wait "$pid" 2>/dev/null || status=$?
+    if ((status > 128 && status < 128 + 65)); then
+      how="was killed by signal $(kill -l "$((status - 128))" 2>/dev/null || echo "$((status - 128))")"
+    elif ((status != 127)); then
+      how="exited with status $status"
+    fi
+  fi
+  log "$1 $how; the end of $dir/logs/$1.log:"
   tail -n 30 "$dir/logs/$1.log" >&2 || true
   return 1
 }
@@ -425,7 +453,15 @@ write_env() {
 }
 
 case "$cmd" in
-  start) start ;;
+  start)
+    # One retry, in a fresh process (errexit stays in force there): a start that failed on a
+    # loaded machine has stopped what it started and shown why; the second attempt wipes DIR.
+    if ! "${BASH_SOURCE[0]}" start-once "$dir"; then
+      log "start failed; retrying once"
+      "${BASH_SOURCE[0]}" start-once "$dir"
+    fi
+    ;;
+  start-once) start ;;
   stop) stop_all ;;
   env)
     [[ -f "$dir/env" ]] || die "no control plane was started in $dir"

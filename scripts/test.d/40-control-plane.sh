@@ -11,7 +11,9 @@
 #   d. a release installed with Helm v4 into a namespace enforcing Pod Security `restricted`: the
 #      real scheduler binds its pods to nodes the preflight had found feasible (verdict fits), and a
 #      release that cannot fit (GPUs, no toleration) stays Pending with a FailedScheduling message
-#      naming the same resources and taints as the preflight's.
+#      naming the same resources and taints as the preflight's;
+#   e. a component that dies at start is named with its exit status or signal, and the start is
+#      retried once.
 #
 # Run by scripts/test.sh (HELM_V4 and the control-plane tools come from tools/tools.sh; built once
 # and cached). Alone: bash scripts/test.d/40-control-plane.sh. STACKCHECK_BIN names a stackcheck
@@ -192,6 +194,23 @@ done < <(reasons <<<"$sched_msg")
 jq -e '[.pods[] | select(.node == null)][0].untoleratedTaints | length > 0' "$work/gpu.live1.json" >/dev/null \
   || fail "gpu: the report does not name the untolerated taints"
 row "d. gpu: FailedScheduling text" "scheduler v1.34.4" "preflight" "same text"
+
+# ---- e. a component that dies at start -----------------------------------------------------------
+# (issue 17, item 21): the start names the component and how it ended (exit status, signal),
+# stops what it started, and retries once.
+step "e. a control-plane component that dies at start"
+printf '#!/bin/sh\nexit 7\n' >"$work/etcd-exit-7"
+printf '#!/bin/sh\nkill -KILL $$\n' >"$work/etcd-killed"
+chmod +x "$work/etcd-exit-7" "$work/etcd-killed"
+for fake in exit-7:'etcd exited with status 7' killed:'etcd was killed by signal KILL'; do
+  if ETCD="$work/etcd-${fake%%:*}" "$root/scripts/control-plane.sh" start "$work/dead-${fake%%:*}" \
+    >/dev/null 2>"$work/dead-${fake%%:*}.err"; then
+    fail "a control plane whose etcd dies (${fake%%:*}) started"
+  fi
+  tries="$(grep -cF "${fake#*:}" "$work/dead-${fake%%:*}.err" || true)"
+  ((tries == 2)) || fail "etcd ${fake%%:*}: '${fake#*:}' said $tries time(s), want 2 (one retry): $(cat "$work/dead-${fake%%:*}.err")"
+  row "e. etcd ${fake%%:*} at start" "${fake#*:}" "named, retried once" ok
+done
 
 step "summary"
 printf '%-42s %-44s %-36s %s\n' CHECK OBSERVED EXPECTED/PREDICTED RESULT
