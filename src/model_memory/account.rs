@@ -383,7 +383,9 @@ pub fn account(s: &Setup<'_>) -> Result<Account, AccountError> {
     let max_num_batched_tokens = f.max_num_batched_tokens.unwrap_or(default_tokens);
     let max_num_seqs = f.max_num_seqs.unwrap_or(default_seqs);
     // CUDA's default block size (`CacheConfig.block_size`; MLA backends raise it to 64).
-    let block_size = f.block_size.unwrap_or(if m.mla.is_some() { 64 } else { 16 });
+    let block_size = f
+        .block_size
+        .unwrap_or(if m.mla.is_some() { 64 } else { 16 });
     let derived = m.derived_max_model_len;
     let (max_model_len, auto) = match f.max_model_len {
         None => (derived, false),
@@ -399,8 +401,7 @@ pub fn account(s: &Setup<'_>) -> Result<Account, AccountError> {
     };
     let class = m.class();
     let graphs_subtracted = !f.enforce_eager
-        && s
-            .estimate_cudagraphs_env
+        && s.estimate_cudagraphs_env
             .unwrap_or_else(|| s.version.is_none_or(|v| v >= GRAPHS_SUBTRACTED_SINCE));
     let cuda_graphs = if f.enforce_eager {
         0

@@ -80,7 +80,10 @@ fn load() -> Result<Vec<CatalogModel>, CatalogError> {
                     CatalogError::Data(format!("{}: base {base} is not listed before it", entry.id))
                 })?,
             (None, None) => {
-                return Err(CatalogError::Data(format!("{}: neither config nor base", entry.id)));
+                return Err(CatalogError::Data(format!(
+                    "{}: neither config nor base",
+                    entry.id
+                )));
             }
         };
         if let (Some(q), Some(obj)) = (&entry.quantization_config, config.as_object_mut()) {

@@ -15,7 +15,9 @@ use serde_json::Value as Json;
 pub enum ConfigError {
     #[error("config.json is not valid JSON: {0}")]
     Json(String),
-    #[error("config.json has no `{0}` (nor in `text_config`): is this a transformer language model's config?")]
+    #[error(
+        "config.json has no `{0}` (nor in `text_config`): is this a transformer language model's config?"
+    )]
     Missing(&'static str),
     #[error("config.json: `{field}` is {value}, which is not usable ({why})")]
     Invalid {
@@ -166,7 +168,8 @@ struct Raw {
 impl ModelConfig {
     /// Parses a `config.json` text.
     pub fn from_json(text: &str) -> Result<ModelConfig, ConfigError> {
-        let value: Json = serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))?;
+        let value: Json =
+            serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))?;
         Self::from_value(&value)
     }
 
@@ -248,7 +251,11 @@ impl ModelConfig {
                 _ => quantizable += 3 * h * self.intermediate_size,
             }
             // norms: two per layer, four in Gemma 2/3 (pre/post attention and MLP)
-            other += if self.model_type.starts_with("gemma") { 4 * h } else { 2 * h };
+            other += if self.model_type.starts_with("gemma") {
+                4 * h
+            } else {
+                2 * h
+            };
             layers.push(LayerParameters {
                 quantizable,
                 experts,
@@ -258,7 +265,11 @@ impl ModelConfig {
         let embedding = self.vocab_size * h;
         Parameters {
             embedding,
-            lm_head: if self.tie_word_embeddings { 0 } else { embedding },
+            lm_head: if self.tie_word_embeddings {
+                0
+            } else {
+                embedding
+            },
             layers,
             final_norm: h,
             vision: self.vision_parameters,
@@ -295,7 +306,11 @@ impl Parameters {
             + self.lm_head
             + self.final_norm
             + self.vision
-            + self.layers.iter().map(|l| l.quantizable + l.other).sum::<u64>()
+            + self
+                .layers
+                .iter()
+                .map(|l| l.quantizable + l.other)
+                .sum::<u64>()
     }
 }
 
@@ -435,7 +450,10 @@ fn derived_max_len(rope: Option<&Json>, max_pos: u64) -> u64 {
     let Some(r) = rope.filter(|r| r.is_object()) else {
         return max_pos;
     };
-    let kind = r["rope_type"].as_str().or_else(|| r["type"].as_str()).unwrap_or("");
+    let kind = r["rope_type"]
+        .as_str()
+        .or_else(|| r["type"].as_str())
+        .unwrap_or("");
     if !matches!(kind, "yarn" | "dynamic" | "linear") {
         return max_pos;
     }
@@ -512,7 +530,10 @@ fn layer_kinds(
 
 /// A checkpoint's `quantization_config` → its weight format.
 pub fn parse_quantization(q: &Json) -> Result<Option<Quantization>, ConfigError> {
-    let method = q["quant_method"].as_str().unwrap_or("").to_ascii_lowercase();
+    let method = q["quant_method"]
+        .as_str()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let group = |v: &Json| match v.as_i64() {
         Some(g) if g > 0 => g as u64,
         // -1: one group per output channel; a very large group stores almost no scales

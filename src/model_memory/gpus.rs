@@ -51,19 +51,82 @@ impl GpuProduct {
 /// Known products. Names follow GFD's `nvidia.com/gpu.product` (`NVIDIA-A100-SXM4-80GB`);
 /// [`product`] matches case-insensitively and ignores a leading `NVIDIA-`/`NVIDIA `.
 pub const PRODUCTS: &[GpuProduct] = &[
-    GpuProduct { names: &["A10", "NVIDIA-A10", "A10G", "NVIDIA-A10G"], smi_mib: 23028, torch_centi_gib: Some(2220) },
-    GpuProduct { names: &["A100-SXM4-40GB", "A100-PCIE-40GB", "A100-40GB"], smi_mib: 40960, torch_centi_gib: Some(3939) },
-    GpuProduct { names: &["A100-SXM4-80GB", "A100-80GB-PCIe", "A100-PCIE-80GB", "A100-80GB"], smi_mib: 81920, torch_centi_gib: Some(7915) },
-    GpuProduct { names: &["H100-80GB-HBM3", "H100-SXM5-80GB", "H100-80GB", "H100-PCIe", "H100"], smi_mib: 81559, torch_centi_gib: Some(7918) },
-    GpuProduct { names: &["H100-NVL", "H100-NVL-94GB"], smi_mib: 95830, torch_centi_gib: None },
-    GpuProduct { names: &["H200", "H200-141GB", "H200-NVL"], smi_mib: 143771, torch_centi_gib: None },
-    GpuProduct { names: &["L4"], smi_mib: 23034, torch_centi_gib: None },
-    GpuProduct { names: &["L40S", "L40"], smi_mib: 46068, torch_centi_gib: None },
-    GpuProduct { names: &["T4", "Tesla-T4"], smi_mib: 15360, torch_centi_gib: Some(1475) },
-    GpuProduct { names: &["V100-SXM2-16GB", "Tesla-V100-SXM2-16GB", "V100-16GB"], smi_mib: 16384, torch_centi_gib: Some(1578) },
-    GpuProduct { names: &["RTX-A6000", "A6000"], smi_mib: 49140, torch_centi_gib: None },
-    GpuProduct { names: &["GeForce-RTX-4090", "RTX-4090"], smi_mib: 24564, torch_centi_gib: None },
-    GpuProduct { names: &["B200"], smi_mib: 183359, torch_centi_gib: None },
+    GpuProduct {
+        names: &["A10", "NVIDIA-A10", "A10G", "NVIDIA-A10G"],
+        smi_mib: 23028,
+        torch_centi_gib: Some(2220),
+    },
+    GpuProduct {
+        names: &["A100-SXM4-40GB", "A100-PCIE-40GB", "A100-40GB"],
+        smi_mib: 40960,
+        torch_centi_gib: Some(3939),
+    },
+    GpuProduct {
+        names: &[
+            "A100-SXM4-80GB",
+            "A100-80GB-PCIe",
+            "A100-PCIE-80GB",
+            "A100-80GB",
+        ],
+        smi_mib: 81920,
+        torch_centi_gib: Some(7915),
+    },
+    GpuProduct {
+        names: &[
+            "H100-80GB-HBM3",
+            "H100-SXM5-80GB",
+            "H100-80GB",
+            "H100-PCIe",
+            "H100",
+        ],
+        smi_mib: 81559,
+        torch_centi_gib: Some(7918),
+    },
+    GpuProduct {
+        names: &["H100-NVL", "H100-NVL-94GB"],
+        smi_mib: 95830,
+        torch_centi_gib: None,
+    },
+    GpuProduct {
+        names: &["H200", "H200-141GB", "H200-NVL"],
+        smi_mib: 143771,
+        torch_centi_gib: None,
+    },
+    GpuProduct {
+        names: &["L4"],
+        smi_mib: 23034,
+        torch_centi_gib: None,
+    },
+    GpuProduct {
+        names: &["L40S", "L40"],
+        smi_mib: 46068,
+        torch_centi_gib: None,
+    },
+    GpuProduct {
+        names: &["T4", "Tesla-T4"],
+        smi_mib: 15360,
+        torch_centi_gib: Some(1475),
+    },
+    GpuProduct {
+        names: &["V100-SXM2-16GB", "Tesla-V100-SXM2-16GB", "V100-16GB"],
+        smi_mib: 16384,
+        torch_centi_gib: Some(1578),
+    },
+    GpuProduct {
+        names: &["RTX-A6000", "A6000"],
+        smi_mib: 49140,
+        torch_centi_gib: None,
+    },
+    GpuProduct {
+        names: &["GeForce-RTX-4090", "RTX-4090"],
+        smi_mib: 24564,
+        torch_centi_gib: None,
+    },
+    GpuProduct {
+        names: &["B200"],
+        smi_mib: 183359,
+        torch_centi_gib: None,
+    },
 ];
 
 /// Looks a product up by name (`A100-SXM4-80GB`, `NVIDIA-A100-SXM4-80GB`, `nvidia a10`).

@@ -73,7 +73,11 @@ impl Ratio {
         }
         let den = 10u64.pow(frac.len() as u32);
         let int_v: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-        let frac_v: u64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+        let frac_v: u64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().ok()?
+        };
         Some(Ratio {
             num: int_v * den + frac_v,
             den,

@@ -65,7 +65,10 @@ impl ServerKind {
 pub enum Detection {
     Vllm(VllmServer),
     /// A model server whose flags we do not read yet.
-    NotParsed { kind: ServerKind, reason: String },
+    NotParsed {
+        kind: ServerKind,
+        reason: String,
+    },
     /// Not a model server we know.
     None,
 }
@@ -280,9 +283,14 @@ pub fn detect(c: Container<'_>) -> Result<Detection, ServerError> {
 fn other_server(repo: &str, words: &[String], vllm_hint: bool) -> Detection {
     let joined = words.join(" ");
     let reason = |how: &str| {
-        format!("{how}; its flags are not read yet: describe its memory with the stackcheck.dev/* annotations")
+        format!(
+            "{how}; its flags are not read yet: describe its memory with the stackcheck.dev/* annotations"
+        )
     };
-    if repo.contains("sglang") || joined.contains("sglang.launch_server") || joined.contains("sglang serve") {
+    if repo.contains("sglang")
+        || joined.contains("sglang.launch_server")
+        || joined.contains("sglang serve")
+    {
         return Detection::NotParsed {
             kind: ServerKind::Sglang,
             reason: reason("SGLang (image lmsysorg/sglang or sglang.launch_server)"),
@@ -297,7 +305,9 @@ fn other_server(repo: &str, words: &[String], vllm_hint: bool) -> Detection {
     if repo.starts_with("nvcr.io/nim/") {
         return Detection::NotParsed {
             kind: ServerKind::Nim,
-            reason: reason("NVIDIA NIM (image nvcr.io/nim/…, configured by NIM_* env and profiles)"),
+            reason: reason(
+                "NVIDIA NIM (image nvcr.io/nim/…, configured by NIM_* env and profiles)",
+            ),
         };
     }
     if repo.contains("ollama") || joined.contains("ollama serve") {
@@ -331,12 +341,21 @@ fn shell_script(argv: &[String]) -> Option<String> {
 /// Finds `vllm serve` or `-m vllm.entrypoints.…api_server` and returns the words after it
 /// (up to a shell separator).
 fn find_vllm(words: &[String]) -> Option<(CommandStyle, Vec<String>)> {
+    // Shell words end a command at a separator word, or at a word ending in `;` (shlex does
+    // not split `2;` from `2`).
     let end_of = |from: usize| -> Vec<String> {
-        words[from..]
-            .iter()
-            .take_while(|w| !matches!(w.as_str(), "&&" | "||" | ";" | "|" | "&"))
-            .cloned()
-            .collect()
+        let mut out = Vec::new();
+        for w in &words[from..] {
+            if matches!(w.as_str(), "&&" | "||" | ";" | "|" | "&") {
+                break;
+            }
+            if let Some(stripped) = w.strip_suffix(';') {
+                out.push(stripped.to_string());
+                break;
+            }
+            out.push(w.clone());
+        }
+        out
     };
     for i in 0..words.len() {
         let w = words[i].trim_end_matches(';');
@@ -480,7 +499,10 @@ fn parse_flags(words: &[String], style: CommandStyle) -> Result<VllmFlags, Serve
     let mut model: Option<String> = None;
     let mut i = 0;
     // `vllm serve MODEL`: the first word, when it is not a flag.
-    if matches!(style, CommandStyle::VllmServe | CommandStyle::ImageEntrypoint) {
+    if matches!(
+        style,
+        CommandStyle::VllmServe | CommandStyle::ImageEntrypoint
+    ) {
         if let Some(w) = words.first() {
             if !w.starts_with('-') {
                 model = Some(w.clone());
@@ -600,8 +622,8 @@ fn parse_flags(words: &[String], style: CommandStyle) -> Result<VllmFlags, Serve
                 flags.quantization = Some(match value.as_str() {
                     "fp8" | "fbgemm_fp8" | "modelopt" | "ptpc_fp8" => QuantizationFlag::Fp8,
                     "bitsandbytes" => QuantizationFlag::Bitsandbytes,
-                    "awq" | "awq_marlin" | "gptq" | "gptq_marlin" | "gptq_marlin_24"
-                    | "marlin" | "compressed-tensors" | "mxfp4" | "experts_int8" | "modelopt_fp4" => {
+                    "awq" | "awq_marlin" | "gptq" | "gptq_marlin" | "gptq_marlin_24" | "marlin"
+                    | "compressed-tensors" | "mxfp4" | "experts_int8" | "modelopt_fp4" => {
                         QuantizationFlag::Checkpoint
                     }
                     _ => {
@@ -617,7 +639,11 @@ fn parse_flags(words: &[String], style: CommandStyle) -> Result<VllmFlags, Serve
                     "bfloat16" => KvCacheDtype::Bfloat16,
                     "float16" | "half" => KvCacheDtype::Float16,
                     "fp8" | "fp8_e4m3" | "fp8_e5m2" | "fp8_inc" => KvCacheDtype::Fp8,
-                    _ => return Err(invalid("auto, bfloat16, float16, fp8, fp8_e4m3, fp8_e5m2 or fp8_inc")),
+                    _ => {
+                        return Err(invalid(
+                            "auto, bfloat16, float16, fp8, fp8_e4m3, fp8_e5m2 or fp8_inc",
+                        ));
+                    }
                 }
             }
             "max-num-batched-tokens" => {

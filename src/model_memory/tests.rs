@@ -13,10 +13,18 @@ fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-fn vllm(image: &str, command: &[&str], args: &[&str], env: &[(&str, &str)]) -> super::server::VllmServer {
+fn vllm(
+    image: &str,
+    command: &[&str],
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> super::server::VllmServer {
     let command = strings(command);
     let args = strings(args);
-    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     match detect(Container {
         image,
         command: &command,
@@ -74,7 +82,9 @@ fn ratio_parses_exact_decimals() {
     assert_eq!(Ratio::parse_decimal("0.50").unwrap().to_string(), "0.5");
     assert!(Ratio::parse_decimal("abc").is_none());
     assert!(Ratio::parse_decimal("9e-1").is_none());
-    let sum = Ratio::parse_decimal("0.6").unwrap().add(Ratio::parse_decimal("0.45").unwrap());
+    let sum = Ratio::parse_decimal("0.6")
+        .unwrap()
+        .add(Ratio::parse_decimal("0.45").unwrap());
     assert!(sum.exceeds_one());
 }
 
@@ -147,7 +157,17 @@ fn short_aliases_underscores_and_auto() {
     let s = vllm(
         "vllm/vllm-openai:latest",
         &["vllm", "serve"],
-        &["meta-llama/Llama-3.1-8B-Instruct", "-tp", "4", "-pp=2", "--max_model_len", "auto", "-q", "awq_marlin", "--enforce-eager=false"],
+        &[
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "-tp",
+            "4",
+            "-pp=2",
+            "--max_model_len",
+            "auto",
+            "-q",
+            "awq_marlin",
+            "--enforce-eager=false",
+        ],
         &[],
     );
     assert_eq!(s.version, None);
@@ -156,7 +176,12 @@ fn short_aliases_underscores_and_auto() {
     assert_eq!(s.flags.max_model_len, Some(MaxModelLen::Auto));
     assert_eq!(s.flags.quantization, Some(QuantizationFlag::Checkpoint));
     assert!(!s.flags.enforce_eager);
-    let s = vllm("vllm/vllm-openai:v0.9.2", &[], &["--model", "x/y", "--max-model-len", "-1"], &[]);
+    let s = vllm(
+        "vllm/vllm-openai:v0.9.2",
+        &[],
+        &["--model", "x/y", "--max-model-len", "-1"],
+        &[],
+    );
     assert_eq!(s.flags.max_model_len, Some(MaxModelLen::Auto));
 }
 
@@ -165,7 +190,12 @@ fn api_server_module_style() {
     let s = vllm(
         "registry.example.com/ml/custom-image:1.0",
         &["python3", "-m", "vllm.entrypoints.openai.api_server"],
-        &["--model", "mistralai/Mistral-7B-Instruct-v0.3", "--max-model-len", "16384"],
+        &[
+            "--model",
+            "mistralai/Mistral-7B-Instruct-v0.3",
+            "--max-model-len",
+            "16384",
+        ],
         &[],
     );
     assert_eq!(s.style, CommandStyle::ApiServerModule);
@@ -194,8 +224,14 @@ fn shell_script_style() {
     let s = vllm(
         "vllm/vllm-openai:v0.8.5",
         &["/bin/sh", "-c"],
-        &["pip install foo && exec vllm serve \"$MODEL_ID\" --max-model-len=8192 --gpu-memory-utilization ${UTIL} --tensor-parallel-size 2; echo done"],
-        &[("MODEL_ID", "meta-llama/Llama-3.1-70B-Instruct"), ("UTIL", "0.95"), ("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS", "0")],
+        &[
+            "pip install foo && exec vllm serve \"$MODEL_ID\" --max-model-len=8192 --gpu-memory-utilization ${UTIL} --tensor-parallel-size 2; echo done",
+        ],
+        &[
+            ("MODEL_ID", "meta-llama/Llama-3.1-70B-Instruct"),
+            ("UTIL", "0.95"),
+            ("VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS", "0"),
+        ],
     );
     assert!(s.via_shell);
     assert_eq!(s.style, CommandStyle::VllmServe);
@@ -206,7 +242,11 @@ fn shell_script_style() {
     assert_eq!(s.estimate_cudagraphs_env, Some(false));
     let s = vllm(
         "ubuntu:24.04",
-        &["bash", "-lc", "python -m vllm.entrypoints.openai.api_server --model=openai/gpt-oss-20b"],
+        &[
+            "bash",
+            "-lc",
+            "python -m vllm.entrypoints.openai.api_server --model=openai/gpt-oss-20b",
+        ],
         &[],
         &[],
     );
@@ -216,7 +256,11 @@ fn shell_script_style() {
 
 #[test]
 fn bad_values_are_typed_errors() {
-    let e = detect_err("vllm/vllm-openai:v0.10.0", &["vllm", "serve", "m"], &["--gpu-memory-utilization", "90%"]);
+    let e = detect_err(
+        "vllm/vllm-openai:v0.10.0",
+        &["vllm", "serve", "m"],
+        &["--gpu-memory-utilization", "90%"],
+    );
     assert_eq!(
         e,
         ServerError::InvalidValue {
@@ -227,35 +271,67 @@ fn bad_values_are_typed_errors() {
     );
     assert!(e.to_string().contains("90%"));
     assert!(matches!(
-        detect_err("vllm/vllm-openai:v0.10.0", &["vllm", "serve", "m"], &["--gpu-memory-utilization", "1.2"]),
+        detect_err(
+            "vllm/vllm-openai:v0.10.0",
+            &["vllm", "serve", "m"],
+            &["--gpu-memory-utilization", "1.2"]
+        ),
         ServerError::InvalidValue { .. }
     ));
     assert!(matches!(
-        detect_err("vllm/vllm-openai:v0.10.0", &["vllm", "serve", "m"], &["--tensor-parallel-size", "0"]),
+        detect_err(
+            "vllm/vllm-openai:v0.10.0",
+            &["vllm", "serve", "m"],
+            &["--tensor-parallel-size", "0"]
+        ),
         ServerError::InvalidValue { .. }
     ));
     assert!(matches!(
-        detect_err("vllm/vllm-openai:v0.10.0", &["vllm", "serve", "m"], &["--kv-cache-dtype", "int3"]),
+        detect_err(
+            "vllm/vllm-openai:v0.10.0",
+            &["vllm", "serve", "m"],
+            &["--kv-cache-dtype", "int3"]
+        ),
         ServerError::InvalidValue { .. }
     ));
     assert!(matches!(
-        detect_err("vllm/vllm-openai:v0.10.0", &["vllm", "serve", "m"], &["--quantization", "magic"]),
+        detect_err(
+            "vllm/vllm-openai:v0.10.0",
+            &["vllm", "serve", "m"],
+            &["--quantization", "magic"]
+        ),
         ServerError::InvalidValue { .. }
     ));
     assert!(matches!(
-        detect_err("vllm/vllm-openai:v0.10.0", &["vllm", "serve", "m"], &["--block-size", "17"]),
+        detect_err(
+            "vllm/vllm-openai:v0.10.0",
+            &["vllm", "serve", "m"],
+            &["--block-size", "17"]
+        ),
         ServerError::InvalidValue { .. }
     ));
     assert!(matches!(
-        detect_err("vllm/vllm-openai:v0.10.0", &["vllm", "serve", "m"], &["--max-model-len"]),
+        detect_err(
+            "vllm/vllm-openai:v0.10.0",
+            &["vllm", "serve", "m"],
+            &["--max-model-len"]
+        ),
         ServerError::MissingValue { .. }
     ));
     assert_eq!(
-        detect_err("vllm/vllm-openai:v0.10.0", &["vllm", "serve"], &["--port", "8000"]),
+        detect_err(
+            "vllm/vllm-openai:v0.10.0",
+            &["vllm", "serve"],
+            &["--port", "8000"]
+        ),
         ServerError::MissingModel
     );
     assert!(matches!(
-        detect_err("vllm/vllm-openai:v0.10.0", &["sh", "-c", "vllm serve m --max-model-len $LEN"], &[]),
+        detect_err(
+            "vllm/vllm-openai:v0.10.0",
+            &["sh", "-c", "vllm serve m --max-model-len $LEN"],
+            &[]
+        ),
         ServerError::Unresolved { .. }
     ));
 }
@@ -277,12 +353,27 @@ fn other_servers_are_detected_not_parsed() {
             _ => None,
         }
     };
-    assert_eq!(kind("lmsysorg/sglang:v0.4.9", &[]), Some(ServerKind::Sglang));
-    assert_eq!(kind("python:3.12", &["python3", "-m", "sglang.launch_server"]), Some(ServerKind::Sglang));
-    assert_eq!(kind("ghcr.io/huggingface/text-generation-inference:3.3", &[]), Some(ServerKind::Tgi));
-    assert_eq!(kind("nvcr.io/nim/meta/llama-3.1-8b-instruct:1.8", &[]), Some(ServerKind::Nim));
+    assert_eq!(
+        kind("lmsysorg/sglang:v0.4.9", &[]),
+        Some(ServerKind::Sglang)
+    );
+    assert_eq!(
+        kind("python:3.12", &["python3", "-m", "sglang.launch_server"]),
+        Some(ServerKind::Sglang)
+    );
+    assert_eq!(
+        kind("ghcr.io/huggingface/text-generation-inference:3.3", &[]),
+        Some(ServerKind::Tgi)
+    );
+    assert_eq!(
+        kind("nvcr.io/nim/meta/llama-3.1-8b-instruct:1.8", &[]),
+        Some(ServerKind::Nim)
+    );
     assert_eq!(kind("ollama/ollama:0.9", &[]), Some(ServerKind::Ollama));
-    assert_eq!(kind("vllm/vllm-openai:v0.10.0", &["/app/start.sh"]), Some(ServerKind::Vllm));
+    assert_eq!(
+        kind("vllm/vllm-openai:v0.10.0", &["/app/start.sh"]),
+        Some(ServerKind::Vllm)
+    );
     let none = detect(Container {
         image: "postgres:16",
         command: &[],
@@ -294,11 +385,20 @@ fn other_servers_are_detected_not_parsed() {
 
 #[test]
 fn versions_only_from_upstream_tags() {
-    assert_eq!(image_version("vllm/vllm-openai:v0.10.1.1"), Some(Version::new(0, 10, 1)));
-    assert_eq!(image_version("vllm/vllm-openai:0.9.2"), Some(Version::new(0, 9, 2)));
+    assert_eq!(
+        image_version("vllm/vllm-openai:v0.10.1.1"),
+        Some(Version::new(0, 10, 1))
+    );
+    assert_eq!(
+        image_version("vllm/vllm-openai:0.9.2"),
+        Some(Version::new(0, 9, 2))
+    );
     assert_eq!(image_version("vllm/vllm-openai:nightly"), None);
     assert_eq!(image_version("vllm/vllm-openai@sha256:abcd"), None);
-    assert_eq!(image_version("registry.redhat.io/rhaiis/vllm-cuda-rhel9:3.2.1"), None);
+    assert_eq!(
+        image_version("registry.redhat.io/rhaiis/vllm-cuda-rhel9:3.2.1"),
+        None
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,16 +443,31 @@ fn config_json_fields() {
     let g = &lookup("google/gemma-3-27b-it").unwrap().config;
     assert_eq!(g.num_hidden_layers, 62);
     assert_eq!(g.class(), super::config::ModelClass::Multimodal);
-    assert_eq!(g.layers.iter().filter(|l| **l == Attention::Full).count(), 10);
+    assert_eq!(
+        g.layers.iter().filter(|l| **l == Attention::Full).count(),
+        10
+    );
     assert_eq!(g.layers[5], Attention::Full);
     // gpt-oss: layer_types, MXFP4
     let o = &lookup("openai/gpt-oss-20b").unwrap().config;
-    assert_eq!(o.layers.iter().filter(|l| **l == Attention::Sliding).count(), 12);
+    assert_eq!(
+        o.layers
+            .iter()
+            .filter(|l| **l == Attention::Sliding)
+            .count(),
+        12
+    );
     assert_eq!(o.quantization, Some(Quantization::Mxfp4));
     // DeepSeek: MLA, 256 experts, 3 dense layers
     let d = &lookup("deepseek-ai/DeepSeek-R1").unwrap().config;
-    assert_eq!(d.mla.map(|m| m.kv_lora_rank + m.qk_rope_head_dim), Some(576));
-    assert_eq!(d.moe.map(|m| (m.num_experts, m.first_dense_layers)), Some((256, 3)));
+    assert_eq!(
+        d.mla.map(|m| m.kv_lora_rank + m.qk_rope_head_dim),
+        Some(576)
+    );
+    assert_eq!(
+        d.moe.map(|m| (m.num_experts, m.first_dense_layers)),
+        Some((256, 3))
+    );
     assert_eq!(d.quantization, Some(Quantization::Fp8));
     // head_dim default = hidden / heads; Qwen2 ships sliding_window but disables it
     let q = &lookup("Qwen/Qwen2.5-7B-Instruct").unwrap().config;
@@ -360,8 +475,14 @@ fn config_json_fields() {
     assert!(q.layers.iter().all(|l| *l == Attention::Full));
     // AWQ / GPTQ checkpoints
     assert_eq!(
-        lookup("Qwen/Qwen2.5-72B-Instruct-GPTQ-Int4").unwrap().config.quantization,
-        Some(Quantization::Int4 { group_size: 128, zero_point: true })
+        lookup("Qwen/Qwen2.5-72B-Instruct-GPTQ-Int4")
+            .unwrap()
+            .config
+            .quantization,
+        Some(Quantization::Int4 {
+            group_size: 128,
+            zero_point: true
+        })
     );
     // rope scaling: yarn ×4 from 32768
     let yarn = ModelConfig::from_json(
@@ -371,7 +492,10 @@ fn config_json_fields() {
     assert_eq!(yarn.derived_max_model_len, 131072);
     assert_eq!(yarn.num_key_value_heads, 4);
     // errors
-    assert!(matches!(ModelConfig::from_json("{"), Err(ConfigError::Json(_))));
+    assert!(matches!(
+        ModelConfig::from_json("{"),
+        Err(ConfigError::Json(_))
+    ));
     assert_eq!(
         ModelConfig::from_json(r#"{"model_type":"bert"}"#),
         Err(ConfigError::Missing("num_hidden_layers"))
@@ -435,7 +559,12 @@ fn h100() -> Device {
     Device::of(product("H100-80GB-HBM3").unwrap())
 }
 
-fn run(model: &str, device: &Device, flags: &VllmFlags, version: Option<Version>) -> (Account, Verdict) {
+fn run(
+    model: &str,
+    device: &Device,
+    flags: &VllmFlags,
+    version: Option<Version>,
+) -> (Account, Verdict) {
     let m = lookup(model).unwrap();
     let a = account(&Setup {
         model_id: &m.id,
@@ -456,20 +585,92 @@ fn h100_measurements_within_one_gib() {
     // weights − activation − non-torch in every consistent row): a pre-0.21 vLLM.
     let version = Some(Version::new(0, 10, 2));
     let rows = [
-        Row { model: "meta-llama/Llama-3.1-8B-Instruct", tp: 1, max_model_len: 16000, weights: 1499, activation: 476, non_torch: 13, kv_available: 5138, verdict: Some("fits"), vllm_says: None },
-        Row { model: "openai/gpt-oss-20b", tp: 1, max_model_len: 16000, weights: 1347, activation: 738, non_torch: 13, kv_available: 5028, verdict: Some("fits"), vllm_says: None },
+        Row {
+            model: "meta-llama/Llama-3.1-8B-Instruct",
+            tp: 1,
+            max_model_len: 16000,
+            weights: 1499,
+            activation: 476,
+            non_torch: 13,
+            kv_available: 5138,
+            verdict: Some("fits"),
+            vllm_says: None,
+        },
+        Row {
+            model: "openai/gpt-oss-20b",
+            tp: 1,
+            max_model_len: 16000,
+            weights: 1347,
+            activation: 738,
+            non_torch: 13,
+            kv_available: 5028,
+            verdict: Some("fits"),
+            vllm_says: None,
+        },
         // The source's own columns give 71.26 − 64.38 − 7.38 − 0.13 = −0.63, not its logged
         // 3.33 (and its status SUCCESS): one of its cells is not from the same run. We check
         // each term against the columns and the KV against their arithmetic; no verdict.
-        Row { model: "openai/gpt-oss-120b", tp: 1, max_model_len: 16000, weights: 6438, activation: 738, non_torch: 13, kv_available: -63, verdict: None, vllm_says: None },
-        Row { model: "Qwen/Qwen3-32B", tp: 1, max_model_len: 16000, weights: 6103, activation: 564, non_torch: 14, kv_available: 445, verdict: Some("fits"), vllm_says: None },
-        Row { model: "Qwen/Qwen3-32B", tp: 1, max_model_len: 32000, weights: 6103, activation: 564, non_torch: 14, kv_available: 445, verdict: Some("does-not-fit"), vllm_says: Some("To serve at least one request with the models's max seq len (32000)") },
-        Row { model: "RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic", tp: 2, max_model_len: 16000, weights: 3388, activation: 484, non_torch: 55, kv_available: 3200, verdict: Some("fits"), vllm_says: None },
-        Row { model: "RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic", tp: 1, max_model_len: 16000, weights: 6772, activation: 484, non_torch: 14, kv_available: -144, verdict: Some("does-not-fit"), vllm_says: Some("No available memory for the cache blocks.") },
+        Row {
+            model: "openai/gpt-oss-120b",
+            tp: 1,
+            max_model_len: 16000,
+            weights: 6438,
+            activation: 738,
+            non_torch: 13,
+            kv_available: -63,
+            verdict: None,
+            vllm_says: None,
+        },
+        Row {
+            model: "Qwen/Qwen3-32B",
+            tp: 1,
+            max_model_len: 16000,
+            weights: 6103,
+            activation: 564,
+            non_torch: 14,
+            kv_available: 445,
+            verdict: Some("fits"),
+            vllm_says: None,
+        },
+        Row {
+            model: "Qwen/Qwen3-32B",
+            tp: 1,
+            max_model_len: 32000,
+            weights: 6103,
+            activation: 564,
+            non_torch: 14,
+            kv_available: 445,
+            verdict: Some("does-not-fit"),
+            vllm_says: Some("To serve at least one request with the models's max seq len (32000)"),
+        },
+        Row {
+            model: "RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic",
+            tp: 2,
+            max_model_len: 16000,
+            weights: 3388,
+            activation: 484,
+            non_torch: 55,
+            kv_available: 3200,
+            verdict: Some("fits"),
+            vllm_says: None,
+        },
+        Row {
+            model: "RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic",
+            tp: 1,
+            max_model_len: 16000,
+            weights: 6772,
+            activation: 484,
+            non_torch: 14,
+            kv_available: -144,
+            verdict: Some("does-not-fit"),
+            vllm_says: Some("No available memory for the cache blocks."),
+        },
     ];
     let device = h100();
     assert_eq!(gib_f(i128::from(device.total)), "79.18");
-    println!("| model | TP | len | weights exp/ours | activation exp/ours | non-torch exp/ours | KV avail exp/ours | KV needed | verdict exp/ours |");
+    println!(
+        "| model | TP | len | weights exp/ours | activation exp/ours | non-torch exp/ours | KV avail exp/ours | KV needed | verdict exp/ours |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     for r in &rows {
         let mut flags = VllmFlags::new(r.model);
@@ -512,7 +713,14 @@ fn h100_measurements_within_one_gib() {
             );
         }
         if let Some(expected) = r.verdict {
-            assert_eq!(v.name(), expected, "{} TP{} at {}: {v:?}", r.model, r.tp, r.max_model_len);
+            assert_eq!(
+                v.name(),
+                expected,
+                "{} TP{} at {}: {v:?}",
+                r.model,
+                r.tp,
+                r.max_model_len
+            );
         }
         if let (Some(text), Verdict::DoesNotFit { message, .. }) = (r.vllm_says, &v) {
             assert!(message.starts_with(text), "{message}");
@@ -524,13 +732,23 @@ fn h100_measurements_within_one_gib() {
 fn qwen3_32b_refusal_message_is_vllms() {
     let mut flags = VllmFlags::new("Qwen/Qwen3-32B");
     flags.max_model_len = Some(MaxModelLen::Tokens(32000));
-    let (_, v) = run("Qwen/Qwen3-32B", &h100(), &flags, Some(Version::new(0, 10, 2)));
-    let Verdict::DoesNotFit { message, advice, .. } = v else {
+    let (_, v) = run(
+        "Qwen/Qwen3-32B",
+        &h100(),
+        &flags,
+        Some(Version::new(0, 10, 2)),
+    );
+    let Verdict::DoesNotFit {
+        message, advice, ..
+    } = v
+    else {
         panic!("{v:?}");
     };
     // 64 layers × 2 × 8 × 128 × 2 bytes × 32000 tokens = 7.81 GiB
     assert!(message.starts_with("To serve at least one request with the models's max seq len (32000), (7.81 GiB KV cache is needed, which is larger than the available KV cache memory ("), "{message}");
-    assert!(message.contains("Based on the available memory, the estimated maximum model length is "));
+    assert!(
+        message.contains("Based on the available memory, the estimated maximum model length is ")
+    );
     assert!(message.ends_with("Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when initializing the engine. See https://docs.vllm.ai/en/latest/configuration/conserving_memory/ for more details."));
     // the advice is block-rounded and fits 16000
     assert_eq!(advice.largest_max_model_len % 16, 0);
@@ -550,23 +768,61 @@ fn seed_004_sizing() {
         tp: u64,
     }
     let cases = [
-        Case { label: "3B on 1x A10", model: "meta-llama/Llama-3.2-3B-Instruct", gpu: "A10", tp: 1 },
-        Case { label: "8B on 1x A100-40GB", model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "A100-SXM4-40GB", tp: 1 },
-        Case { label: "70B on 2x A100-80GB", model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "A100-SXM4-80GB", tp: 2 },
+        Case {
+            label: "3B on 1x A10",
+            model: "meta-llama/Llama-3.2-3B-Instruct",
+            gpu: "A10",
+            tp: 1,
+        },
+        Case {
+            label: "8B on 1x A100-40GB",
+            model: "meta-llama/Llama-3.1-8B-Instruct",
+            gpu: "A100-SXM4-40GB",
+            tp: 1,
+        },
+        Case {
+            label: "70B on 2x A100-80GB",
+            model: "meta-llama/Llama-3.1-70B-Instruct",
+            gpu: "A100-SXM4-80GB",
+            tp: 2,
+        },
     ];
-    let lens: [(&str, Option<u64>); 3] = [("8k", Some(8192)), ("16k", Some(16384)), ("default", None)];
-    let versions = [("v0.10 (graphs in headroom)", Version::new(0, 10, 2)), ("v0.21+ (graphs subtracted)", Version::new(0, 21, 0))];
+    let lens: [(&str, Option<u64>); 3] =
+        [("8k", Some(8192)), ("16k", Some(16384)), ("default", None)];
+    let versions = [
+        ("v0.10 (graphs in headroom)", Version::new(0, 10, 2)),
+        ("v0.21+ (graphs subtracted)", Version::new(0, 21, 0)),
+    ];
     // expected verdicts: [case][dtype][len][version]
     let expected = [
         // 3B A10: bf16 default 131072 needs 14 GiB > ~12.5 available
-        [[["fits", "fits"], ["fits", "fits"], ["does-not-fit", "does-not-fit"]], [["fits", "fits"], ["fits", "fits"], ["fits", "fits"]]],
+        [
+            [
+                ["fits", "fits"],
+                ["fits", "fits"],
+                ["does-not-fit", "does-not-fit"],
+            ],
+            [["fits", "fits"], ["fits", "fits"], ["fits", "fits"]],
+        ],
         // 8B A100-40GB: everything fits
-        [[["fits", "fits"], ["fits", "fits"], ["fits", "fits"]], [["fits", "fits"], ["fits", "fits"], ["fits", "fits"]]],
+        [
+            [["fits", "fits"], ["fits", "fits"], ["fits", "fits"]],
+            [["fits", "fits"], ["fits", "fits"], ["fits", "fits"]],
+        ],
         // 70B bf16 2x A100-80GB: default 131072 needs 20 GiB per GPU; 16k (2.5 GiB) is
         // within the estimates' band once graphs are subtracted
-        [[["fits", "fits"], ["fits", "uncertain"], ["does-not-fit", "does-not-fit"]], [["fits", "fits"], ["fits", "fits"], ["fits", "fits"]]],
+        [
+            [
+                ["fits", "fits"],
+                ["fits", "uncertain"],
+                ["does-not-fit", "does-not-fit"],
+            ],
+            [["fits", "fits"], ["fits", "fits"], ["fits", "fits"]],
+        ],
     ];
-    println!("| sizing | weights | len | per-GPU arithmetic (requested − weights − activation − non-torch [− graphs] = KV available; KV needed) | verdict v0.10 | verdict v0.21+ |");
+    println!(
+        "| sizing | weights | len | per-GPU arithmetic (requested − weights − activation − non-torch [− graphs] = KV available; KV needed) | verdict v0.10 | verdict v0.21+ |"
+    );
     println!("|---|---|---|---|---|---|");
     for (ci, c) in cases.iter().enumerate() {
         let device = Device::of(product(c.gpu).unwrap());
@@ -601,7 +857,10 @@ fn seed_004_sizing() {
                     ));
                     let extra = match &v {
                         Verdict::DoesNotFit { advice, .. } | Verdict::Uncertain { advice, .. } => {
-                            format!(" (largest --max-model-len {})", advice.largest_max_model_len)
+                            format!(
+                                " (largest --max-model-len {})",
+                                advice.largest_max_model_len
+                            )
                         }
                         Verdict::Fits { advice, .. } => {
                             format!(" ({}× at once)", advice.sequences_at_max_model_len)
@@ -622,7 +881,11 @@ fn seed_004_sizing() {
                 println!(
                     "| {} | {} | {} | v0.10: {}<br>v0.21+: {} | {} | {} |",
                     c.label,
-                    if fp8 { "FP8 (--quantization fp8)" } else { "BF16" },
+                    if fp8 {
+                        "FP8 (--quantization fp8)"
+                    } else {
+                        "BF16"
+                    },
                     len_label,
                     arithmetic[0],
                     arithmetic[1],
@@ -660,7 +923,11 @@ fn pipeline_parallel_splits_layers_and_kv() {
     flags.pipeline_parallel_size = 3;
     flags.max_model_len = Some(MaxModelLen::Tokens(8192));
     let (a, _) = run("meta-llama/Llama-3.1-70B-Instruct", &h100(), &flags, None);
-    let sizes: Vec<u64> = a.stages.iter().map(|s| s.layers.end - s.layers.start).collect();
+    let sizes: Vec<u64> = a
+        .stages
+        .iter()
+        .map(|s| s.layers.end - s.layers.start)
+        .collect();
     // 80 = 26 + 27 + 27? vLLM gives the remainder to the stages before the last: 26, 27, 27
     // would favour the last; get_pp_indices adds from the second-to-last backwards.
     assert_eq!(sizes.iter().sum::<u64>(), 80);
@@ -702,7 +969,10 @@ fn max_model_len_auto_and_too_long() {
         version: None,
         estimate_cudagraphs_env: None,
     });
-    assert!(matches!(e, Err(super::account::AccountError::MaxModelLenTooLong { .. })));
+    assert!(matches!(
+        e,
+        Err(super::account::AccountError::MaxModelLenTooLong { .. })
+    ));
 }
 
 #[test]
@@ -731,12 +1001,31 @@ fn sliding_window_layers_hold_a_window() {
 fn quantized_weights_keep_embeddings_in_16_bit() {
     let m = &lookup("Qwen/Qwen2.5-72B-Instruct-AWQ").unwrap().config;
     let p = m.parameters();
-    let w = super::account::weights_per_rank(m, &p, m.quantization.as_ref(), 2, 1, &(0..80), true, true);
+    let w = super::account::weights_per_rank(
+        m,
+        &p,
+        m.quantization.as_ref(),
+        2,
+        1,
+        &(0..80),
+        true,
+        true,
+    );
     // 4.156 bits per projection weight, 16 bits for 2 × 152064 × 8192 embedding/head weights
     let q: u64 = p.layers.iter().map(|l| l.quantizable).sum();
     let o: u64 = p.layers.iter().map(|l| l.other).sum();
-    assert_eq!(w, (u128::from(q) * 532).div_ceil(1024) as u64 + o * 2 + 2 * p.embedding * 2 + p.final_norm * 2);
-    assert!(gib2(i128::from(w)).starts_with("38."), "{}", gib2(i128::from(w)));
+    assert_eq!(
+        w,
+        (u128::from(q) * 532).div_ceil(1024) as u64
+            + o * 2
+            + 2 * p.embedding * 2
+            + p.final_norm * 2
+    );
+    assert!(
+        gib2(i128::from(w)).starts_with("38."),
+        "{}",
+        gib2(i128::from(w))
+    );
 }
 
 #[test]

@@ -64,7 +64,12 @@ pub fn no_available_memory_message() -> String {
 
 /// vLLM's message when one request of `max_model_len` does not fit (`estimated` omitted
 /// when 0, as vLLM omits it).
-pub fn max_seq_len_message(max_model_len: u64, needed: u64, available: i128, estimated: u64) -> String {
+pub fn max_seq_len_message(
+    max_model_len: u64,
+    needed: u64,
+    available: i128,
+    estimated: u64,
+) -> String {
     let estimated_msg = if estimated > 0 {
         format!(
             "Based on the available memory, the estimated maximum model length is {estimated}. "
