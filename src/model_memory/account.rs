@@ -199,6 +199,14 @@ pub fn pp_partition(layers: u64, pp: u64) -> Vec<Range<u64>> {
         .collect()
 }
 
+/// A pipeline stage: its layers, and whether it is the first (embedding) or last (LM head).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub layers: Range<u64>,
+    pub first: bool,
+    pub last: bool,
+}
+
 /// Weight bytes one TP rank of a pipeline stage holds.
 ///
 /// - 16-bit (or `--dtype float32`): parameters × dtype bytes.
@@ -222,13 +230,12 @@ pub fn weights_per_rank(
     quant: Option<&Quantization>,
     dtype_bytes: u64,
     tp: u64,
-    stage: &Range<u64>,
-    first: bool,
-    last: bool,
+    stage: &Stage,
 ) -> u64 {
     let tp = tp.max(1);
+    let (first, last) = (stage.first, stage.last);
     let mut bytes: u64 = 0;
-    for i in stage.clone() {
+    for i in stage.layers.clone() {
         let Some(l) = params.layers.get(i as usize) else {
             continue;
         };
@@ -253,12 +260,12 @@ pub fn weights_per_rank(
             }
         };
         bytes += layer.div_ceil(tp);
-        if let (Some(Quantization::Mxfp4), Some(moe)) = (quant, model.moe) {
-            if l.experts > 0 {
-                let per_rank = cdiv(moe.expert_intermediate, tp).next_multiple_of(256);
-                let expert_params = moe.num_experts * 3 * model.hidden_size * per_rank;
-                bytes += (expert_params * 17).div_ceil(32);
-            }
+        if let (Some(Quantization::Mxfp4), Some(moe)) = (quant, model.moe)
+            && l.experts > 0
+        {
+            let per_rank = cdiv(moe.expert_intermediate, tp).next_multiple_of(256);
+            let expert_params = moe.num_experts * 3 * model.hidden_size * per_rank;
+            bytes += (expert_params * 17).div_ceil(32);
         }
     }
     if first {
@@ -341,7 +348,7 @@ pub fn account(s: &Setup<'_>) -> Result<Account, AccountError> {
     let f = s.flags;
     let tp = f.tensor_parallel_size.max(1);
     let pp = f.pipeline_parallel_size.max(1);
-    if m.num_attention_heads % tp != 0 {
+    if !m.num_attention_heads.is_multiple_of(tp) {
         return Err(AccountError::TensorParallelHeads {
             model: s.model_id.to_string(),
             tp,
@@ -419,16 +426,12 @@ pub fn account(s: &Setup<'_>) -> Result<Account, AccountError> {
         .into_iter()
         .enumerate()
         .map(|(rank, layers)| {
-            let weights = weights_per_rank(
-                m,
-                &params,
-                quant.as_ref(),
-                dtype_bytes,
-                tp,
-                &layers,
-                rank == 0,
-                rank == last,
-            );
+            let stage = Stage {
+                layers: layers.clone(),
+                first: rank == 0,
+                last: rank == last,
+            };
+            let weights = weights_per_rank(m, &params, quant.as_ref(), dtype_bytes, tp, &stage);
             let specs = kv_specs(m, layers.clone(), tp, block_size, kv_bytes);
             let graphs_cost = if graphs_subtracted { cuda_graphs } else { 0 };
             let (kv_available, band) = match f.kv_cache_memory_bytes {

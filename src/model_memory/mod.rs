@@ -90,7 +90,7 @@ impl Ratio {
     }
 
     /// `self + other`, exactly (denominators are powers of ten).
-    pub fn add(self, other: Ratio) -> Ratio {
+    pub fn plus(self, other: Ratio) -> Ratio {
         let den = self.den.max(other.den);
         Ratio {
             num: self.num * (den / self.den) + other.num * (den / other.den),
@@ -113,7 +113,7 @@ impl fmt::Display for Ratio {
         if frac == 0 {
             return write!(f, "{int}.0");
         }
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             digits -= 1;
         }
@@ -141,7 +141,7 @@ pub fn format_gib(bytes: i128) -> String {
     let frac = h % 100;
     if frac == 0 {
         format!("{sign}{int}.0")
-    } else if frac % 10 == 0 {
+    } else if frac.is_multiple_of(10) {
         format!("{sign}{int}.{}", frac / 10)
     } else {
         format!("{sign}{int}.{frac:02}")

@@ -363,16 +363,17 @@ fn find_vllm(words: &[String]) -> Option<(CommandStyle, Vec<String>)> {
         if prog == "vllm" && words.get(i + 1).map(String::as_str) == Some("serve") {
             return Some((CommandStyle::VllmServe, end_of(i + 2)));
         }
-        if prog.starts_with("python") && words.get(i + 1).map(String::as_str) == Some("-m") {
-            if let Some(module) = words.get(i + 2) {
-                if module.starts_with("vllm.entrypoints.") && module.ends_with("api_server") {
-                    return Some((CommandStyle::ApiServerModule, end_of(i + 3)));
-                }
-                if module == "vllm.entrypoints.cli.main"
-                    && words.get(i + 3).map(String::as_str) == Some("serve")
-                {
-                    return Some((CommandStyle::VllmServe, end_of(i + 4)));
-                }
+        if prog.starts_with("python")
+            && words.get(i + 1).map(String::as_str) == Some("-m")
+            && let Some(module) = words.get(i + 2)
+        {
+            if module.starts_with("vllm.entrypoints.") && module.ends_with("api_server") {
+                return Some((CommandStyle::ApiServerModule, end_of(i + 3)));
+            }
+            if module == "vllm.entrypoints.cli.main"
+                && words.get(i + 3).map(String::as_str) == Some("serve")
+            {
+                return Some((CommandStyle::VllmServe, end_of(i + 4)));
             }
         }
     }
@@ -502,13 +503,11 @@ fn parse_flags(words: &[String], style: CommandStyle) -> Result<VllmFlags, Serve
     if matches!(
         style,
         CommandStyle::VllmServe | CommandStyle::ImageEntrypoint
-    ) {
-        if let Some(w) = words.first() {
-            if !w.starts_with('-') {
-                model = Some(w.clone());
-                i = 1;
-            }
-        }
+    ) && let Some(w) = words.first()
+        && !w.starts_with('-')
+    {
+        model = Some(w.clone());
+        i = 1;
     }
     while i < words.len() {
         let word = &words[i];

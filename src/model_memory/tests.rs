@@ -84,7 +84,7 @@ fn ratio_parses_exact_decimals() {
     assert!(Ratio::parse_decimal("9e-1").is_none());
     let sum = Ratio::parse_decimal("0.6")
         .unwrap()
-        .add(Ratio::parse_decimal("0.45").unwrap());
+        .plus(Ratio::parse_decimal("0.45").unwrap());
     assert!(sum.exceeds_one());
 }
 
@@ -1001,16 +1001,12 @@ fn sliding_window_layers_hold_a_window() {
 fn quantized_weights_keep_embeddings_in_16_bit() {
     let m = &lookup("Qwen/Qwen2.5-72B-Instruct-AWQ").unwrap().config;
     let p = m.parameters();
-    let w = super::account::weights_per_rank(
-        m,
-        &p,
-        m.quantization.as_ref(),
-        2,
-        1,
-        &(0..80),
-        true,
-        true,
-    );
+    let stage = super::account::Stage {
+        layers: 0..80,
+        first: true,
+        last: true,
+    };
+    let w = super::account::weights_per_rank(m, &p, m.quantization.as_ref(), 2, 1, &stage);
     // 4.156 bits per projection weight, 16 bits for 2 × 152064 × 8192 embedding/head weights
     let q: u64 = p.layers.iter().map(|l| l.quantizable).sum();
     let o: u64 = p.layers.iter().map(|l| l.other).sum();
