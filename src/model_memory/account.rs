@@ -92,7 +92,8 @@ pub fn batch_defaults(device: &Device) -> (u64, u64) {
 }
 
 /// KV cache spec of one layer on one rank (`vllm/v1/kv_cache_interface.py`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct KvSpec {
     /// Bytes of one block of `block_size` tokens (`page_size_bytes`).
     pub page_bytes: u64,
@@ -298,7 +299,8 @@ pub struct Setup<'a> {
 }
 
 /// One pipeline stage's rank (all TP ranks of a stage are alike).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RankAccount {
     pub pp_rank: u64,
     pub layers: Range<u64>,
@@ -315,11 +317,14 @@ pub struct RankAccount {
     pub kv_needed: u64,
     /// Error of `kv_available`: the estimates' uncertainty (0 with `--kv-cache-memory-bytes`).
     pub band: u64,
+    /// Per-layer KV specs (for the advice; not reported).
+    #[serde(skip)]
     pub kv_specs: Vec<KvSpec>,
 }
 
 /// The accounting of one vLLM deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Account {
     pub model_id: String,
     pub device: Device,

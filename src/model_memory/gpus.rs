@@ -143,7 +143,7 @@ pub fn product(name: &str) -> Option<&'static GpuProduct> {
 
 /// One GPU device as vLLM sees it: its name (vLLM's per-GPU defaults test it for `a100`) and
 /// total memory in bytes (for a MIG device, the slice's).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Device {
     pub name: String,
     pub total: u64,

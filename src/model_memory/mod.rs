@@ -34,6 +34,99 @@ mod tests;
 
 use std::fmt;
 
+use account::{Account, AccountError, Setup};
+use catalog::CatalogError;
+use config::ModelConfig;
+use gpus::Device;
+use server::{Container, Detection, ServerError, ServerKind, VllmServer};
+use verdict::Verdict;
+
+/// What the check found for one container on one GPU device.
+#[derive(Debug, Clone)]
+pub enum ContainerCheck {
+    /// Not a model server we know.
+    NotAModelServer,
+    /// A model server whose flags we do not read: the `stackcheck.dev/*` annotations decide.
+    NotParsed { kind: ServerKind, reason: String },
+    /// A vLLM command we cannot read (a bad flag value, an unresolved variable).
+    BadCommand(ServerError),
+    /// The model is neither bundled nor given as a `config.json`: a note saying what to provide.
+    UnknownModel {
+        server: Box<VllmServer>,
+        error: CatalogError,
+    },
+    /// vLLM itself would reject the flags for this model.
+    Rejected {
+        server: Box<VllmServer>,
+        error: AccountError,
+    },
+    /// Accounted: the per-rank terms and vLLM's verdict.
+    Checked {
+        server: Box<VllmServer>,
+        /// Where the model's config came from: the catalog's source URL or "config.json given".
+        model_source: String,
+        account: Box<Account>,
+        verdict: Verdict,
+    },
+}
+
+/// Checks one container on one GPU device (for a MIG device, its slice): detects the server,
+/// finds the model (`model_config` — a user's `config.json` — wins over the catalog) and
+/// decides as vLLM will.
+pub fn check_container(
+    container: Container<'_>,
+    device: &Device,
+    model_config: Option<&ModelConfig>,
+) -> ContainerCheck {
+    let server = match server::detect(container) {
+        Ok(Detection::Vllm(s)) => s,
+        Ok(Detection::NotParsed { kind, reason }) => {
+            return ContainerCheck::NotParsed { kind, reason };
+        }
+        Ok(Detection::None) => return ContainerCheck::NotAModelServer,
+        Err(e) => return ContainerCheck::BadCommand(e),
+    };
+    let (config, source, id) = match model_config {
+        Some(c) => (
+            c,
+            "config.json given".to_string(),
+            server.flags.model.clone(),
+        ),
+        None => match catalog::lookup(&server.flags.model) {
+            Ok(m) => (&m.config, m.source.clone(), m.id.clone()),
+            Err(error) => {
+                return ContainerCheck::UnknownModel {
+                    server: Box::new(server),
+                    error,
+                };
+            }
+        },
+    };
+    let setup = Setup {
+        model_id: &id,
+        model: config,
+        flags: &server.flags,
+        device,
+        version: server.version,
+        estimate_cudagraphs_env: server.estimate_cudagraphs_env,
+    };
+    match account::account(&setup) {
+        Ok(a) => {
+            let verdict = verdict::decide(&a);
+            ContainerCheck::Checked {
+                server: Box::new(server),
+                model_source: source,
+                account: Box::new(a),
+                verdict,
+            }
+        }
+        Err(error) => ContainerCheck::Rejected {
+            server: Box::new(server),
+            error,
+        },
+    }
+}
+
 /// Bytes in one GiB (vLLM's `GiB_bytes`, `vllm/utils/mem_constants.py`).
 pub const GIB: u64 = 1 << 30;
 /// Bytes in one MiB.
@@ -43,7 +136,7 @@ pub const MIB: u64 = 1 << 20;
 ///
 /// vLLM multiplies a Python float; we keep the decimal the user wrote so that `0.9 × total` is
 /// exact and reproducible (differences from the float product are below one byte per GiB).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Ratio {
     /// Numerator.
     pub num: u64,

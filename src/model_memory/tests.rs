@@ -1053,3 +1053,79 @@ fn mig_slice_uses_its_own_memory() {
     let other = Device::from_labels("NVIDIA-L4", Some(23034)).unwrap();
     assert_eq!(other.total, 23034 << 20);
 }
+
+#[test]
+fn check_container_end_to_end() {
+    let device = Device::of(product("A100-SXM4-80GB").unwrap());
+    let command = strings(&["vllm", "serve", "meta-llama/Llama-3.1-70B-Instruct"]);
+    let args = strings(&["--tensor-parallel-size", "2"]);
+    let c = Container {
+        image: "vllm/vllm-openai:v0.10.2",
+        command: &command,
+        args: &args,
+        env: &[],
+    };
+    match super::check_container(c, &device, None) {
+        super::ContainerCheck::Checked {
+            verdict,
+            account,
+            model_source,
+            ..
+        } => {
+            assert_eq!(verdict.name(), "does-not-fit");
+            assert!(model_source.ends_with("Llama-3.1-70B-Instruct/blob/main/config.json"));
+            let json = serde_json::to_value(&*account).unwrap();
+            assert!(json["stages"][0]["weights"].is_u64());
+            assert!(json["stages"][0]["kvAvailable"].is_i64());
+            assert!(json["stages"][0].get("kvSpecs").is_none());
+            let v = serde_json::to_value(&verdict).unwrap();
+            assert_eq!(v["verdict"], "does-not-fit");
+            assert!(
+                v["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("To serve at least one request")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // an unknown model is a note, and a given config.json replaces the catalog
+    let command = strings(&["vllm", "serve", "/models/my-finetune"]);
+    let c = Container {
+        image: "vllm/vllm-openai:v0.10.2",
+        command: &command,
+        args: &[],
+        env: &[],
+    };
+    assert!(matches!(
+        super::check_container(c, &device, None),
+        super::ContainerCheck::UnknownModel { .. }
+    ));
+    let given = lookup("Qwen/Qwen3-8B").unwrap().config.clone();
+    assert!(matches!(
+        super::check_container(c, &device, Some(&given)),
+        super::ContainerCheck::Checked { .. }
+    ));
+}
+
+#[test]
+fn smallest_fit_picks_the_least_gpu_memory() {
+    let m = lookup("meta-llama/Llama-3.1-70B-Instruct").unwrap();
+    let flags = VllmFlags::new(&m.id);
+    let a10 = Device::of(product("A10").unwrap());
+    let a100 = Device::of(product("A100-SXM4-80GB").unwrap());
+    let setup = Setup {
+        model_id: &m.id,
+        model: &m.config,
+        flags: &flags,
+        device: &a10,
+        version: Some(Version::new(0, 10, 2)),
+        estimate_cudagraphs_env: None,
+    };
+    let best = super::verdict::smallest_fit(&setup, &[a10.clone(), a100.clone()], 8).unwrap();
+    // bf16 70B at its default 131072 context, by total GPU memory: 2× A100-80GB (158 GiB)
+    // leaves 3.6 GiB of the 20 GiB of KV a rank needs, 8× A10 (178 GiB) 1.7 of 5 GiB;
+    // 4× A100-80GB (317 GiB) holds 32.9 GiB of weights and 10 GiB of KV per rank.
+    let (device, tp) = best.unwrap();
+    assert_eq!((device.name.as_str(), tp), ("A100-SXM4-80GB", 4));
+}

@@ -7,12 +7,16 @@
 //! The messages are vLLM's own wording (current main, typo "models's" included) so that a
 //! user can search for what they will see in the pod's log.
 
-use super::account::{Account, RankAccount, estimate_max_model_len, kv_needed};
+use super::account::{
+    Account, AccountError, RankAccount, Setup, account, estimate_max_model_len, kv_needed,
+};
+use super::gpus::Device;
 use super::{GIB, Ratio, format_gib};
 
 /// What a user can change: the largest `--max-model-len` that fits (as vLLM estimates it:
 /// block-rounded by the same binary search) and how many requests fit at once.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Advice {
     /// Largest length whose KV fits the available memory, up to the model's derived maximum;
     /// 0 when not even one block fits.
@@ -24,7 +28,12 @@ pub struct Advice {
 }
 
 /// The verdict for a deployment (the worst of its ranks).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(
+    tag = "verdict",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
 pub enum Verdict {
     /// vLLM starts; with `--max-model-len auto`, `max_model_len` is the length it picks.
     Fits { max_model_len: u64, advice: Advice },
@@ -242,7 +251,8 @@ pub fn decide(account: &Account) -> Verdict {
 }
 
 /// One server's start on a shared (time-sliced) GPU.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SharedStart {
     /// Position in start order.
     pub index: usize,
@@ -297,4 +307,38 @@ pub fn gib2(bytes: i128) -> String {
     let b = bytes.unsigned_abs();
     let h = (b * 100 + u128::from(GIB) / 2) / u128::from(GIB);
     format!("{}{}.{:02}", if neg { "-" } else { "" }, h / 100, h % 100)
+}
+
+/// The smallest deployment among `devices` (the cluster's GPU kinds) and tensor-parallel
+/// sizes 1, 2, 4, 8 (up to `max_gpus`, the most GPUs one node offers) that fits: the least
+/// total GPU memory (`tp × device total`), fewer GPUs first on ties. The flags stay as given
+/// apart from `--tensor-parallel-size`. `None` when nothing fits.
+pub fn smallest_fit(
+    setup: &Setup<'_>,
+    devices: &[Device],
+    max_gpus: u64,
+) -> Result<Option<(Device, u64)>, AccountError> {
+    let mut options: Vec<(u128, u64, &Device)> = Vec::new();
+    for d in devices {
+        for tp in [1u64, 2, 4, 8] {
+            if tp <= max_gpus && setup.model.num_attention_heads.is_multiple_of(tp) {
+                options.push((u128::from(d.total) * u128::from(tp), tp, d));
+            }
+        }
+    }
+    options.sort_by_key(|(mem, tp, _)| (*mem, *tp));
+    for (_, tp, d) in options {
+        let mut flags = setup.flags.clone();
+        flags.tensor_parallel_size = tp;
+        let s = Setup {
+            flags: &flags,
+            device: d,
+            ..setup.clone()
+        };
+        let a = account(&s)?;
+        if matches!(decide(&a), Verdict::Fits { .. }) {
+            return Ok(Some((d.clone(), tp)));
+        }
+    }
+    Ok(None)
 }
