@@ -106,9 +106,8 @@ pub struct ModelConfig {
     pub tie_word_embeddings: bool,
     pub max_position_embeddings: u64,
     /// The longest context vLLM derives (`_get_and_verify_max_len`, `vllm/config/model.py`):
-    /// `max_position_embeddings`, times the factor of a `yarn`/`dynamic`/`linear`
-    /// `rope_scaling` (from `original_max_position_embeddings` for yarn when given). This is
-    /// vLLM's default `--max-model-len`.
+    /// `max_position_embeddings`, times a `rope_scaling` factor (see `derived_max_len`). This
+    /// is vLLM's default `--max-model-len`.
     pub derived_max_model_len: u64,
     pub sliding_window: Option<u64>,
     /// One entry per decoder layer.
@@ -443,9 +442,10 @@ fn from_raw(top: Raw) -> Result<ModelConfig, ConfigError> {
     })
 }
 
-/// vLLM's derived maximum length: rope scaling of type `yarn`, `dynamic` or `linear`
-/// multiplies it (`llama3`, `longrope`/`su` and `mrope` do not); only whole factors are
-/// honoured exactly (a fractional factor is truncated, the conservative side).
+/// vLLM's derived maximum length (`_get_and_verify_max_len`, `vllm/config/model.py`):
+/// rope scaling of any type but `su`, `longrope` and `llama3` multiplies it by its `factor`
+/// (default 1), starting from `original_max_position_embeddings` for `yarn`. Only whole
+/// factors are honoured exactly (a fractional one is truncated: the conservative side).
 fn derived_max_len(rope: Option<&Json>, max_pos: u64) -> u64 {
     let Some(r) = rope.filter(|r| r.is_object()) else {
         return max_pos;
@@ -454,7 +454,7 @@ fn derived_max_len(rope: Option<&Json>, max_pos: u64) -> u64 {
         .as_str()
         .or_else(|| r["type"].as_str())
         .unwrap_or("");
-    if !matches!(kind, "yarn" | "dynamic" | "linear") {
+    if matches!(kind, "su" | "longrope" | "llama3") {
         return max_pos;
     }
     let factor = match &r["factor"] {
