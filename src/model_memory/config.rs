@@ -457,8 +457,13 @@ fn derived_max_len(rope: Option<&Json>, max_pos: u64) -> u64 {
     if matches!(kind, "su" | "longrope" | "llama3") {
         return max_pos;
     }
+    // The integer part of the number as written (`4.0` → 4), without going through a float.
     let factor = match &r["factor"] {
-        Json::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f.trunc() as u64)),
+        Json::Number(n) => n
+            .to_string()
+            .split(['.', 'e', 'E'])
+            .next()
+            .and_then(|i| i.parse::<u64>().ok()),
         _ => None,
     }
     .filter(|f| *f >= 1)

@@ -186,7 +186,10 @@ impl Ratio {
     pub fn plus(self, other: Ratio) -> Ratio {
         let den = self.den.max(other.den);
         Ratio {
-            num: self.num * (den / self.den) + other.num * (den / other.den),
+            num: self
+                .num
+                .saturating_mul(den / self.den.max(1))
+                .saturating_add(other.num.saturating_mul(den / other.den.max(1))),
             den,
         }
     }

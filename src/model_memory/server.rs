@@ -509,10 +509,14 @@ fn parse_flags(words: &[String], style: CommandStyle) -> Result<VllmFlags, Serve
         model = Some(w.clone());
         i = 1;
     }
+    // Words that are neither flags nor flag values: argparse takes the model positional
+    // anywhere (`vllm serve --port 8000 MODEL`).
+    let mut bare: Vec<&String> = Vec::new();
     while i < words.len() {
         let word = &words[i];
         i += 1;
         if !word.starts_with('-') || word == "-" {
+            bare.push(word);
             continue;
         }
         let (raw_name, inline) = match word.split_once('=') {
@@ -672,6 +676,9 @@ fn parse_flags(words: &[String], style: CommandStyle) -> Result<VllmFlags, Serve
             }
             _ => {}
         }
+    }
+    if model.is_none() && style != CommandStyle::ApiServerModule {
+        model = bare.first().map(|w| w.to_string());
     }
     flags.model = model.ok_or(ServerError::MissingModel)?;
     Ok(flags)

@@ -186,6 +186,25 @@ fn short_aliases_underscores_and_auto() {
 }
 
 #[test]
+fn model_positional_after_flags() {
+    let s = vllm(
+        "vllm/vllm-openai:v0.10.0",
+        &["vllm", "serve"],
+        &[
+            "--port",
+            "8000",
+            "--trust-remote-code",
+            "Qwen/Qwen3-8B",
+            "--max-model-len",
+            "8192",
+        ],
+        &[],
+    );
+    assert_eq!(s.flags.model, "Qwen/Qwen3-8B");
+    assert_eq!(s.flags.max_model_len, Some(MaxModelLen::Tokens(8192)));
+}
+
+#[test]
 fn api_server_module_style() {
     let s = vllm(
         "registry.example.com/ml/custom-image:1.0",
