@@ -160,6 +160,8 @@ struct Raw {
     quantization_config: Option<Json>,
     attention_bias: Option<bool>,
     rope_scaling: Option<Json>,
+    /// Vision towers of Qwen2-VL/2.5-VL name their layer count `depth`.
+    depth: Option<u64>,
     text_config: Option<Box<Raw>>,
     vision_config: Option<Box<Raw>>,
 }
@@ -317,11 +319,10 @@ fn from_raw(top: Raw) -> Result<ModelConfig, ConfigError> {
     let vision_raw = top.vision_config.as_deref();
     let vision_hidden = vision_raw.and_then(|v| v.hidden_size);
     let vision_inter = vision_raw.and_then(|v| v.intermediate_size);
-    let vision_layers = vision_raw.and_then(|v| v.num_hidden_layers);
+    let vision_layers = vision_raw.and_then(|v| v.num_hidden_layers.or(v.depth));
     let top_quant = top.quantization_config.clone();
     let top_dtype = top.torch_dtype.clone().or_else(|| top.dtype.clone());
     let top_type = top.model_type.clone();
-    let has_text_config = top.text_config.is_some();
     // The language model's fields: `text_config` when the top level lacks them.
     let mut raw = if top.num_hidden_layers.is_none() {
         match top.text_config {
@@ -416,7 +417,6 @@ fn from_raw(top: Raw) -> Result<ModelConfig, ConfigError> {
         || matches!(model_type.as_str(), "qwen2" | "qwen2_moe" | "gpt_oss");
     let vision_parameters = match (vision_hidden, vision_inter, vision_layers) {
         (Some(vh), Some(vi), Some(vl)) => vl * (4 * vh * vh + 2 * vh * vi) + vh * hidden_size,
-        _ if has_text_config => 0,
         _ => 0,
     };
     Ok(ModelConfig {
