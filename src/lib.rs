@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cluster;
 pub mod docs;
 pub mod fsutil;
+pub mod model_memory;
 pub mod preflight;
 pub mod publish;
 pub mod quantity;
