@@ -10,6 +10,7 @@
 //! with the `# Source:` template that produced them, so these modules depend on nothing else of
 //! the crate.
 
+pub mod deprecations;
 pub mod go_text;
 pub mod pod_security;
 
