@@ -5,6 +5,8 @@
 //! - [`pod_security`]: Pod Security Admission (`k8s.io/pod-security-admission`), every check of
 //!   every policy version, with the API server's own `violates PodSecurity` text.
 //! - [`deprecations`]: apiVersions removed or deprecated in the target version.
+//! - [`schema`]: every object against the bundled OpenAPI v3 of the target minor (1.29 …
+//!   1.37) and custom resources against their CRDs, with the API server's error texts.
 //!
 //! Inputs are plain `serde_json::Value` objects (as `render::manifest::Object::json` holds them)
 //! with the `# Source:` template that produced them, so these modules depend on nothing else of
@@ -13,6 +15,7 @@
 pub mod deprecations;
 pub mod go_text;
 pub mod pod_security;
+pub mod schema;
 
 /// A rendered object under check: its decoded JSON and the template that produced it.
 #[derive(Debug, Clone, Copy)]
