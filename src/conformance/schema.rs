@@ -50,7 +50,7 @@ pub fn bundled_minors() -> Vec<u32> {
     BUNDLES.iter().map(|(m, _)| *m).collect()
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SchemaError {
     #[error("no bundled OpenAPI schema for Kubernetes 1.{minor} (bundled: 1.{first} to 1.{last})")]
     NotBundled { minor: u32, first: u32, last: u32 },
