@@ -374,11 +374,19 @@ impl<'a> Walker<'a> {
             self.push(path, FieldErrorKind::WrongType, message);
             return;
         }
+        // IntOrString.UnmarshalJSON decodes non-strings into its int32.
+        let resolved = self.schemas.resolve(declared);
+        let go = if resolved["format"] == "int-or-string"
+            || resolved["x-kubernetes-int-or-string"] == true
+        {
+            "int32".to_string()
+        } else {
+            go_type(declared)
+        };
         let message = format!(
-            "json: cannot unmarshal {} into Go struct field {struct_name}.{} of type {}",
+            "json: cannot unmarshal {} into Go struct field {struct_name}.{} of type {go}",
             json_type_name(value),
             go_field_path(path),
-            go_type(declared)
         );
         self.push(path, FieldErrorKind::WrongType, message);
     }

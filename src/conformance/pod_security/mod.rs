@@ -632,21 +632,15 @@ pub fn check_object(
         return Vec::new();
     }
     let requester_exempt = exempt(&ex.usernames, config.requesting_user.as_deref());
-    let mut cache: Vec<(LevelVersion, Vec<Violation>)> = Vec::new();
-    let mut evaluate = |lv: LevelVersion| -> Vec<Violation> {
-        // Equal level-versions give equal results (the API server caches them the same way).
-        if let Some((_, v)) = cache.iter().find(|(k, _)| *k == lv) {
-            return v.clone();
-        }
-        let mut v = evaluate_pod(lv, template.meta, template.spec, config);
-        for violation in &mut v {
-            for f in &mut violation.fields {
-                *f = format!("{}{f}", template.prefix);
-            }
-        }
-        cache.push((lv, v.clone()));
-        v
-    };
+    // Pods (not controller templates) get their AppArmor annotations copied into the fields
+    // before admission on 1.30+ API servers.
+    let pod_spec = app_armor_version_skew(template.meta, template.spec, config.server_minor);
+    let pod_spec = pod_spec.as_ref().unwrap_or(template.spec);
+    let prefix = template.prefix;
+    let mut on_template = CachedEvaluation::new(template.meta, template.spec, prefix, config);
+    let mut on_pod = CachedEvaluation::new(template.meta, pod_spec, prefix, config);
+    let mut evaluate_template = |lv| on_template.evaluate(lv);
+    let mut evaluate = |lv| on_pod.evaluate(lv);
     let finding =
         |effect: Effect, lv: LevelVersion, violations: Vec<Violation>, message: String| Finding {
             object: subject.display(),
@@ -678,7 +672,14 @@ pub fn check_object(
     }
     // The controller object: warn and audit only (enforce=false), for the requesting user.
     if !requester_exempt {
-        push_audit_and_warn(&mut out, &mut evaluate, &finding, policy, true, false);
+        push_audit_and_warn(
+            &mut out,
+            &mut evaluate_template,
+            &finding,
+            policy,
+            true,
+            false,
+        );
     }
     // The pods it creates, as the controller's identity.
     if let Some(sa) = template.creator {
@@ -709,6 +710,106 @@ pub fn check_object(
         }
     }
     out
+}
+
+/// Evaluations of one pod (spec) by level-version, cached as `EvaluatePod` caches them.
+struct CachedEvaluation<'a> {
+    meta: &'a Json,
+    spec: &'a Json,
+    prefix: &'static str,
+    config: &'a PodSecurityConfig,
+    cache: Vec<(LevelVersion, Vec<Violation>)>,
+}
+
+impl<'a> CachedEvaluation<'a> {
+    fn new(
+        meta: &'a Json,
+        spec: &'a Json,
+        prefix: &'static str,
+        config: &'a PodSecurityConfig,
+    ) -> Self {
+        CachedEvaluation {
+            meta,
+            spec,
+            prefix,
+            config,
+            cache: Vec::new(),
+        }
+    }
+
+    /// The violations with field paths in the object (`spec.template.` + the pod's path).
+    fn evaluate(&mut self, lv: LevelVersion) -> Vec<Violation> {
+        if let Some((_, v)) = self.cache.iter().find(|(k, _)| *k == lv) {
+            return v.clone();
+        }
+        let mut v = evaluate_pod(lv, self.meta, self.spec, self.config);
+        for violation in &mut v {
+            for f in &mut violation.fields {
+                *f = format!("{}{f}", self.prefix);
+            }
+        }
+        self.cache.push((lv, v.clone()));
+        v
+    }
+}
+
+/// `applyAppArmorVersionSkew` (pkg/registry/core/pod/strategy.go, 1.30+): a container without an
+/// `appArmorProfile` field gets the one its `container.apparmor.security.beta.kubernetes.io/NAME`
+/// annotation names (`ApparmorFieldForAnnotation`), unless that equals the pod-level profile.
+/// Only the profile type matters to PSA. `None` when nothing changes.
+fn app_armor_version_skew(meta: &Json, spec: &Json, server_minor: u32) -> Option<Json> {
+    if server_minor < 30 || spec["os"]["name"] == "windows" {
+        return None;
+    }
+    let annotations = meta.get("annotations").and_then(Json::as_object)?;
+    let pod_type = spec["securityContext"]["appArmorProfile"]["type"].as_str();
+    let mut out = spec.clone();
+    let mut changed = false;
+    for list in ["initContainers", "containers", "ephemeralContainers"] {
+        let Some(containers) = out.get_mut(list).and_then(Json::as_array_mut) else {
+            continue;
+        };
+        for c in containers {
+            let name = c["name"].as_str().unwrap_or("");
+            let key = format!("container.apparmor.security.beta.kubernetes.io/{name}");
+            let Some(annotation) = annotations.get(&key).and_then(Json::as_str) else {
+                continue;
+            };
+            if !c["securityContext"]["appArmorProfile"].is_null() {
+                continue;
+            }
+            let profile = match annotation {
+                "unconfined" => serde_json::json!({"type": "Unconfined"}),
+                "runtime/default" => serde_json::json!({"type": "RuntimeDefault"}),
+                a => match a
+                    .strip_prefix("localhost/")
+                    .filter(|p| !p.is_empty() && p.trim() == *p && p.len() <= 4095)
+                {
+                    Some(p) => serde_json::json!({"type": "Localhost", "localhostProfile": p}),
+                    None => continue,
+                },
+            };
+            // DeepEqual with the pod-level profile: only the type can match for the types
+            // without a localhost name.
+            if pod_type == profile["type"].as_str() && profile.get("localhostProfile").is_none() {
+                continue;
+            }
+            let Some(obj) = c.as_object_mut() else {
+                continue;
+            };
+            let sc = obj
+                .entry("securityContext")
+                .or_insert_with(|| Json::Object(serde_json::Map::new()));
+            if sc.is_null() {
+                *sc = Json::Object(serde_json::Map::new());
+            }
+            if let Some(sc) = sc.as_object_mut() {
+                sc.insert("appArmorProfile".to_string(), profile);
+                changed = true;
+            }
+        }
+    }
+    changed.then_some(out)
 }
 
 /// Audit (always evaluated) and warn (only when the request is allowed) of `EvaluatePod`; audit

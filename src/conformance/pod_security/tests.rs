@@ -628,3 +628,71 @@ fn agrees_with_upstream_fixtures() {
         failures.join("\n")
     );
 }
+
+/// The texts kube-apiserver v1.34.4 printed for `kubectl create --dry-run=server` of these
+/// objects (test control plane, namespace `restr` labelled enforce=restricted, `default` labelled
+/// warn=baseline, warn-version=v1.33). The Pod shows the AppArmor annotation copied into the
+/// container's field (applyAppArmorVersionSkew) before PSA.
+#[test]
+fn agrees_with_kube_apiserver_1_34() {
+    let pod = |ns: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "p2", "namespace": ns,
+            "annotations": {"container.apparmor.security.beta.kubernetes.io/a": "unconfined"}},
+        "spec": {
+            "securityContext": {"sysctls": [{"name": "net.ipv4.tcp_rmem", "value": "4096 87380 6291456"}, {"name": "kernel.msgmax", "value": "1"}],
+                "seLinuxOptions": {"type": "spc_t"}},
+            "volumes": [{"name": "v", "hostPath": {"path": "/"}}, {"name": "e"}, {"name": "nfsvol", "nfs": {"server": "s", "path": "/"}}],
+            "containers": [{"name": "a", "image": "x",
+                "ports": [{"containerPort": 8080, "hostPort": 8080}, {"containerPort": 81, "hostPort": 80}],
+                "securityContext": {"privileged": true, "capabilities": {"add": ["NET_ADMIN", "CHOWN"]}, "seccompProfile": {"type": "Unconfined"}},
+                "livenessProbe": {"httpGet": {"host": "localhost", "port": 80}}}],
+            "initContainers": [{"name": "i", "image": "x", "securityContext": {"runAsUser": 0, "runAsNonRoot": false}}]}})
+    };
+    let restr = pod("restr");
+    let default = pod("default");
+    let dep = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "restr"},
+        "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}},
+            "spec": {"containers": [{"name": "a", "image": "x"}]}}}});
+    let labels = BTreeMap::from([
+        ("restr".to_string(), labels_for_level(Level::Restricted)),
+        (
+            "default".to_string(),
+            BTreeMap::from([
+                (WARN_LABEL.to_string(), "baseline".to_string()),
+                (WARN_VERSION_LABEL.to_string(), "v1.33".to_string()),
+            ]),
+        ),
+    ]);
+    let subjects = [
+        Subject::new(&restr, None),
+        Subject::new(&default, None),
+        Subject::new(&dep, None),
+    ];
+    let (findings, _) = check_release(&subjects, "x", &labels, &cfg());
+    let messages: Vec<_> = findings
+        .iter()
+        .map(|f| (f.object.as_str(), f.effect.clone(), f.message.as_str()))
+        .collect();
+    assert_eq!(messages[0].0, "Pod/p2");
+    assert_eq!(messages[0].1, Effect::Refused);
+    assert_eq!(
+        messages[0].2,
+        r#"pods "p2" is forbidden: violates PodSecurity "restricted:latest": forbidden AppArmor profiles (container "a" and annotation must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/a="unconfined""), hostPort (container "a" uses hostPorts 80, 8080), probe or lifecycle host (container "a" uses probe or lifecycle host "localhost"), privileged (container "a" must not set securityContext.privileged=true), seLinuxOptions (pod set forbidden securityContext.seLinuxOptions: type "spc_t"), forbidden sysctls (kernel.msgmax), allowPrivilegeEscalation != false (containers "i", "a" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (containers "i", "a" must set securityContext.capabilities.drop=["ALL"]; container "a" must not include "CHOWN", "NET_ADMIN" in securityContext.capabilities.add), restricted volume types (volumes "v", "nfsvol" use restricted volume types "hostPath", "nfs"), runAsNonRoot != true (container "i" must not set securityContext.runAsNonRoot=false), runAsUser=0 (container "i" must not set runAsUser=0), seccompProfile (container "a" must not set securityContext.seccompProfile.type to "Unconfined")"#
+    );
+    assert_eq!(messages[1].1, Effect::Warning);
+    assert_eq!(
+        messages[1].2,
+        r#"would violate PodSecurity "baseline:v1.33": forbidden AppArmor profiles (container "a" and annotation must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/a="unconfined""), non-default capabilities (container "a" must not include "NET_ADMIN" in securityContext.capabilities.add), hostPath volumes (volume "v"), hostPort (container "a" uses hostPorts 80, 8080), privileged (container "a" must not set securityContext.privileged=true), seLinuxOptions (pod set forbidden securityContext.seLinuxOptions: type "spc_t"), seccompProfile (container "a" must not set securityContext.seccompProfile.type to "Unconfined"), forbidden sysctls (kernel.msgmax)"#
+    );
+    let warning = findings
+        .iter()
+        .find(|f| f.object == "Deployment/d" && f.effect == Effect::Warning)
+        .map(|f| f.message.as_str());
+    assert_eq!(
+        warning,
+        Some(
+            r#"would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "a" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "a" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "a" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "a" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#
+        )
+    );
+}

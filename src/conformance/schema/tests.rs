@@ -2,6 +2,10 @@ use serde_json::{Value as Json, json};
 
 use super::*;
 
+// Texts marked "server" were printed by kube-apiserver v1.34.4 (the test control plane of
+// tools/tools.sh control-plane) for `kubectl create --dry-run=server --validate=strict` or
+// `kubectl apply --server-side --dry-run=server` of the same object.
+
 fn deployment(container: Json) -> Json {
     json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"a": "b"}},
         "spec": {"selector": {"matchLabels": {"a": "b"}}, "strategy": {"rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
@@ -85,7 +89,7 @@ fn wrong_types_as_the_decoder_words_them() {
     d["spec"]["strategy"]["rollingUpdate"]["maxSurge"] = json!(true);
     assert_eq!(
         errors(34, &d)[0].2,
-        "json: cannot unmarshal bool into Go struct field RollingUpdateDeployment.spec.strategy.rollingUpdate.maxSurge of type intstr.IntOrString"
+        "json: cannot unmarshal bool into Go struct field RollingUpdateDeployment.spec.strategy.rollingUpdate.maxSurge of type int32"
     );
 }
 
