@@ -222,6 +222,8 @@ struct Walker<'a> {
 #[derive(Clone)]
 enum Seg<'a> {
     Key(&'a str),
+    /// A key of a map (`additionalProperties`): shown like a field, left out of Go's paths.
+    MapKey(&'a str),
     Index(usize),
 }
 
@@ -229,7 +231,7 @@ fn render(path: &[Seg<'_>]) -> String {
     let mut out = String::new();
     for seg in path {
         match seg {
-            Seg::Key(k) => {
+            Seg::Key(k) | Seg::MapKey(k) => {
                 if !out.is_empty() {
                     out.push('.');
                 }
@@ -246,7 +248,7 @@ fn go_field_path(path: &[Seg<'_>]) -> String {
     path.iter()
         .filter_map(|s| match s {
             Seg::Key(k) => Some(*k),
-            Seg::Index(_) => None,
+            Seg::MapKey(_) | Seg::Index(_) => None,
         })
         .collect::<Vec<_>>()
         .join(".")
@@ -329,6 +331,13 @@ impl<'a> Walker<'a> {
         {
             if !branches.iter().any(|b| type_matches(value, b)) {
                 self.type_error(value, declared, path, struct_name);
+            } else if declared["$ref"] == QUANTITY
+                && let Some(text) = value.as_str()
+                && !quantity_format_ok(text.trim())
+            {
+                // resource.Quantity.UnmarshalJSON → ParseQuantity's ErrFormatWrong.
+                let message = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".to_string();
+                self.push(path, FieldErrorKind::WrongType, message);
             }
             return;
         }
@@ -383,9 +392,15 @@ impl<'a> Walker<'a> {
         } else {
             go_type(declared)
         };
+        // encoding/json names the literal of a number that does not fit an integer field.
+        let what = match value {
+            Json::Number(n) if resolved["type"] == "integer" || go == "int32" => {
+                format!("number {n}")
+            }
+            other => json_type_name(other),
+        };
         let message = format!(
-            "json: cannot unmarshal {} into Go struct field {struct_name}.{} of type {go}",
-            json_type_name(value),
+            "json: cannot unmarshal {what} into Go struct field {struct_name}.{} of type {go}",
             go_field_path(path),
         );
         self.push(path, FieldErrorKind::WrongType, message);
@@ -430,14 +445,18 @@ impl<'a> Walker<'a> {
             }
         }
         for (key, value) in map {
-            path.push(Seg::Key(key));
             if let Some(prop) = properties.and_then(|p| p.get(key)) {
+                path.push(Seg::Key(key));
                 self.walk(value, prop, path, struct_name);
             } else if let Some(additional) = additional.filter(|a| a.is_object()) {
+                path.push(Seg::MapKey(key));
                 self.walk(value, additional, path, struct_name);
-            } else if properties.is_some() && !preserve && additional != Some(&Json::Bool(true)) {
-                let message = format!("unknown field {}", quote(&render(path)));
-                self.push(path, FieldErrorKind::UnknownField, message);
+            } else {
+                path.push(Seg::Key(key));
+                if properties.is_some() && !preserve && additional != Some(&Json::Bool(true)) {
+                    let message = format!("unknown field {}", quote(&render(path)));
+                    self.push(path, FieldErrorKind::UnknownField, message);
+                }
             }
             path.pop();
         }
@@ -498,6 +517,35 @@ impl<'a> Walker<'a> {
             path.pop();
         }
     }
+}
+
+const QUANTITY: &str = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+
+/// `splitREString` of apimachinery's quantity.go, `^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$`,
+/// which `ParseQuantity` reports as `ErrFormatWrong`; other parse failures are not judged here.
+fn quantity_format_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let digits = b[i..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit() || **c == b'.')
+        .count();
+    if digits == 0 {
+        return false;
+    }
+    i += digits;
+    i += b[i..]
+        .iter()
+        .take_while(|c| b"eEinumkKMGTP".contains(c))
+        .count();
+    if matches!(b.get(i), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    i += b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    i == b.len()
 }
 
 /// Whether a JSON value has the schema's `type` (absent: anything).

@@ -194,3 +194,53 @@ fn custom_resources_against_their_crd() {
         ]
     );
 }
+
+/// More decoder texts of kube-apiserver v1.34.4 (`kubectl create --dry-run=server`).
+#[test]
+fn decoder_texts_agree_with_the_server() {
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "labels": {"a": 1}}, "data": {"x": 1}});
+    assert_eq!(
+        errors(34, &cm).into_iter().map(|e| e.2).collect::<Vec<_>>(),
+        [
+            "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string",
+            "json: cannot unmarshal number into Go struct field ConfigMap.data of type string",
+        ]
+    );
+    let pod = |container: Json| json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [container]}});
+    assert_eq!(
+        errors(
+            34,
+            &pod(json!({"name": "a", "image": "x", "env": [{"name": "X", "value": true}]}))
+        )[0]
+        .2,
+        "json: cannot unmarshal bool into Go struct field EnvVar.spec.containers.env.value of type string"
+    );
+    assert_eq!(
+        errors(
+            34,
+            &pod(json!({"name": "a", "image": "x", "resources": {"limits": {"cpu": "1 core"}}}))
+        )[0]
+        .2,
+        "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+    );
+    assert_eq!(
+        errors(
+            34,
+            &pod(
+                json!({"name": "a", "image": "x", "resources": {"limits": {"cpu": " 500m ", "memory": 1e9}}})
+            )
+        ),
+        []
+    );
+    let mut d = deployment(json!({"name": "a", "image": "x"}));
+    d["spec"]["replicas"] = json!(1.5);
+    assert_eq!(
+        errors(34, &d)[0].2,
+        "json: cannot unmarshal number 1.5 into Go struct field DeploymentSpec.spec.replicas of type int32"
+    );
+    let p = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": {"name": "a"}}});
+    assert_eq!(
+        errors(34, &p)[0].2,
+        "json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container"
+    );
+}
