@@ -106,8 +106,11 @@ pub enum ApiStatus {
         deprecated: u32,
         removed: Option<u32>,
     },
-    /// An alpha version: never served unless enabled with `--runtime-config`.
-    Alpha,
+    /// Not served unless the cluster enables it with `--runtime-config`: every alpha version,
+    /// and beta versions introduced from 1.24 on (KEP-3136; `betaAPIGroupVersionsDisabledByDefault`
+    /// of pkg/controlplane/instance.go), except flowcontrol v1beta3 (its
+    /// `legacyBetaEnabledByDefaultResources`, until its removal in 1.32).
+    OffByDefault,
 }
 
 /// One apiVersion problem of one object.
@@ -134,6 +137,19 @@ impl ApiFinding {
     }
 }
 
+/// Whether a built-in group/version is enabled without `--runtime-config` (see
+/// [`ApiStatus::OffByDefault`]).
+fn served_by_default(row: &Lifecycle) -> bool {
+    if row.version.contains("alpha") {
+        return false;
+    }
+    if row.version.contains("beta") {
+        let legacy = row.group == "flowcontrol.apiserver.k8s.io" && row.version == "v1beta3";
+        return legacy || row.introduced.is_some_and(|i| i < 24);
+    }
+    true
+}
+
 /// The status of a built-in kind on Kubernetes 1.`target_minor`; `None` when it is served and
 /// not deprecated there.
 pub fn status(row: &Lifecycle, target_minor: u32) -> Option<ApiStatus> {
@@ -143,8 +159,8 @@ pub fn status(row: &Lifecycle, target_minor: u32) -> Option<ApiStatus> {
     if let Some(introduced) = row.introduced.filter(|i| target_minor < *i) {
         return Some(ApiStatus::NotYetIntroduced { introduced });
     }
-    if row.version.contains("alpha") {
-        return Some(ApiStatus::Alpha);
+    if !served_by_default(row) {
+        return Some(ApiStatus::OffByDefault);
     }
     // `deprecation.IsDeprecated`: deprecated from the tagged release on.
     row.deprecated
@@ -204,8 +220,8 @@ pub fn check_api_versions(subjects: &[Subject<'_>], target_minor: u32) -> Vec<Ap
                 row.api_version(),
                 row.kind
             ),
-            ApiStatus::Alpha => format!(
-                "{no_match} unless the cluster enables {} with --runtime-config (alpha APIs are off by default)",
+            ApiStatus::OffByDefault => format!(
+                "{no_match} unless the cluster enables {} with --runtime-config (off by default)",
                 row.api_version()
             ),
             ApiStatus::Deprecated { .. } => warning_message(row).unwrap_or_default(),
