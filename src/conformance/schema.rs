@@ -321,7 +321,7 @@ impl<'a> Walker<'a> {
         // Union types: Quantity (string|number), IntOrString, and CRD anyOf/oneOf are accepted
         // if any branch's type matches.
         if schema["x-kubernetes-int-or-string"] == true || schema["format"] == "int-or-string" {
-            if !(value.is_string() || value.is_i64() || value.is_u64()) {
+            if !(value.is_string() || is_integral(value)) {
                 self.type_error(value, declared, path, struct_name);
             }
             return;
@@ -519,6 +519,12 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// An integer, or a number with no fraction (`replicas: 2.0` decodes: the API server's
+/// YAML→JSON step writes integral floats as integers; checked against kube-apiserver v1.34.4).
+fn is_integral(value: &Json) -> bool {
+    value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+}
+
 const QUANTITY: &str = "io.k8s.apimachinery.pkg.api.resource.Quantity";
 
 /// `splitREString` of apimachinery's quantity.go, `^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$`,
@@ -556,7 +562,7 @@ fn type_matches(value: &Json, schema: &Json) -> bool {
         Some("array") => value.is_array(),
         Some("string") => value.is_string(),
         Some("boolean") => value.is_boolean(),
-        Some("integer") => value.is_i64() || value.is_u64(),
+        Some("integer") => is_integral(value),
         Some("number") => value.is_number(),
         Some(_) => true,
     }

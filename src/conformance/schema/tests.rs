@@ -233,6 +233,8 @@ fn decoder_texts_agree_with_the_server() {
         []
     );
     let mut d = deployment(json!({"name": "a", "image": "x"}));
+    d["spec"]["replicas"] = json!(2.0);
+    assert_eq!(errors(34, &d), []);
     d["spec"]["replicas"] = json!(1.5);
     assert_eq!(
         errors(34, &d)[0].2,
