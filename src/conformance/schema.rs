@@ -437,7 +437,14 @@ impl<'a> Walker<'a> {
             .flatten()
             .filter_map(Json::as_str)
         {
-            if map.get(required).is_none_or(Json::is_null) {
+            // A required field with a default is filled before validation (CRD defaulting; for
+            // built-ins the default marks a non-pointer Go field decoded to its zero value and
+            // judged by validation code, not by `required`). A status is dropped on create.
+            let defaulted = properties
+                .and_then(|p| p.get(required))
+                .is_some_and(|p| p.get("default").is_some());
+            let in_status = matches!(path.first(), Some(Seg::Key("status")));
+            if !defaulted && !in_status && map.get(required).is_none_or(Json::is_null) {
                 path.push(Seg::Key(required));
                 let message = format!("{}: Required value", render(path));
                 self.push(path, FieldErrorKind::Required, message);

@@ -4,7 +4,7 @@
 Reads api/openapi-spec/v3/*.json straight from a k8s.io/kubernetes module zip (the Go module
 proxy's, via `go mod download`), unions components.schemas of every group-version document, and
 keeps only: type, format, properties, additionalProperties, items, required, enum, allOf/$ref,
-nullable, and the x-kubernetes-* extensions validation reads (int-or-string,
+nullable, default (zero-value markers), and the x-kubernetes-* extensions validation reads (int-or-string,
 preserve-unknown-fields, embedded-resource, list-type, list-map-keys, group-version-kind).
 Descriptions, defaults and examples go. Output: deterministic gzip (mtime 0) of compact JSON
 {"version": "v1.N.P", "schemas": {name: schema}}.
@@ -22,7 +22,7 @@ KEEP = {
     "allOf", "oneOf", "anyOf", "$ref", "nullable",
     "x-kubernetes-int-or-string", "x-kubernetes-preserve-unknown-fields",
     "x-kubernetes-embedded-resource", "x-kubernetes-list-type", "x-kubernetes-list-map-keys",
-    "x-kubernetes-group-version-kind", "x-kubernetes-map-type",
+    "x-kubernetes-group-version-kind", "x-kubernetes-map-type", "default",
 }
 PREFIX = "#/components/schemas/"
 
@@ -42,13 +42,21 @@ def slim(node):
             out[key] = value[len(PREFIX):] if value.startswith(PREFIX) else value
         elif key in ("x-kubernetes-group-version-kind", "enum"):
             out[key] = value  # data, not schemas
+        elif key == "default":
+            # Built-in `default`s are the Go zero values of non-pointer fields: such a field,
+            # even when `required`, decodes to its zero value and is left to validation.
+            out[key] = value
         elif key == "x-kubernetes-map-type":
             continue  # not needed for validation
         else:
             out[key] = slim(value)
     # {"allOf": [{"$ref": X}]} (how v3 attaches defaults to references) is just {"$ref": X}
-    if list(out) == ["allOf"] and len(out["allOf"]) == 1 and list(out["allOf"][0]) == ["$ref"]:
-        return out["allOf"][0]
+    if (set(out) <= {"allOf", "default"} and "allOf" in out and len(out["allOf"]) == 1
+            and list(out["allOf"][0]) == ["$ref"]):
+        ref = dict(out["allOf"][0])
+        if "default" in out:
+            ref["default"] = out["default"]
+        return ref
     return out
 
 
