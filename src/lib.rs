@@ -7,6 +7,7 @@
 pub mod chart;
 pub mod cli;
 pub mod cluster;
+pub mod conformance;
 pub mod docs;
 pub mod fsutil;
 pub mod model_memory;
