@@ -16,9 +16,10 @@ use scalar::Scalar;
 
 /// Nesting limit (maps and lists). Real values files stay far below it.
 pub const MAX_DEPTH: usize = 256;
-/// Limit on nodes in one document, aliases expanded (stops "billion laughs"). A node copied
+/// Limit on nodes copied through aliases in one document (stops "billion laughs"). A node copied
 /// through an alias also counts one more per [`TEXT_PER_NODE`] bytes of its scalars and keys,
-/// so long strings cannot multiply either.
+/// so long strings cannot multiply either. Nodes written out in the text are not counted: they
+/// are bounded by the text itself, and Helm reads a values file of millions of keys.
 pub const MAX_NODES: usize = 1_000_000;
 /// Bytes of copied text that count as one node (so at most 64 MiB of text through aliases).
 pub const TEXT_PER_NODE: usize = 64;
@@ -235,7 +236,6 @@ impl<'a> Builder<'a> {
         if depth > MAX_DEPTH {
             return Err(YamlError::TooDeep { span });
         }
-        self.count(span, 1)?;
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 // `!!str` arrives resolved to its full form.
@@ -299,9 +299,7 @@ impl<'a> Builder<'a> {
                 Ok(node)
             }
             Event::MappingStart(anchor, _) => {
-                let mut entries: Vec<Entry> = Vec::new();
-                // Keys written in this mapping (merged-in keys may be overridden, these not).
-                let mut explicit: Vec<(String, Span)> = Vec::new();
+                let mut entries = Entries::default();
                 let end = loop {
                     let (event, key_span) = self.expect_more(span)?;
                     if let Event::MappingEnd = event {
@@ -317,26 +315,14 @@ impl<'a> Builder<'a> {
                         continue;
                     }
                     let key = key_string(&key_node)?;
-                    if let Some((_, first)) = explicit.iter().find(|(k, _)| *k == key) {
-                        return Err(YamlError::DuplicateKey {
-                            key,
-                            span: key_node.span,
-                            first: *first,
-                        });
-                    }
-                    explicit.push((key.clone(), key_node.span));
-                    let entry = Entry {
+                    entries.write(Entry {
                         key,
                         key_span: key_node.span,
                         value,
-                    };
-                    match entries.iter_mut().find(|e| e.key == entry.key) {
-                        Some(merged) => *merged = entry,
-                        None => entries.push(entry),
-                    }
+                    })?;
                 };
                 let node = Node {
-                    kind: NodeKind::Map(entries),
+                    kind: NodeKind::Map(entries.list),
                     span: join(span, end),
                     via: None,
                 };
@@ -601,7 +587,52 @@ fn key_string(key: &Node) -> Result<String, YamlError> {
 
 /// YAML 1.1 merge key (`<<: *base` or `<<: [*a, *b]`), applied in document order as go-yaml v2
 /// does: merged keys are set where they appear, so later explicit keys win.
-fn merge_into(entries: &mut Vec<Entry>, value: Node) -> Result<(), YamlError> {
+/// A mapping's entries in the order they are written, indexed by key: a mapping of n keys is
+/// built in O(n) (a linear search per key made a values file of 20,000 sibling keys take 9 s).
+#[derive(Default)]
+struct Entries {
+    list: Vec<Entry>,
+    /// Key → its place in `list`, and where the key is written in this mapping when it is (a
+    /// merged-in key may be overridden, a written one not).
+    // std's SipHash, seeded per process: the keys come from charts and values files that may be
+    // hostile, and a fixed fast hash would let crafted keys collide back into quadratic time.
+    index: HashMap<String, (usize, Option<Span>)>,
+}
+
+impl Entries {
+    /// Adds a key written in the mapping; a key written twice is an error naming both places.
+    fn write(&mut self, entry: Entry) -> Result<(), YamlError> {
+        if let Some(&(_, Some(first))) = self.index.get(&entry.key) {
+            return Err(YamlError::DuplicateKey {
+                key: entry.key,
+                span: entry.key_span,
+                first,
+            });
+        }
+        let span = entry.key_span;
+        self.upsert(entry, Some(span));
+        Ok(())
+    }
+
+    /// Adds `entry`, or replaces the entry of the same key where it stands (a later key wins,
+    /// the first position is kept: go-yaml's order for merged keys). `written`: where the key is
+    /// written in this mapping, `None` for a merged-in key (which does not forget a written one).
+    fn upsert(&mut self, entry: Entry, written: Option<Span>) {
+        match self.index.get_mut(&entry.key) {
+            Some((at, first_written)) => {
+                *first_written = first_written.or(written);
+                self.list[*at] = entry;
+            }
+            None => {
+                self.index
+                    .insert(entry.key.clone(), (self.list.len(), written));
+                self.list.push(entry);
+            }
+        }
+    }
+}
+
+fn merge_into(entries: &mut Entries, value: Node) -> Result<(), YamlError> {
     let span = value.span;
     let maps = match value.kind {
         NodeKind::Map(m) => vec![m],
@@ -618,13 +649,8 @@ fn merge_into(entries: &mut Vec<Entry>, value: Node) -> Result<(), YamlError> {
         }
         _ => return Err(YamlError::BadMerge { span }),
     };
-    for map in maps {
-        for entry in map {
-            match entries.iter_mut().find(|e| e.key == entry.key) {
-                Some(existing) => *existing = entry,
-                None => entries.push(entry),
-            }
-        }
+    for entry in maps.into_iter().flatten() {
+        entries.upsert(entry, None);
     }
     Ok(())
 }
@@ -833,6 +859,24 @@ mod tests {
         let err = parse(0, "a: [1, 2\nb: 3\n").unwrap_err();
         assert!(matches!(err, YamlError::Syntax { .. }), "{err:?}");
         assert!(err.span().start.line >= 1);
+    }
+
+    #[test]
+    /// Regression (issue 17, item 3): every node counted against [`MAX_NODES`], so a values file
+    /// of 500,000 sibling keys (about 20 MB, which Helm reads) was refused as an alias bomb.
+    fn a_document_with_more_written_nodes_than_the_alias_budget_parses() {
+        let keys = MAX_NODES / 2 + 1;
+        let mut text = String::with_capacity(keys * 12 + 8);
+        text.push_str("extra:\n");
+        for i in 0..keys {
+            text.push_str(&format!("  k{i}: {i}\n"));
+        }
+        let doc = p(&text);
+        let NodeKind::Map(extra) = &get(&doc, "extra").kind else {
+            panic!("not a map")
+        };
+        assert_eq!(extra.len(), keys);
+        assert_eq!(extra[keys - 1].key, format!("k{}", keys - 1));
     }
 
     #[test]
