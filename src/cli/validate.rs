@@ -2,7 +2,8 @@
 
 use super::{Exit, SchemaSource, ValidateArgs, debug, out, styled, styled_stderr};
 use crate::chart::{self, scope};
-use crate::report::{self, Diagnostic, Format};
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::report::{self, Format};
 use crate::schema::generate;
 use crate::schema::validate::{ScopeSchema, validate};
 use crate::source::Sources;
@@ -50,7 +51,7 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
                 chart::ChartError::NotAChart { .. } if args.chart.is_none() => {
                     let first = args.values.all_files().next();
                     Diagnostic::error(
-                        "chart",
+                        Code::Chart,
                         match first {
                             Some(f) => format!(
                                 "no chart to validate against: {} is not inside a chart directory (one with Chart.yaml), and neither is the current directory",
@@ -62,7 +63,7 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
                     .hint("name the chart with --chart PATH (a chart directory or a packaged .tgz)")
                 }
                 _ => {
-                    let d = Diagnostic::error("chart", e.to_string());
+                    let d = Diagnostic::error(Code::Chart, e.to_string());
                     match e.hint() {
                         Some(h) => d.hint(h),
                         None => d,
@@ -77,7 +78,7 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
     for (path, value) in &resolved.mismatches {
         diags.push(
             Diagnostic::error(
-                "subchart-scope",
+                Code::SubchartScope,
                 format!(
                     "values for subchart `{}` must be a map, found {}",
                     path.join("."),
@@ -92,7 +93,7 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
     for c in &resolved.conflicts {
         diags.push(
             Diagnostic::warning(
-                "shape",
+                Code::Shape,
                 format!(
                     "replaces a {} default with a {}",
                     c.default.type_name(),
@@ -111,7 +112,7 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
         Err(errors) => {
             let diags: Vec<Diagnostic> = errors
                 .iter()
-                .map(|e| Diagnostic::error("annotation", e.to_string()))
+                .map(|e| Diagnostic::error(Code::Annotation, e.to_string()))
                 .collect();
             return fail(&diags, &sources);
         }
@@ -129,7 +130,7 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
             SchemaSource::Auto => file.or_else(|| {
                 if s.path.is_empty() {
                     diags.push(
-                        Diagnostic::note("generated-schema", format!("chart {} has no values.schema.json: checked against the schema stackcheck generates", s.chart.name()))
+                        Diagnostic::note(Code::GeneratedSchema, format!("chart {} has no values.schema.json: checked against the schema stackcheck generates", s.chart.name()))
                             .hint("write it with `helm stackcheck schema --write` so `helm install` checks values too"),
                     );
                 }
@@ -152,7 +153,7 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
         .filter(|_| format != Format::Text || std::env::var_os("HELM_DEBUG").is_some())
     {
         diags.push(Diagnostic::note(
-            "disabled",
+            Code::Disabled,
             format!(
                 "dependency {} is disabled ({}): not validated",
                 d.path.join("."),
@@ -163,7 +164,7 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
 
     let errors = diags
         .iter()
-        .filter(|d| d.severity == report::Severity::Error)
+        .filter(|d| d.severity == Severity::Error)
         .count();
     if format == Format::Text {
         emit(&diags, &sources);
@@ -190,20 +191,20 @@ pub(super) fn run(args: ValidateArgs) -> Exit {
 
 /// A values layer that cannot be read. The span names the file, so the message does not.
 pub(super) fn values_diagnostic(e: &ValuesError) -> Diagnostic {
-    let (code, message, hint): (&'static str, String, String) = match e {
+    let (code, message, hint): (Code, String, String) = match e {
         ValuesError::Read { .. } => (
-            "input",
+            Code::Input,
             e.to_string(),
             "check the path; values files are read relative to the current directory".into(),
         ),
         ValuesError::NotUtf8 { byte, .. } => (
-            "input",
+            Code::Input,
             format!("not UTF-8 text: invalid byte 0x{byte:02X}"),
             "save the file as UTF-8: Helm reads values files as UTF-8 text".into(),
         ),
-        ValuesError::Yaml { source, .. } => ("yaml", source.to_string(), yaml_hint(source)),
+        ValuesError::Yaml { source, .. } => (Code::Yaml, source.to_string(), yaml_hint(source)),
         ValuesError::NotAMap { found, .. } => (
-            "yaml",
+            Code::Yaml,
             format!("the top level of a values file must be a map of keys, found a {found}"),
             "write the values as `key: value` lines; a list or a lone value cannot be merged into the chart's values".into(),
         ),
@@ -225,7 +226,7 @@ pub(super) fn values_diagnostic(e: &ValuesError) -> Diagnostic {
                 Some(_) => message.clone(),
                 None => e.to_string(),
             };
-            ("set", message, hint.into())
+            (Code::Set, message, hint.into())
         }
     };
     Diagnostic::error(code, message).at(e.span()).hint(hint)

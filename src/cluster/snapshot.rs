@@ -64,8 +64,8 @@ use crate::cluster::model::{
     Cluster, Gap, LimitRange, Node, Pod, ResourceQuota, RuntimeClass, StorageClass, Taint,
     Toleration,
 };
+use crate::diagnostic::{Code, Diagnostic};
 use crate::render::manifest::{parse_stream, to_json};
-use crate::report::Diagnostic;
 use crate::source::{Pos, SourceId, SourceKind, Sources, Span};
 use decode::{Decoded, Item, Kind, ListContext, SkippedPod};
 use json_stream::{JsonStream, StreamError};
@@ -284,7 +284,7 @@ fn read_json<R: Read>(
             }
             Err(StreamError::Syntax { message, pos }) => {
                 b.diagnostics.push(
-                    Diagnostic::error("snapshot-json", format!("not valid JSON: {message}"))
+                    Diagnostic::error(Code::SnapshotJson, format!("not valid JSON: {message}"))
                         .at(Some(point(id, pos)))
                         .hint("the rest of this file was not read; the objects before this point were"),
                 );
@@ -429,7 +429,7 @@ fn read_yaml(
     }
     for d in &diagnostics {
         // A document that is not YAML may have been any object.
-        if d.code == "manifest" {
+        if d.code == Code::Manifest {
             b.gap(Gap {
                 what: format!(
                     "{} line {}",
@@ -630,7 +630,7 @@ impl Builder {
         {
             self.diagnostics.push(
                 Diagnostic::warning(
-                    "snapshot-version",
+                    Code::SnapshotVersion,
                     format!(
                         "snapshot format {} is not {SNAPSHOT_API_VERSION}, the one this version reads",
                         header["apiVersion"].as_str().unwrap_or_default()
@@ -651,7 +651,7 @@ impl Builder {
             {
                 self.diagnostics.push(
                     Diagnostic::warning(
-                        "snapshot-version",
+                        Code::SnapshotVersion,
                         format!("the files disagree on the server version: {old}, then {version}"),
                     )
                     .at(at)
@@ -730,7 +730,7 @@ impl Builder {
                     "this part of the list was skipped; the rest was read"
                 };
                 self.diagnostics.push(
-                    Diagnostic::error("yaml", e.to_string())
+                    Diagnostic::error(Code::Yaml, e.to_string())
                         .at(Some(at))
                         .hint(hint),
                 );
@@ -745,7 +745,7 @@ impl Builder {
             Event::MoreDocuments(at) => {
                 self.diagnostics.push(
                     Diagnostic::warning(
-                        "snapshot-documents",
+                        Code::SnapshotDocuments,
                         "the list is followed by more YAML documents, which were not read",
                     )
                     .at(Some(at))
@@ -774,7 +774,7 @@ impl Builder {
     fn json_item(&mut self, json: &Json, list: &ListContext, mut at: impl FnMut() -> Span) {
         if json.get("kind").is_none() && list.item_kind.is_none() {
             self.diagnostics.push(
-                Diagnostic::warning("not-an-object", "not a Kubernetes object: no kind")
+                Diagnostic::warning(Code::NotAnObject, "not a Kubernetes object: no kind")
                     .at(Some(at()))
                     .hint(
                         "skipped; a Kubernetes object is a map with apiVersion, kind and metadata",
@@ -828,9 +828,12 @@ impl Builder {
             _ => format!("{what} was left out; the rest of the snapshot was read"),
         };
         self.diagnostics.push(
-            Diagnostic::warning("snapshot-object", format!("{what} does not decode: {why}"))
-                .at(Some(at))
-                .hint(hint),
+            Diagnostic::warning(
+                Code::SnapshotObject,
+                format!("{what} does not decode: {why}"),
+            )
+            .at(Some(at))
+            .hint(hint),
         );
         let affects = match kind {
             Kind::Node => "placement: this node is left out".to_string(),
@@ -856,7 +859,7 @@ impl Builder {
     fn item(&mut self, item: Item, list: &ListContext, at: &mut dyn FnMut() -> Span) {
         if item.kind.is_none() && list.item_kind.is_none() {
             self.diagnostics.push(
-                Diagnostic::warning("not-an-object", "not a Kubernetes object: no kind")
+                Diagnostic::warning(Code::NotAnObject, "not a Kubernetes object: no kind")
                     .at(Some(at()))
                     .hint(
                         "skipped; a Kubernetes object is a map with apiVersion, kind and metadata",
@@ -902,7 +905,7 @@ impl Builder {
                 if no_ready_condition {
                     self.diagnostics.push(
                         Diagnostic::note(
-                            "snapshot-object",
+                            Code::SnapshotObject,
                             format!("{what} has no Ready condition: it is taken as not ready"),
                         )
                         .at(Some(at()))
@@ -922,7 +925,7 @@ impl Builder {
                     let what = class.display(kind);
                     self.diagnostics.push(
                         Diagnostic::warning(
-                            "snapshot-object",
+                            Code::SnapshotObject,
                             format!(
                                 "{what}: the default-class annotation is not the string \"true\", \
                                  so Kubernetes does not take this class as the default"
@@ -995,7 +998,7 @@ impl Builder {
                 };
                 self.diagnostics.push(
                     Diagnostic::warning(
-                        "snapshot-duplicate",
+                        Code::SnapshotDuplicate,
                         format!("{what} is in the snapshot twice (also {earlier})"),
                     )
                     .at(Some(at()))
@@ -1022,7 +1025,7 @@ impl Builder {
                 .map(|(k, n)| format!("{k} ×{n}"))
                 .collect();
             self.diagnostics.push(Diagnostic::note(
-                "snapshot-ignored",
+                Code::SnapshotIgnored,
                 format!(
                     "{name}: {total} object(s) of kinds the preflight does not read were ignored: {}",
                     kinds.join(", ")
@@ -1031,7 +1034,7 @@ impl Builder {
         }
         if self.terminal_pods + self.unbound_pods > 0 {
             self.diagnostics.push(Diagnostic::note(
-                "snapshot-pods",
+                Code::SnapshotPods,
                 format!(
                     "{name}: {} finished pod(s) (Succeeded/Failed) and {} pod(s) not bound to a \
                      node do not use node resources and were left out",

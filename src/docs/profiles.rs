@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
+use crate::diagnostic::Severity;
 use crate::preflight::checks::is_gpu_resource;
 use crate::quantity::Quantity;
 use crate::render::{HelmTemplate, RenderError, parse_stream};
-use crate::report::Severity;
 use crate::report::totals::DEFAULT_CLASS;
 use crate::source::{SourceKind, Sources};
 use crate::totals::{Amounts, Options, Scenario, compute};

@@ -2,8 +2,8 @@ use std::path::Path;
 
 use super::*;
 use crate::cluster::Scheduling;
+use crate::diagnostic::Severity;
 use crate::quantity::Quantity;
-use crate::report::Severity;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
