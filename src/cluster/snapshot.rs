@@ -53,7 +53,6 @@ mod tests;
 mod yaml_list;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::hash::BuildHasherDefault;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -591,7 +590,7 @@ struct Builder {
     /// Where each object is in the model (by a hash of kind, namespace and name; checked
     /// against the object) and the file it came from, to merge duplicates without copying
     /// 150,000 names.
-    seen: HashMap<u64, (usize, SourceId), BuildHasherDefault<FxHasher>>,
+    seen: rustc_hash::FxHashMap<u64, (usize, SourceId)>,
     gaps_seen: HashSet<(String, String, String)>,
     api_versions: BTreeSet<String>,
     /// The file being read.
@@ -982,7 +981,7 @@ impl Builder {
     ) {
         let hash = {
             use std::hash::{Hash, Hasher};
-            let mut h = FxHasher::default();
+            let mut h = rustc_hash::FxHasher::default();
             (kind, value.key()).hash(&mut h);
             h.finish()
         };
@@ -1071,37 +1070,6 @@ impl Builder {
         }
         self.cluster.api_versions = self.api_versions.into_iter().collect();
         (self.cluster, self.diagnostics)
-    }
-}
-
-/// The multiply-rotate hash of rustc (`FxHasher`): fast, and good enough for names (collisions
-/// are checked).
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-
-    fn write_u8(&mut self, b: u8) {
-        self.write_u64(b as u64);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 
