@@ -14,7 +14,7 @@ pub(super) fn run(args: SchemaArgs) -> Exit {
         Ok(c) => c,
         Err(e) => {
             let diag = match &e {
-                chart::ChartError::Values(v) => super::validate::values_diagnostic(v),
+                chart::ChartError::Values(v) => v.diagnostic(),
                 _ => Diagnostic::error(Code::Chart, e.to_string()),
             };
             let diag = match e.hint() {
