@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use crate::cluster::{Cluster, Node};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::quantity::Quantity;
+use crate::quantity::{Quantity, human_amount};
 use crate::totals::{Amounts, Scenario, Totals};
 use crate::workload::objects::{Claim, Workload};
 
@@ -110,13 +110,9 @@ pub fn gpu_need(annotations: &Json, gpus: i128) -> Option<Result<GpuNeed, String
             } else {
                 "0.5".to_string()
             },
-            human(per_gpu)
+            human_amount("memory", per_gpu)
         ),
     }))
-}
-
-fn human(bytes: i128) -> String {
-    Quantity::from_nanos(bytes * 1_000_000_000, crate::quantity::Format::BinarySI).human_bytes()
 }
 
 /// GPU memory per device on a node, from GPU Feature Discovery (`nvidia.com/gpu.memory`, MiB).
@@ -247,17 +243,17 @@ pub fn check_gpu_memory(
                 "{} on node {}: the model needs {} per GPU but each GPU has {} ({}% usable: {})",
                 workload.object.display_with_template(),
                 node.name,
-                human(need.bytes_per_gpu),
-                human(per_gpu),
+                human_amount("memory", need.bytes_per_gpu),
+                human_amount("memory", per_gpu),
                 utilization_pct,
-                human(usable)
+                human_amount("memory", usable)
             ),
         )
         .at(Some(workload.object.span))
         .hint(format!(
             "{}; use GPUs with at least {} each, more GPUs (tensor parallelism), or a smaller dtype",
             need.explanation,
-            human(need.bytes_per_gpu * 100 / utilization_pct)
+            human_amount("memory", need.bytes_per_gpu * 100 / utilization_pct)
         ))
     })
 }

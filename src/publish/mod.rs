@@ -79,8 +79,8 @@ pub enum PublishError {
     },
     #[error("{path}: {message}")]
     ChartYaml { path: String, message: String },
-    #[error("cannot run `{helm}`: {message}")]
-    HelmMissing { helm: String, message: String },
+    #[error(transparent)]
+    HelmMissing(#[from] crate::render::HelmMissing),
     #[error("`helm {command}` failed ({status}):\n{stderr}")]
     HelmFailed {
         command: String,
@@ -107,7 +107,7 @@ impl PublishError {
                 "Helm requires SemVer 2 chart versions (MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD])"
                     .into(),
             ),
-            PublishError::HelmMissing { .. } => None,
+            PublishError::HelmMissing(_) => None,
             PublishError::ReadOnlyTarget(_) => Some(
                 "pass the directory the web server serves (--repo DIR, and --url URL for the index), or an oci:// registry"
                     .into(),
