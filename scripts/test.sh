@@ -122,9 +122,9 @@ fi
 # ---- Extra test suites (later tiers) ---------------------------------------------------------
 # Every executable scripts/test.d/*.sh runs here, in name order, with HELM_V3, HELM_V4 and
 # STACKCHECK_TOOLS exported and the repo root as the working directory, e.g.
-#   scripts/test.d/20-charts.sh        helm lint / template of every profile with both Helms
 #   scripts/test.d/40-control-plane.sh kube-apiserver + scheduler + kwok on 127.0.0.1 (tier 4)
 #   scripts/test.d/41-chart-install.sh every llm-stack profile installed/upgraded/uninstalled there
+#   scripts/test.d/42-agreement.sh     the preflight's verdicts against the real scheduler
 # A suite exits non-zero to fail the run. Keep each one well inside CI's 90 minutes in total.
 shopt -s nullglob
 for suite in scripts/test.d/*.sh; do
