@@ -1,19 +1,28 @@
-//! stackcheck: Helm-faithful values handling, schema generation and validation.
+//! stackcheck: Helm-faithful values handling, schema generation and validation, resource totals
+//! and cluster preflight.
 //!
-//! The modules follow the data flow (see `docs/ARCHITECTURE.md`): [`source`] and [`yaml`] read
-//! text with positions, [`values`] merges layers in Helm's order, [`chart`] reads charts and
-//! their dependencies, [`schema`] generates and validates, [`report`] renders diagnostics and
-//! [`cli`] wires it to the command line.
+//! The modules follow the data flow, and a module imports only modules below it (see
+//! `docs/ARCHITECTURE.md`, checked by `tests/architecture.rs`): [`source`] and [`yaml`] read text
+//! with positions, [`diagnostic`] is what every stage reports, [`values`] merges layers in Helm's
+//! order, [`chart`] reads charts and their dependencies, [`schema`] generates and validates,
+//! [`render`], [`workload`] and [`totals`] read and add up manifests, [`conformance`] checks them
+//! as the API server's validation and admission would, [`cluster`] and [`preflight`] model the
+//! cluster and its scheduler, [`model_memory`] accounts a model server's GPU memory as vLLM does
+//! (both new stages are not yet called by [`release`]), [`release`] runs those stages on one
+//! release, [`report`] renders the results, [`docs`] and [`publish`] build on them, and [`cli`]
+//! wires it to the command line.
 pub mod chart;
 pub mod cli;
 pub mod cluster;
 pub mod conformance;
+pub mod diagnostic;
 pub mod docs;
 pub mod fsutil;
 pub mod model_memory;
 pub mod preflight;
 pub mod publish;
 pub mod quantity;
+pub mod release;
 pub mod render;
 pub mod report;
 pub mod schema;

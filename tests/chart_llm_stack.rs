@@ -5,6 +5,7 @@
 //! Needs `HELM_V3` and `HELM_V4` (`eval "$(tools/tools.sh)"`); skipped without them unless `CI` is set.
 
 mod chart_support;
+mod common;
 
 use chart_support::*;
 use serde_json::Value;

@@ -25,6 +25,8 @@
 //! of the test on 127.0.0.1 and nowhere else: every Helm run gets `STACKCHECK_RELEASE_URL`
 //! pointing at a local address, so even the install hook's default URL is never contacted.
 
+mod common;
+
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -41,12 +43,6 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 const TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Whether this run is under CI, where a missing tool must fail the test instead of skipping it.
-fn under_ci() -> bool {
-    let ci = std::env::var("CI").unwrap_or_default();
-    !ci.is_empty() && ci != "false" && ci != "0"
-}
-
 /// The Helm binary named by `var` (`HELM_V3` / `HELM_V4`), or `None` when the test is to be
 /// skipped. Panics under CI, where a missing Helm must not turn into a silent pass.
 fn helm_from_env(var: &str) -> Option<PathBuf> {
@@ -61,18 +57,11 @@ fn helm_from_env(var: &str) -> Option<PathBuf> {
             Some(path)
         }
         None => {
-            if under_ci() {
-                panic!(
-                    "{var} is not set, and CI is set: the Helm plugin tests must run against both \
-                     Helm versions in CI. Run `bash scripts/test.sh`, or `eval \"$(tools/tools.sh)\"` \
-                     before `cargo test`."
-                );
-            }
-            eprintln!(
-                "SKIPPED: {var} is not set, so the Helm plugin test does not run. To run it:\n  \
-                 eval \"$(tools/tools.sh)\" && cargo test --test plugin_install\n\
-                 (or run everything with `bash scripts/test.sh`)"
-            );
+            common::skip_unless_ci(&format!(
+                "{var} is not set, so the Helm plugin test does not run. To run it: \
+                 eval \"$(tools/tools.sh)\" && cargo test --test plugin_install \
+                 (or run everything with `bash scripts/test.sh`); under CI it must run"
+            ));
             None
         }
     }
@@ -770,11 +759,9 @@ impl Gpg {
             .status()
             .is_ok_and(|s| s.success());
         if !found {
-            assert!(
-                !under_ci(),
-                "gpg is not installed, and CI is set: scripts/test.sh installs it (Debian: gnupg)"
+            common::skip_unless_ci(
+                "gpg is not installed: scripts/test.sh installs it (Debian: apt-get install gnupg)",
             );
-            eprintln!("SKIPPED: gpg is not installed (Debian: apt-get install gnupg)");
             return None;
         }
         let home = tempfile::Builder::new().prefix("sc-gpg").tempdir().unwrap();

@@ -86,6 +86,12 @@ impl Dependency {
     pub fn key(&self) -> &str {
         self.alias.as_deref().unwrap_or(&self.name)
     }
+
+    /// The values paths of `condition` (`a.enabled,global.a.enabled`), in order.
+    pub fn conditions(&self) -> impl Iterator<Item = &str> {
+        let paths = self.condition.iter().flat_map(|c| c.split(','));
+        paths.map(str::trim).filter(|c| !c.is_empty())
+    }
 }
 
 /// One `import-values` entry: `child` path in the subchart → `parent` path in this chart.

@@ -169,17 +169,11 @@ fn collect_disabled(
                 reason = format!("tags {} are false", dep.tags.join(", "));
             }
         }
-        if let Some(condition) = &dep.condition {
-            for cond in condition
-                .split(',')
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-            {
-                if let Some(b) = lookup(everything, path, cond).and_then(Value::as_bool) {
-                    enabled = Some(b);
-                    reason = format!("condition {cond} is false");
-                    break;
-                }
+        for cond in dep.conditions() {
+            if let Some(b) = lookup(everything, path, cond).and_then(Value::as_bool) {
+                enabled = Some(b);
+                reason = format!("condition {cond} is false");
+                break;
             }
         }
         let mut dep_path = path.clone();

@@ -9,11 +9,13 @@
 use std::path::PathBuf;
 
 use super::cluster_arg::load;
-use super::preflight::{exit_code, preflight, render};
+use super::preflight::{exit_code, render};
 use super::totals::rendered_for_cluster;
 use super::{CheckArgs, Exit, PreflightFormat, ValidateArgs, out, styled, validate};
+use crate::diagnostic::Severity;
+use crate::release;
+use crate::report::Format;
 use crate::report::totals::{Subject, to_text};
-use crate::report::{Format, Severity};
 use crate::totals::{Options, compute};
 
 pub(super) fn run(args: CheckArgs) -> Exit {
@@ -82,10 +84,10 @@ pub(super) fn run(args: CheckArgs) -> Exit {
         Some(loaded) => {
             // The preflight's totals: DaemonSets on every node, LimitRange defaults applied.
             let diagnostics = rendered.diagnostics.clone();
-            let (outcome, rendered, cluster) = preflight(rendered, loaded, args.scenario.into());
+            let (outcome, cluster) = release::preflight(&rendered, loaded, args.scenario.into());
             exits.push(print_totals(&outcome.totals, &subject, &diagnostics));
             out("\n== Cluster ==\n");
-            let subject = cluster.subject(&args.release.release, &rendered);
+            let subject = super::preflight::subject(&cluster, &args.release.release, &rendered);
             out(&render(
                 &outcome,
                 &subject,
@@ -104,7 +106,7 @@ pub(super) fn run(args: CheckArgs) -> Exit {
 fn print_totals(
     totals: &crate::totals::Totals,
     subject: &Subject,
-    manifest_diagnostics: &[crate::report::Diagnostic],
+    manifest_diagnostics: &[crate::diagnostic::Diagnostic],
 ) -> Exit {
     out("== Resources ==\n");
     out(&to_text(totals, subject));

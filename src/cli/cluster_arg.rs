@@ -10,8 +10,10 @@ use clap::{ArgAction, Args};
 
 use super::{Exit, styled_stderr};
 use crate::cluster::live::{self, Env, LiveOptions, Progress};
-use crate::cluster::{Cluster, read_snapshot};
-use crate::report::{Diagnostic, Format};
+use crate::cluster::read_snapshot;
+use crate::diagnostic::Diagnostic;
+use crate::release::LoadedCluster;
+use crate::report::Format;
 use crate::source::Sources;
 
 #[derive(Args, Debug, Clone)]
@@ -98,16 +100,6 @@ pub(super) struct ClusterArgs {
     /// Items per list page.
     #[arg(long, hide = true, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
     page_size: u32,
-}
-
-/// A cluster read for a command.
-pub(super) struct LoadedCluster {
-    pub cluster: Cluster,
-    pub diagnostics: Vec<Diagnostic>,
-    /// `live: context kind-x (https://127.0.0.1:6443)`, or the snapshot files.
-    pub description: String,
-    /// The kubeconfig context of a live read.
-    pub context: Option<String>,
 }
 
 /// What `--cluster` asks for.

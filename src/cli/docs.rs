@@ -1,9 +1,10 @@
 //! `stackcheck docs`: generate, write or check every chart's README.md.
 
 use super::{DocsArgs, Exit, debug, out};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::docs::{self, RenderOptions, Status, Which, template};
 use crate::render::HelmTemplate;
-use crate::report::{self, Diagnostic, Format};
+use crate::report::{self, Format};
 use crate::schema::files::FileStatus;
 use crate::source::Sources;
 
@@ -33,7 +34,7 @@ pub(super) fn run(args: DocsArgs) -> Exit {
     let readmes = match docs::generate(&args.chart, &options, which) {
         Ok(r) => r,
         Err(e) => {
-            let mut diag = Diagnostic::error("docs", e.to_string());
+            let mut diag = Diagnostic::error(Code::Docs, e.to_string());
             // A profile the chart's own stale schema rejects: the schema is what is out of
             // date (a check that fails, exit 1), not the input.
             let stale = stale_schemas(&args.chart, &e);
@@ -61,7 +62,7 @@ pub(super) fn run(args: DocsArgs) -> Exit {
         .iter()
         .flat_map(|r| {
             r.warnings.iter().map(|w| {
-                Diagnostic::warning("docs-totals", w.clone())
+                Diagnostic::warning(Code::DocsTotals, w.clone())
                     .chart(&r.chart)
                     .hint("this workload is left out of the README's resources table")
             })
@@ -99,7 +100,7 @@ pub(super) fn run(args: DocsArgs) -> Exit {
             Status::Missing => {
                 failed = true;
                 diags.push(
-                    Diagnostic::error("docs-missing", format!("{path} is missing"))
+                    Diagnostic::error(Code::DocsMissing, format!("{path} is missing"))
                         .chart(&r.chart)
                         .hint(format!("run `{fix}` and commit the file")),
                 );
@@ -109,7 +110,7 @@ pub(super) fn run(args: DocsArgs) -> Exit {
                 out(diff);
                 diags.push(
                     Diagnostic::error(
-                        "docs-stale",
+                        Code::DocsStale,
                         format!("{path} differs from what the chart generates"),
                     )
                     .chart(&r.chart)
@@ -123,7 +124,7 @@ pub(super) fn run(args: DocsArgs) -> Exit {
                 }
                 diags.push(
                     Diagnostic::error(
-                        "docs-hand-edited",
+                        Code::DocsHandEdited,
                         format!("{path} was written or edited by hand; left unchanged"),
                     )
                     .chart(&r.chart)

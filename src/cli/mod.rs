@@ -22,6 +22,24 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::report::Format;
 use crate::values::{Layers, SetKind};
 
+/// `-o` of `validate`: the report's formats, named as clap derives them (the report itself knows
+/// nothing of clap).
+impl clap::ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Text, Format::Json, Format::Sarif, Format::Github]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let name = match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+        };
+        Some(clap::builder::PossibleValue::new(name))
+    }
+}
+
 /// Exit codes of the CLI contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {

@@ -7,13 +7,11 @@
 
 use std::io::{Read, Write};
 
-use super::cluster_arg::LoadedCluster;
-use super::preflight::{exit_code, load_cluster, preflight, render};
-use super::totals::Rendered;
-use super::{Exit, PostRenderArgs, PreflightFormat, styled_stderr};
+use super::preflight::{exit_code, load_cluster, render, subject};
+use super::{Exit, PostRenderArgs, PreflightFormat, styled_stderr, totals};
 use crate::preflight::outcome::Verdict;
-use crate::render::parse_stream;
-use crate::source::{SourceKind, Sources};
+use crate::release::{LoadedCluster, Rendered, preflight};
+use crate::source::Sources;
 
 /// What Helm's post-renderer input is called in reports (spans in it are not shown).
 const INPUT_NAME: &str = "helm template (post-renderer input)";
@@ -39,28 +37,21 @@ pub(super) fn run(args: PostRenderArgs) -> Exit {
         Ok(c) => c,
         Err(exit) => return exit,
     };
-    let id = sources.add(INPUT_NAME, text.clone(), SourceKind::Other);
-    let (objects, diagnostics) = parse_stream(&sources, id);
-    let namespace = args
-        .namespace
-        .clone()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "default".to_string());
-    let rendered = Rendered {
+    let rendered = Rendered::parse(
         sources,
-        objects,
-        diagnostics,
-        source_name: "helm post-renderer input".to_string(),
-        from_file: false,
-        namespace,
-    };
-    let (outcome, rendered, cluster) = preflight(rendered, loaded, args.scenario.into());
+        INPUT_NAME.to_string(),
+        text.clone(),
+        "helm post-renderer input".to_string(),
+        false,
+        totals::namespace(&args.namespace),
+    );
+    let (outcome, cluster) = preflight(&rendered, loaded, args.scenario.into());
     let passes = match outcome.verdict {
         Verdict::Fits => true,
         Verdict::Unknown => args.allow_unknown,
         Verdict::DoesNotFit => false,
     };
-    let subject = cluster.subject(&args.release, &rendered);
+    let subject = subject(&cluster, &args.release, &rendered);
     if let Some(path) = &args.report_file {
         let report = render(
             &outcome,

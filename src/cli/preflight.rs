@@ -1,12 +1,12 @@
 //! `stackcheck preflight`: will every pod of this release be placed on this cluster?
 
-use super::cluster_arg::{ClusterArgs, LoadedCluster, load};
-use super::totals::{Rendered, rendered_for_cluster};
+use super::cluster_arg::{ClusterArgs, load};
+use super::totals::rendered_for_cluster;
 use super::{Exit, PreflightArgs, PreflightFormat, debug, out, styled};
-use crate::preflight::outcome::{Outcome, Verdict, evaluate};
+use crate::preflight::outcome::{Outcome, Verdict};
+use crate::release::{ClusterSummary, LoadedCluster, Rendered, preflight};
 use crate::report::{self, Format};
 use crate::source::Sources;
-use crate::totals::Scenario;
 
 pub(super) fn run(args: PreflightArgs) -> Exit {
     let mut sources = Sources::new();
@@ -21,7 +21,7 @@ pub(super) fn run(args: PreflightArgs) -> Exit {
         Err(exit) => return exit,
     };
     let started = std::time::Instant::now();
-    let (outcome, rendered, cluster) = preflight(rendered, loaded, args.scenario.into());
+    let (outcome, cluster) = preflight(&rendered, loaded, args.scenario.into());
     debug(|| format!("preflight in {} ms", started.elapsed().as_millis()));
     emit(
         &outcome,
@@ -50,66 +50,21 @@ pub(super) fn load_cluster(
     }
 }
 
-/// How reports name the cluster, kept when its pods move into the preflight.
-pub(super) struct ClusterSummary {
-    pub description: String,
-    pub nodes: usize,
-    pub pods: usize,
-    pub gaps: Vec<crate::cluster::Gap>,
-}
-
-impl ClusterSummary {
-    pub(super) fn subject<'a>(
-        &'a self,
-        release: &'a str,
-        rendered: &'a Rendered,
-    ) -> report::preflight::Subject<'a> {
-        report::preflight::Subject {
-            release,
-            source: &rendered.source_name,
-            namespace: &rendered.namespace,
-            cluster: &self.description,
-            cluster_nodes: self.nodes,
-            cluster_pods: self.pods,
-            gaps: &self.gaps,
-        }
+/// The preflight report's heading: the release, its manifests and the cluster.
+pub(super) fn subject<'a>(
+    cluster: &'a ClusterSummary,
+    release: &'a str,
+    rendered: &'a Rendered,
+) -> report::preflight::Subject<'a> {
+    report::preflight::Subject {
+        release,
+        source: &rendered.source_name,
+        namespace: &rendered.namespace,
+        cluster: &cluster.description,
+        cluster_nodes: cluster.nodes,
+        cluster_pods: cluster.pods,
+        gaps: &cluster.gaps,
     }
-}
-
-/// The preflight of a rendered release on a loaded cluster; the outcome's findings are every
-/// finding of the run (reading the manifests and the cluster included), ready to show.
-pub(super) fn preflight(
-    rendered: Rendered,
-    loaded: LoadedCluster,
-    scenario: Scenario,
-) -> (Outcome, Rendered, ClusterSummary) {
-    let summary = ClusterSummary {
-        description: loaded.description,
-        nodes: loaded.cluster.nodes.len(),
-        pods: loaded.cluster.pods.len(),
-        gaps: loaded.cluster.gaps.clone(),
-    };
-    let mut outcome = evaluate(
-        &rendered.objects,
-        loaded.cluster,
-        &rendered.namespace,
-        scenario,
-    );
-    let mut findings = rendered.diagnostics.clone();
-    findings.extend(loaded.diagnostics);
-    findings.append(&mut outcome.findings);
-    if !rendered.from_file {
-        // Positions in `helm template` output mean nothing to the user: the object names it.
-        for d in &mut findings {
-            if d.span
-                .is_some_and(|s| rendered.sources.name(s.source).starts_with("helm template"))
-            {
-                d.span = None;
-            }
-        }
-    }
-    outcome.findings = findings;
-    (outcome, rendered, summary)
 }
 
 /// Prints the report on stdout.
@@ -120,7 +75,7 @@ pub(super) fn emit(
     release: &str,
     format: PreflightFormat,
 ) {
-    let subject = cluster.subject(release, rendered);
+    let subject = subject(cluster, release, rendered);
     out(&render(
         outcome,
         &subject,

@@ -2,12 +2,13 @@
 //! stdout, refusals and errors on stderr.
 
 use super::{Exit, PackageArgs, PackageFlags, PublishArgs, debug, out};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::publish::{
     self, Dependencies, Helm, Options, Origin, Package, PublishError, Published, Signing, Target,
     Transport,
 };
 use crate::render::HelmTemplate;
-use crate::report::{self, Diagnostic, Format};
+use crate::report::{self, Format};
 use crate::source::Sources;
 
 pub(super) fn run_package(args: PackageArgs) -> Exit {
@@ -212,7 +213,7 @@ fn failure(e: PublishError) -> Exit {
             Exit::Failed
         }
         other => {
-            let mut diag = Diagnostic::error("publish", other.to_string());
+            let mut diag = Diagnostic::error(Code::Publish, other.to_string());
             if let Some(h) = other.hint() {
                 diag = diag.hint(h);
             }

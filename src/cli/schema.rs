@@ -2,7 +2,8 @@
 
 use super::{Exit, SchemaArgs, debug, out};
 use crate::chart;
-use crate::report::{self, Diagnostic, Format};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::report::{self, Format};
 use crate::schema::files::{self, FileStatus};
 use crate::schema::generate;
 use crate::source::Sources;
@@ -13,8 +14,8 @@ pub(super) fn run(args: SchemaArgs) -> Exit {
         Ok(c) => c,
         Err(e) => {
             let diag = match &e {
-                chart::ChartError::Values(v) => super::validate::values_diagnostic(v),
-                _ => Diagnostic::error("chart", e.to_string()),
+                chart::ChartError::Values(v) => v.diagnostic(),
+                _ => Diagnostic::error(Code::Chart, e.to_string()),
             };
             let diag = match e.hint() {
                 Some(h) => diag.hint(h),
@@ -64,7 +65,7 @@ pub(super) fn run(args: SchemaArgs) -> Exit {
             FileStatus::Missing => {
                 failed = true;
                 diags.push(
-                    Diagnostic::error("schema-missing", format!("{path} is missing"))
+                    Diagnostic::error(Code::SchemaMissing, format!("{path} is missing"))
                         .chart(&r.chart)
                         .hint("run `helm stackcheck schema --write` and commit the file"),
                 );
@@ -74,7 +75,7 @@ pub(super) fn run(args: SchemaArgs) -> Exit {
                 out(diff);
                 diags.push(
                     Diagnostic::error(
-                        "schema-stale",
+                        Code::SchemaStale,
                         format!("{path} differs from what values.yaml generates"),
                     )
                     .chart(&r.chart)
@@ -84,7 +85,7 @@ pub(super) fn run(args: SchemaArgs) -> Exit {
             FileStatus::HandEdited => {
                 failed = true;
                 diags.push(
-                    Diagnostic::error("schema-hand-edited", format!("{path} was written or edited by hand; left unchanged"))
+                    Diagnostic::error(Code::SchemaHandEdited, format!("{path} was written or edited by hand; left unchanged"))
                         .chart(&r.chart)
                         .hint("move the change into values.yaml annotations (docs/ANNOTATIONS.md), or pass --force to replace the file"),
                 );

@@ -5,10 +5,11 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::cluster_arg::{LoadedCluster, load, print_diagnostics};
+use super::cluster_arg::{load, print_diagnostics};
 use super::{Exit, SnapshotArgs, out};
 use crate::cluster::snapshot::{SNAPSHOT_API_VERSION, SNAPSHOT_KIND};
 use crate::cluster::write_snapshot;
+use crate::release::LoadedCluster;
 use crate::source::Sources;
 
 pub(super) fn run(args: SnapshotArgs) -> Exit {

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cluster::Cluster;
-use crate::report::Diagnostic;
+use crate::diagnostic::Diagnostic;
 use crate::source::Sources;
 
 pub use config::{Env, go_bool};

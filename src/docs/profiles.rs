@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::preflight::checks::is_gpu_resource;
 use crate::quantity::Quantity;
-use crate::render::{HelmTemplate, RenderError, parse_stream};
-use crate::report::Severity;
+use crate::render::{HelmTemplate, Object, RenderError, parse_stream};
 use crate::report::totals::DEFAULT_CLASS;
 use crate::source::{SourceKind, Sources};
 use crate::totals::{Amounts, Options, Scenario, compute};
@@ -97,12 +97,34 @@ pub fn profiles(
         return Ok((Vec::new(), Vec::new()));
     }
     let jobs: Vec<String> = std::iter::once(DEFAULTS.to_string()).chain(files).collect();
+    let rendered = render_each(dir, &jobs, options, |file, objects, diagnostics| {
+        row(file, &objects, &diagnostics, &options.namespace)
+    })?;
+    let mut rows = Vec::new();
+    let mut warnings = Vec::new();
+    for (row, w) in rendered {
+        rows.push(row);
+        warnings.extend(w);
+    }
+    Ok((rows, warnings))
+}
+
+/// Render each profile of the chart in `dir` (`DEFAULTS`: its own values) with `helm template`,
+/// several at a time, and hand its objects and findings to `each`; the results in file order,
+/// or the first profile, in file order, that did not render.
+pub fn render_each<T: Send>(
+    dir: &Path,
+    files: &[String],
+    options: &RenderOptions,
+    each: impl Fn(&str, Vec<Object>, Vec<Diagnostic>) -> T + Sync,
+) -> Result<Vec<T>, ProfileError> {
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 8)
-        .min(jobs.len());
+        .min(files.len());
     let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Rendered>> = (0..jobs.len()).map(|_| None).collect();
+    let mut results: Vec<Option<Result<T, ProfileError>>> =
+        (0..files.len()).map(|_| None).collect();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
@@ -110,10 +132,14 @@ pub fn profiles(
                     let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(file) = jobs.get(i) else {
+                        let Some(file) = files.get(i) else {
                             return done;
                         };
-                        done.push((i, one(dir, file, options)));
+                        let rendered = render(dir, file, options);
+                        done.push((
+                            i,
+                            rendered.map(|(objects, diags)| each(file, objects, diags)),
+                        ));
                     }
                 })
             })
@@ -127,26 +153,29 @@ pub fn profiles(
             }
         }
     });
-    let mut rows = Vec::new();
-    let mut warnings = Vec::new();
-    for (file, r) in jobs.iter().zip(results) {
-        let (row, w) = r.ok_or_else(|| ProfileError {
-            profile: file.clone(),
-            source: RenderError::HelmFailed {
-                status: "not run".into(),
-                stderr: "internal error: the render worker stopped".into(),
-            },
-        })??;
-        rows.push(row);
-        warnings.extend(w);
-    }
-    Ok((rows, warnings))
+    files
+        .iter()
+        .zip(results)
+        .map(|(file, r)| {
+            r.unwrap_or_else(|| {
+                Err(ProfileError {
+                    profile: file.clone(),
+                    source: RenderError::HelmFailed {
+                        status: "not run".into(),
+                        stderr: "internal error: the render worker stopped".into(),
+                    },
+                })
+            })
+        })
+        .collect()
 }
 
-/// One profile's row and warnings.
-type Rendered = Result<(Profile, Vec<String>), ProfileError>;
-
-fn one(dir: &Path, file: &str, options: &RenderOptions) -> Rendered {
+/// `helm template` of one profile, split into objects.
+fn render(
+    dir: &Path,
+    file: &str,
+    options: &RenderOptions,
+) -> Result<(Vec<Object>, Vec<Diagnostic>), ProfileError> {
     let value_args = if file == DEFAULTS {
         Vec::new()
     } else {
@@ -156,12 +185,9 @@ fn one(dir: &Path, file: &str, options: &RenderOptions) -> Rendered {
         helm: options.helm.clone(),
         release: options.release.clone(),
         chart: dir.display().to_string(),
-        version: None,
         namespace: Some(options.namespace.clone()),
         value_args,
-        kube_version: None,
-        api_versions: Vec::new(),
-        plain_http: false,
+        ..HelmTemplate::default()
     };
     let text = call.run().map_err(|source| ProfileError {
         profile: file.to_string(),
@@ -169,11 +195,21 @@ fn one(dir: &Path, file: &str, options: &RenderOptions) -> Rendered {
     })?;
     let mut sources = Sources::new();
     let id = sources.add(format!("helm template -f {file}"), text, SourceKind::Other);
-    let (objects, diagnostics) = parse_stream(&sources, id);
+    Ok(parse_stream(&sources, id))
+}
+
+/// One profile's row and warnings (manifest documents that could not be read, findings the API
+/// server would reject).
+fn row(
+    file: &str,
+    objects: &[Object],
+    diagnostics: &[Diagnostic],
+    namespace: &str,
+) -> (Profile, Vec<String>) {
     let totals = compute(
-        &objects,
+        objects,
         &Options {
-            namespace: options.namespace.clone(),
+            namespace: namespace.to_string(),
             daemonset_nodes: 1,
         },
     );
@@ -196,7 +232,7 @@ fn one(dir: &Path, file: &str, options: &RenderOptions) -> Rendered {
         rollout: other(Scenario::Rollout),
         steady: cells(&steady),
     };
-    Ok((profile, warnings))
+    (profile, warnings)
 }
 
 fn short_name(file: &str) -> String {

@@ -18,9 +18,9 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value as Json};
 
 use crate::cluster::{Cluster, LimitRange};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::quantity::Quantity;
 use crate::render::manifest::Object;
-use crate::report::Diagnostic;
 use crate::workload::ResourceList;
 
 /// One `type: Container` item of a LimitRange, completed by the API server's defaulting.
@@ -123,7 +123,7 @@ fn container_items(lr: &LimitRange, out: &mut Vec<Diagnostic>) -> Vec<ContainerL
                         list.insert(k.clone(), q);
                     }
                     _ => out.push(Diagnostic::warning(
-                        "limit-range",
+                        Code::LimitRange,
                         format!(
                             "LimitRange {origin}: {field}.{k} is not a quantity ({v}); ignored"
                         ),
@@ -178,7 +178,7 @@ fn admit_container(
                 // Validation after admission: requests must not exceed limits.
                 out.push(
                     Diagnostic::error(
-                        "limit-range",
+                        Code::LimitRange,
                         format!(
                             "{who}: LimitRange {} gives it a default {k} limit of {}, below its {k} request {}",
                             item.origin,
@@ -203,7 +203,7 @@ fn admit_container(
         }
         if !set.is_empty() {
             out.push(Diagnostic::note(
-                "limit-range",
+                Code::LimitRange,
                 format!(
                     "{who}: LimitRange {} sets {} (counted as the API server would admit it)",
                     item.origin,
@@ -304,7 +304,7 @@ fn violations(
     problems
         .into_iter()
         .map(|p| {
-            Diagnostic::error("limit-range", format!("{who}: LimitRange {}: {p}", item.origin))
+            Diagnostic::error(Code::LimitRange, format!("{who}: LimitRange {}: {p}", item.origin))
                 .hint("the API server refuses these pods (403 Forbidden at create): change the container's resources, or ask for the LimitRange to be changed")
         })
         .collect()
@@ -437,7 +437,7 @@ mod tests {
         let diags = apply_limit_ranges(&mut objs, &c, "llm");
         let errors: Vec<&str> = diags
             .iter()
-            .filter(|d| d.severity == crate::report::Severity::Error)
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
             .map(|d| d.message.as_str())
             .collect();
         assert_eq!(
@@ -470,7 +470,7 @@ mod tests {
         let diags = apply_limit_ranges(&mut objs, &c, "llm");
         let errors: Vec<&str> = diags
             .iter()
-            .filter(|d| d.severity == crate::report::Severity::Error)
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
             .map(|d| d.message.as_str())
             .collect();
         // Only the validation error: with the default limit admitted, max is satisfied.

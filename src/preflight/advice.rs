@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 
 use crate::cluster::{Node, Pod};
-use crate::quantity::{Format, Quantity};
+use crate::quantity::human_amount;
 
 use super::filters::{self, NodeState, Reason};
 use super::release::{PodPlacement, place_release_on};
@@ -91,13 +91,13 @@ impl Advice {
             } => {
                 let need = format!(
                     "{gpus} free {resource} of at least {} each",
-                    human("memory", *per_gpu)
+                    human_amount("memory", *per_gpu)
                 );
                 if nodes.is_empty() {
                     let largest = largest.as_ref().map_or(String::new(), |(b, n)| {
                         format!(
                             " (the largest GPUs here have {} on {n})",
-                            human("memory", *b)
+                            human_amount("memory", *b)
                         )
                     });
                     format!("{workload}: add node(s) with {need}{largest}")
@@ -443,9 +443,9 @@ fn why_no_shape(nodes: &[Node], pod: &Incoming) -> String {
         if let Some((have, name)) = best {
             parts.push(format!(
                 "it requests {} {res}, the nodes it may use allocate at most {} ({name}): add nodes with at least {} {res}",
-                human(&res, want),
-                human(&res, have),
-                human(&res, want)
+                human_amount(&res, want),
+                human_amount(&res, have),
+                human_amount(&res, want)
             ));
         }
     }
@@ -514,35 +514,12 @@ fn amount(r: &Resources, resource: &str) -> i128 {
     }
 }
 
-/// `amount` (millicores for cpu, base units otherwise) for people.
-pub fn human(resource: &str, amount: i128) -> String {
-    let q = if resource == "cpu" {
-        Quantity::from_nanos(
-            amount.saturating_mul(crate::quantity::NANOS_PER_MILLI),
-            Format::DecimalSI,
-        )
-    } else {
-        let format = if matches!(resource, "memory" | "ephemeral-storage")
-            || resource.starts_with("hugepages-")
-        {
-            Format::BinarySI
-        } else {
-            Format::DecimalSI
-        };
-        Quantity::from_nanos(
-            amount.saturating_mul(crate::quantity::NANOS_PER_UNIT),
-            format,
-        )
-    };
-    q.human(resource)
-}
-
 /// `8 cpu, 32Gi memory, 4 nvidia.com/gpu (NVIDIA-A100-SXM4-80GB, 80Gi)`.
 fn describe(node: &Node) -> String {
     let r = Resources::from_list(&node.allocatable);
     let mut parts = vec![
-        format!("{} cpu", human("cpu", r.milli_cpu)),
-        format!("{} memory", human("memory", r.memory)),
+        format!("{} cpu", human_amount("cpu", r.milli_cpu)),
+        format!("{} memory", human_amount("memory", r.memory)),
     ];
     for (k, v) in &r.scalar {
         if *v == 0 {
@@ -551,7 +528,7 @@ fn describe(node: &Node) -> String {
         let mut part = format!("{v} {k}");
         if super::checks::is_gpu_resource(k) {
             let product = node.labels.get("nvidia.com/gpu.product");
-            let memory = super::checks::device_memory(node, k).map(|b| human("memory", b));
+            let memory = super::checks::device_memory(node, k).map(|b| human_amount("memory", b));
             match (product, memory) {
                 (Some(p), Some(m)) => part.push_str(&format!(" ({p}, {m})")),
                 (Some(p), None) => part.push_str(&format!(" ({p})")),

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 use crate::cluster::{Cluster, Node};
-use crate::quantity::Quantity;
-use crate::report::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::quantity::{Quantity, human_amount};
 use crate::totals::{Amounts, Scenario, Totals};
 use crate::workload::objects::{Claim, Workload};
 
@@ -110,13 +110,9 @@ pub fn gpu_need(annotations: &Json, gpus: i128) -> Option<Result<GpuNeed, String
             } else {
                 "0.5".to_string()
             },
-            human(per_gpu)
+            human_amount("memory", per_gpu)
         ),
     }))
-}
-
-fn human(bytes: i128) -> String {
-    Quantity::from_nanos(bytes * 1_000_000_000, crate::quantity::Format::BinarySI).human_bytes()
 }
 
 /// GPU memory per device on a node, from GPU Feature Discovery (`nvidia.com/gpu.memory`, MiB).
@@ -214,7 +210,7 @@ pub fn check_gpu_memory(
         Err(e) => {
             return Some(
                 Diagnostic::error(
-                    "gpu-annotation",
+                    Code::GpuAnnotation,
                     format!("{}: {e}", workload.object.display_with_template()),
                 )
                 .at(Some(workload.object.span)),
@@ -226,7 +222,7 @@ pub fn check_gpu_memory(
     {
         return Some(
             Diagnostic::error(
-                "tensor-parallel",
+                Code::TensorParallel,
                 format!(
                     "{}: tensor-parallel size {tp} differs from the {gpus} GPU(s) the pod requests",
                     workload.object.display_with_template()
@@ -242,22 +238,22 @@ pub fn check_gpu_memory(
     let usable = per_gpu * utilization_pct / 100;
     (need.bytes_per_gpu > usable).then(|| {
         Diagnostic::error(
-            "gpu-memory",
+            Code::GpuMemory,
             format!(
                 "{} on node {}: the model needs {} per GPU but each GPU has {} ({}% usable: {})",
                 workload.object.display_with_template(),
                 node.name,
-                human(need.bytes_per_gpu),
-                human(per_gpu),
+                human_amount("memory", need.bytes_per_gpu),
+                human_amount("memory", per_gpu),
                 utilization_pct,
-                human(usable)
+                human_amount("memory", usable)
             ),
         )
         .at(Some(workload.object.span))
         .hint(format!(
             "{}; use GPUs with at least {} each, more GPUs (tensor parallelism), or a smaller dtype",
             need.explanation,
-            human(need.bytes_per_gpu * 100 / utilization_pct)
+            human_amount("memory", need.bytes_per_gpu * 100 / utilization_pct)
         ))
     })
 }
@@ -270,7 +266,7 @@ pub fn untainted_gpu_nodes(cluster: &Cluster) -> Vec<Diagnostic> {
         .filter(|n| n.allocatable.iter().any(|(k, q)| is_gpu_resource(k) && !q.is_zero()))
         .filter(|n| !n.taints.iter().any(|t| t.effect == "NoSchedule" || t.effect == "NoExecute"))
         .map(|n| {
-            Diagnostic::warning("gpu-node-untainted", format!("GPU node {} has no NoSchedule taint", n.name))
+            Diagnostic::warning(Code::GpuNodeUntainted, format!("GPU node {} has no NoSchedule taint", n.name))
                 .hint("CPU pods can fill it and leave GPU pods Pending; taint it (e.g. nvidia.com/gpu=present:NoSchedule) and let GPU pods tolerate it")
         })
         .collect()
@@ -310,7 +306,7 @@ pub fn check_quotas(cluster: &Cluster, totals: &Totals, scenario: Scenario) -> V
                     if !defaulted {
                         out.push(
                             Diagnostic::error(
-                                "quota",
+                                Code::Quota,
                                 format!("ResourceQuota {ns}/{}: tracks {key}, and some pods of the release set no {resource} limit", quota.name),
                             )
                             .hint(format!("the API server refuses those pods (\"must specify {resource}\"); set a {resource} limit on every container")),
@@ -339,7 +335,7 @@ pub fn check_quotas(cluster: &Cluster, totals: &Totals, scenario: Scenario) -> V
                 if after > *hard {
                     out.push(
                         Diagnostic::error(
-                            "quota",
+                            Code::Quota,
                             format!(
                                 "ResourceQuota {ns}/{}: {key} would be {} of {} ({} used + {} for this release)",
                                 quota.name,
@@ -426,13 +422,13 @@ pub fn check_storage(cluster: &Cluster, claims: &[(String, &Claim<'_>)]) -> Vec<
     for (owner, claim) in claims {
         match &claim.storage_class {
             None if default.is_none() => out.push(
-                Diagnostic::error("storage-class", format!("{owner}: claim {} names no StorageClass and the cluster has no default one", claim.name))
+                Diagnostic::error(Code::StorageClass, format!("{owner}: claim {} names no StorageClass and the cluster has no default one", claim.name))
                     .hint("it stays Pending; set storageClassName or mark a class default (storageclass.kubernetes.io/is-default-class)"),
             ),
             Some(c) if !c.is_empty() && !cluster.storage_classes.iter().any(|s| &s.name == c) => {
                 let known: Vec<&str> = cluster.storage_classes.iter().map(|s| s.name.as_str()).collect();
                 out.push(
-                    Diagnostic::error("storage-class", format!("{owner}: claim {} uses StorageClass {c}, which the cluster does not have", claim.name))
+                    Diagnostic::error(Code::StorageClass, format!("{owner}: claim {} uses StorageClass {c}, which the cluster does not have", claim.name))
                         .hint(format!("it stays Pending; classes here: {}", if known.is_empty() { "none".to_string() } else { known.join(", ") })),
                 );
             }

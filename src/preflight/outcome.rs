@@ -10,8 +10,8 @@
 use std::collections::BTreeSet;
 
 use crate::cluster::{Cluster, Pod};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::render::manifest::Object;
-use crate::report::{Diagnostic, Severity};
 use crate::totals::{Options, Scenario, Totals, compute};
 use crate::workload::objects::{Claim, Inventory, inventory};
 
@@ -229,7 +229,7 @@ fn cluster_checks(
         };
         let utilization = gpu_memory_utilization(w.pod_spec);
         if let Some(d) = checks::check_gpu_memory(w, gpus, node, utilization) {
-            if d.code == "gpu-memory"
+            if d.code == Code::GpuMemory
                 && let Some(Ok(need)) = checks::gpu_need(&w.pod_metadata["annotations"], gpus)
             {
                 advice.push(gpu_memory_advice(

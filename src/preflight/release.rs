@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::cluster::{Cluster, Pod, Scheduling, Toleration};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::quantity::Quantity;
-use crate::report::Diagnostic;
 use crate::totals::{Scenario, WorkloadLine};
 use crate::workload::objects::Workload;
 
@@ -74,7 +74,7 @@ pub fn release_pods(
             Err(e) => {
                 problems.push(
                     Diagnostic::error(
-                        "pod-spec",
+                        Code::PodSpec,
                         format!("{}: scheduling constraints not understood: {e}", w.object.display_with_template()),
                     )
                     .at(Some(w.object.span))
@@ -96,7 +96,7 @@ pub fn release_pods(
                     Ok(sum) => *e = sum,
                     Err(err) => problems.push(
                         Diagnostic::error(
-                            "quantity",
+                            Code::Quantity,
                             format!(
                                 "{}: {k} request plus the overhead of RuntimeClass {}: {err}",
                                 w.object.display_with_template(),

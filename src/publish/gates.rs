@@ -9,6 +9,7 @@ use std::path::Path;
 use super::helm::{Helm, Transport};
 use super::repo::{self, Target};
 use super::{PublishError, Refusal};
+use crate::diagnostic::Code;
 use crate::docs::{self, RenderOptions, Status, Which};
 use crate::schema::CheckError;
 use crate::schema::files::FileStatus;
@@ -33,12 +34,12 @@ impl Gate {
     }
 
     /// The diagnostic code of a refusal by this gate.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> Code {
         match self {
-            Gate::Schema => "package-schema",
-            Gate::Docs => "package-docs",
-            Gate::Lint => "package-lint",
-            Gate::Version => "package-version",
+            Gate::Schema => Code::PackageSchema,
+            Gate::Docs => Code::PackageDocs,
+            Gate::Lint => Code::PackageLint,
+            Gate::Version => Code::PackageVersion,
         }
     }
 }

@@ -1,12 +1,13 @@
-//! Running Helm's own binary (`$HELM_BIN`) for the publishing steps: `lint`, `dependency
-//! build`, `package`, `repo add`/`repo index`, `show chart` and `push`. Only this module starts
-//! processes; what the steps do with the output is decided by their callers.
+//! Running Helm's own binary (`$HELM_BIN`, started by [`run_helm`]) for the publishing steps:
+//! `lint`, `dependency build`, `package`, `repo add`/`repo index`, `show chart` and `push`; what
+//! the steps do with the output is decided by their callers.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use super::PublishError;
+use crate::render::run_helm;
 
 /// How Helm reaches a registry or repository: passed to `show chart`, `push` and `repo add`
 /// where Helm takes them.
@@ -53,19 +54,7 @@ pub struct Helm {
 impl Helm {
     /// Run `helm ARGS` with extra environment variables; the output whatever the exit status.
     pub fn output(&self, args: &[OsString], env: &[(&str, &Path)]) -> Result<Output, PublishError> {
-        let mut cmd = Command::new(&self.bin);
-        cmd.args(args);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().map_err(|e| PublishError::HelmMissing {
-            helm: self.bin.display().to_string(),
-            message: if e.kind() == std::io::ErrorKind::NotFound {
-                "not found; install Helm or set HELM_BIN".to_string()
-            } else {
-                e.to_string()
-            },
-        })
+        Ok(run_helm(&self.bin, args, env)?)
     }
 
     /// Run `helm ARGS`; stdout on success, [`PublishError::HelmFailed`] with Helm's stderr else.

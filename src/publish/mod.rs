@@ -31,16 +31,14 @@ pub mod repo;
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
 use crate::chart::{self, ChartError};
 use crate::docs::DocsError;
-use crate::docs::profiles::{DEFAULTS, ProfileError, profile_files};
-use crate::render::{HelmTemplate, parse_stream};
+use crate::docs::profiles::{DEFAULTS, ProfileError, RenderOptions, profile_files, render_each};
 use crate::schema::files::WriteError;
-use crate::source::{SourceKind, Sources};
+use crate::source::Sources;
 
 pub use gates::Gate;
 pub use helm::{Helm, Transport};
@@ -81,8 +79,8 @@ pub enum PublishError {
     },
     #[error("{path}: {message}")]
     ChartYaml { path: String, message: String },
-    #[error("cannot run `{helm}`: {message}")]
-    HelmMissing { helm: String, message: String },
+    #[error(transparent)]
+    HelmMissing(#[from] crate::render::HelmMissing),
     #[error("`helm {command}` failed ({status}):\n{stderr}")]
     HelmFailed {
         command: String,
@@ -109,7 +107,7 @@ impl PublishError {
                 "Helm requires SemVer 2 chart versions (MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD])"
                     .into(),
             ),
-            PublishError::HelmMissing { .. } => None,
+            PublishError::HelmMissing(_) => None,
             PublishError::ReadOnlyTarget(_) => Some(
                 "pass the directory the web server serves (--repo DIR, and --url URL for the index), or an oci:// registry"
                     .into(),
@@ -545,64 +543,13 @@ fn render_images(
     chart: &Path,
     profiles: &[String],
 ) -> Result<BTreeSet<annotations::Image>, PublishError> {
-    let next = Mutex::new(0usize);
-    let found: Mutex<Result<BTreeSet<annotations::Image>, ProfileError>> =
-        Mutex::new(Ok(BTreeSet::new()));
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 8)
-        .min(profiles.len());
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    let i = {
-                        let mut n = next.lock().unwrap_or_else(|p| p.into_inner());
-                        let i = *n;
-                        *n += 1;
-                        i
-                    };
-                    let Some(file) = profiles.get(i) else {
-                        return;
-                    };
-                    let result = render_one(helm, chart, file);
-                    let mut all = found.lock().unwrap_or_else(|p| p.into_inner());
-                    match (result, &mut *all) {
-                        (Ok(images), Ok(set)) => set.extend(images),
-                        (Err(e), Ok(_)) => *all = Err(e),
-                        (_, Err(_)) => {}
-                    }
-                }
-            });
-        }
-    });
-    Ok(found.into_inner().unwrap_or_else(|p| p.into_inner())?)
-}
-
-fn render_one(
-    helm: &Helm,
-    chart: &Path,
-    file: &str,
-) -> Result<BTreeSet<annotations::Image>, ProfileError> {
-    let value_args = if file == DEFAULTS {
-        Vec::new()
-    } else {
-        vec!["--values".into(), chart.join(file).into_os_string()]
-    };
-    let call = HelmTemplate {
+    let options = RenderOptions {
         helm: helm.bin.clone(),
         release: "release-name".into(),
-        chart: chart.display().to_string(),
-        namespace: Some("default".into()),
-        value_args,
-        ..HelmTemplate::default()
+        namespace: "default".into(),
     };
-    let text = call.run().map_err(|source| ProfileError {
-        profile: file.to_string(),
-        source,
+    let images = render_each(chart, profiles, &options, |_, objects, _| {
+        annotations::images(&objects)
     })?;
-    let mut sources = Sources::new();
-    let id = sources.add(format!("helm template -f {file}"), text, SourceKind::Other);
-    let (objects, _) = parse_stream(&sources, id);
-    Ok(annotations::images(&objects))
+    Ok(images.into_iter().flatten().collect())
 }

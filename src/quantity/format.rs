@@ -1,6 +1,6 @@
 //! Printing: Kubernetes' canonical form, and short human forms for reports.
 
-use super::{Format, NANOS_PER_UNIT, Quantity};
+use super::{Format, NANOS_PER_MILLI, NANOS_PER_UNIT, Quantity};
 
 const DECIMAL_SUFFIXES: [(i32, &str); 10] = [
     (-9, "n"),
@@ -151,4 +151,22 @@ impl Quantity {
             _ => self.canonical(),
         }
     }
+}
+
+/// `amount` of `resource` (millicores for cpu, base units otherwise) for people, as
+/// [`Quantity::human`] shows it.
+pub fn human_amount(resource: &str, amount: i128) -> String {
+    let q = if resource == "cpu" {
+        Quantity::from_nanos(amount.saturating_mul(NANOS_PER_MILLI), Format::DecimalSI)
+    } else {
+        let format = if matches!(resource, "memory" | "ephemeral-storage")
+            || resource.starts_with("hugepages-")
+        {
+            Format::BinarySI
+        } else {
+            Format::DecimalSI
+        };
+        Quantity::from_nanos(amount.saturating_mul(NANOS_PER_UNIT), format)
+    };
+    q.human(resource)
 }

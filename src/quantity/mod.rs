@@ -24,6 +24,8 @@
 
 mod format;
 mod parse;
+
+pub use format::human_amount;
 #[cfg(test)]
 mod tests;
 

@@ -9,7 +9,7 @@
 
 use serde_json::Value as Json;
 
-use crate::report::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Pos, SourceId, Sources, Span};
 use crate::yaml::{self, Node, NodeKind};
 
@@ -77,7 +77,7 @@ pub fn parse_stream(sources: &Sources, id: SourceId) -> (Vec<Object>, Vec<Diagno
             Ok(Some(node)) => node,
             Err(e) => {
                 diagnostics.push(
-                    Diagnostic::error("manifest", e.to_string())
+                    Diagnostic::error(Code::Manifest, e.to_string())
                         .at(Some(shift(e.span())))
                         .hint("this document was skipped; the others were read"),
                 );
@@ -92,7 +92,7 @@ pub fn parse_stream(sources: &Sources, id: SourceId) -> (Vec<Object>, Vec<Diagno
                 let problem = not_an_object(&json);
                 if let Some(problem) = problem {
                     diagnostics.push(
-                        Diagnostic::warning("not-an-object", problem)
+                        Diagnostic::warning(Code::NotAnObject, problem)
                             .at(Some(span))
                             .hint(template.as_ref().map_or_else(
                                 || "skipped; a Kubernetes object needs apiVersion, kind and metadata.name".to_string(),
@@ -113,7 +113,7 @@ pub fn parse_stream(sources: &Sources, id: SourceId) -> (Vec<Object>, Vec<Diagno
             }
             other => diagnostics.push(
                 Diagnostic::warning(
-                    "not-an-object",
+                    Code::NotAnObject,
                     format!(
                         "a document that is a {} is not a Kubernetes object",
                         json_type(&other)

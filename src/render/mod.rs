@@ -6,16 +6,46 @@
 pub mod manifest;
 
 use std::ffi::OsString;
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 pub use manifest::{Object, parse_stream};
+
+/// Helm could not be started.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot run `{helm}`: {message}")]
+pub struct HelmMissing {
+    pub helm: String,
+    pub message: String,
+}
+
+/// Start `helm ARGS` with extra environment variables and wait for its output, whatever its exit
+/// status: every Helm process of stackcheck starts here (`helm template` below, `publish::helm`).
+pub fn run_helm(
+    helm: &Path,
+    args: &[OsString],
+    env: &[(&str, &Path)],
+) -> Result<Output, HelmMissing> {
+    let mut cmd = Command::new(helm);
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().map_err(|e| HelmMissing {
+        helm: helm.display().to_string(),
+        message: if e.kind() == std::io::ErrorKind::NotFound {
+            "not found; install Helm or set HELM_BIN".to_string()
+        } else {
+            e.to_string()
+        },
+    })
+}
 
 /// What went wrong producing manifests.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("cannot run `{helm}`: {message}")]
-    HelmMissing { helm: String, message: String },
+    #[error(transparent)]
+    HelmMissing(#[from] HelmMissing),
     #[error("`helm template` failed ({status}):\n{stderr}")]
     HelmFailed { status: String, stderr: String },
     #[error("`helm template` printed output that is not UTF-8")]
@@ -81,17 +111,7 @@ impl HelmTemplate {
 
     /// Run it; the manifest stream on success, Helm's own stderr on failure.
     pub fn run(&self) -> Result<String, RenderError> {
-        let output = Command::new(&self.helm)
-            .args(self.args())
-            .output()
-            .map_err(|e| RenderError::HelmMissing {
-                helm: self.helm.display().to_string(),
-                message: if e.kind() == std::io::ErrorKind::NotFound {
-                    "not found; install Helm or set HELM_BIN".to_string()
-                } else {
-                    e.to_string()
-                },
-            })?;
+        let output = run_helm(&self.helm, &self.args(), &[])?;
         if !output.status.success() {
             return Err(RenderError::HelmFailed {
                 status: output.status.to_string(),

@@ -5,105 +5,13 @@
 pub mod preflight;
 pub mod totals;
 
-use serde::Serialize;
 use serde_json::json;
 
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{SourceKind, Sources, Span};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Note,
-}
-
-impl Severity {
-    fn word(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "note",
-        }
-    }
-}
-
-/// One finding, with where it is.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Diagnostic {
-    pub severity: Severity,
-    /// Stable short name of the rule (`type`, `unknown-key`, `yaml`...), for filtering in CI.
-    pub code: &'static str,
-    pub message: String,
-    /// Values path (`gateway.replicas`), when the finding is about a value.
-    pub path: Option<String>,
-    pub span: Option<Span>,
-    /// When `span` is a YAML alias (`*name`) that copies the offending value: where the value
-    /// is written, inside the anchored node.
-    pub anchor: Option<Span>,
-    /// The chart whose schema or files the finding concerns.
-    pub chart: Option<String>,
-    pub hint: Option<String>,
-}
-
-impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-            path: None,
-            span: None,
-            anchor: None,
-            chart: None,
-            hint: None,
-        }
-    }
-
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
-    }
-
-    pub fn note(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Note,
-            ..Diagnostic::error(code, message)
-        }
-    }
-
-    pub fn at(mut self, span: Option<Span>) -> Self {
-        self.span = span;
-        self
-    }
-
-    /// Point at `span`; when it is an alias, `written` is the anchored text it copies.
-    pub fn at_alias(mut self, span: Option<Span>, written: Option<Span>) -> Self {
-        self.span = span;
-        self.anchor = written.filter(|w| Some(*w) != span);
-        self
-    }
-
-    pub fn path(mut self, path: impl Into<String>) -> Self {
-        self.path = Some(path.into());
-        self
-    }
-
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
-    }
-
-    pub fn chart(mut self, chart: impl Into<String>) -> Self {
-        self.chart = Some(chart.into());
-        self
-    }
-}
-
 /// Output format chosen with `-o`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
@@ -199,7 +107,7 @@ fn text_styled(diags: &[Diagnostic], sources: &Sources) -> String {
         };
         let title = headline(d);
         let mut groups = Vec::new();
-        let mut group = Group::with_title(level.primary_title(title.as_str()).id(d.code));
+        let mut group = Group::with_title(level.primary_title(title.as_str()).id(d.code.as_str()));
         let label = d.span.map(|s| layer(sources, &s)).unwrap_or_default();
         if let Some(span) = &d.span
             && let Some(file) = sources.get(span.source)
@@ -284,7 +192,7 @@ pub fn to_json(diags: &[Diagnostic], sources: &Sources) -> serde_json::Value {
 }
 
 fn sarif(diags: &[Diagnostic], sources: &Sources) -> serde_json::Value {
-    let mut rules: Vec<&str> = diags.iter().map(|d| d.code).collect();
+    let mut rules: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
     rules.sort_unstable();
     rules.dedup();
     let results: Vec<_> = diags
@@ -366,6 +274,7 @@ fn github(diags: &[Diagnostic], sources: &Sources) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Code;
     use crate::source::Pos;
 
     fn sample() -> (Vec<Diagnostic>, Sources) {
@@ -388,7 +297,7 @@ mod tests {
                 index: 11,
             },
         };
-        let d = Diagnostic::error("type", "expected integer, found string \"x\"")
+        let d = Diagnostic::error(Code::Type, "expected integer, found string \"x\"")
             .at(Some(span))
             .path("replicas")
             .hint("write a number");
@@ -430,7 +339,7 @@ mod tests {
                 start: pos,
                 end: pos,
             };
-            let d = Diagnostic::error("yaml", "invalid").at(Some(span));
+            let d = Diagnostic::error(Code::Yaml, "invalid").at(Some(span));
             let out = render(&[d], &sources, Format::Text, true);
             assert!(out.contains("values.yaml"), "{out}");
         }

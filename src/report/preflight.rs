@@ -3,10 +3,11 @@
 use serde_json::{Value as Json, json};
 
 use crate::preflight::UNTOLERATED_TAINTS;
-use crate::preflight::advice::{Advice, human};
+use crate::preflight::advice::Advice;
 use crate::preflight::outcome::{NodeUsage, Outcome};
 use crate::preflight::release::PodPlacement;
 use crate::preflight::terms::Resources;
+use crate::quantity::human_amount;
 use crate::source::Sources;
 
 /// What was checked against what, for the report's header.
@@ -51,7 +52,7 @@ fn amount(r: &Resources, resource: &str, pods: usize) -> i128 {
 }
 
 fn quantity(resource: &str, value: i128) -> Json {
-    json!({"value": value, "quantity": human(resource, value)})
+    json!({"value": value, "quantity": human_amount(resource, value)})
 }
 
 fn node_json(n: &NodeUsage) -> Json {
@@ -239,9 +240,9 @@ fn nodes_table(nodes: &[&NodeUsage]) -> String {
             let after = alloc - amount(&n.requested_after, &r, n.pods_after);
             row.push(format!(
                 "{r} {} → {} of {}",
-                human(&r, before),
-                human(&r, after),
-                human(&r, alloc)
+                human_amount(&r, before),
+                human_amount(&r, after),
+                human_amount(&r, alloc)
             ));
         }
         rows.push(row);

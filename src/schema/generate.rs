@@ -124,13 +124,7 @@ impl<'s> Generator<'s> {
         }
         // Conditions of this chart's own dependencies that point into its values.
         for dep in &chart.metadata.dependencies {
-            for cond in dep
-                .condition
-                .iter()
-                .flat_map(|c| c.split(','))
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-            {
+            for cond in dep.conditions() {
                 let segs: Vec<String> = cond.split('.').map(str::to_string).collect();
                 if segs.first().map(String::as_str) != Some(dep.key())
                     && segs.first().map(String::as_str) != Some("global")
@@ -153,14 +147,7 @@ impl<'s> Generator<'s> {
                 .dependencies
                 .iter()
                 .filter(|d| d.key() == sub.name())
-                .flat_map(|d| {
-                    d.condition
-                        .iter()
-                        .flat_map(|c| c.split(','))
-                        .map(str::trim)
-                        .map(str::to_string)
-                        .collect::<Vec<_>>()
-                })
+                .flat_map(|d| d.conditions())
                 .filter_map(|c| {
                     let segs: Vec<String> = c.split('.').map(str::to_string).collect();
                     (segs.len() > 1 && segs[0] == sub.name()).then(|| segs[1..].to_vec())

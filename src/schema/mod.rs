@@ -2,6 +2,7 @@
 //! ([`fragments`]), files on disk ([`files`]) and validation of values ([`validate`]).
 
 pub mod annotations;
+pub mod check_values;
 pub mod files;
 pub mod fragments;
 pub mod generate;

@@ -5,7 +5,7 @@
 use serde_json::Value as Json;
 
 use crate::chart::scope::Resolved;
-use crate::report::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{SourceKind, Sources, Span};
 use crate::values::{Kind, Value, display_path};
 
@@ -33,7 +33,7 @@ pub fn validate(
             Err(message) => {
                 out.push(
                     Diagnostic::error(
-                        "schema",
+                        Code::Schema,
                         format!(
                             "the schema of chart {} cannot be used: {message}",
                             scope.chart
@@ -166,7 +166,7 @@ fn describe(
                     let mut full = segments.to_vec();
                     full.push(key.clone());
                     let d = Diagnostic::error(
-                        "unknown-key",
+                        Code::UnknownKey,
                         format!("unknown key `{key}`: the chart does not define it here"),
                     )
                     .at_alias(key_span, key_written)
@@ -182,7 +182,7 @@ fn describe(
         K::Required { property } => {
             let key = property.as_str().unwrap_or_default();
             vec![
-                Diagnostic::error("required", format!("missing required key `{key}`"))
+                Diagnostic::error(Code::Required, format!("missing required key `{key}`"))
                     .at_alias(span, written)
                     .path(path)
                     .hint(format!("set `{key}` in a values file or with --set")),
@@ -194,7 +194,7 @@ fn describe(
                 .map(types)
                 .unwrap_or_else(|| "another type".into());
             let found = node.map(shown).unwrap_or_else(|| "nothing".into());
-            let d = Diagnostic::error("type", format!("expected {expected}, found {found}"))
+            let d = Diagnostic::error(Code::Type, format!("expected {expected}, found {found}"))
                 .at_alias(span, written)
                 .path(path);
             match node.and_then(|n| type_hint(n, &expected, sources)) {
@@ -208,9 +208,12 @@ fn describe(
                 .map(|a| a.iter().map(|v| v.to_string()).collect())
                 .unwrap_or_default();
             let found = node.map(shown).unwrap_or_default();
-            let d = Diagnostic::error("enum", format!("{found} is not one of {}", list.join(", ")))
-                .at_alias(span, written)
-                .path(path);
+            let d = Diagnostic::error(
+                Code::Enum,
+                format!("{found} is not one of {}", list.join(", ")),
+            )
+            .at_alias(span, written)
+            .path(path);
             let plain: Vec<String> = options
                 .as_array()
                 .map(|a| {
@@ -230,7 +233,7 @@ fn describe(
         K::Pattern { pattern } if pattern.contains("[KMGTPE]i") => {
             let found = node.map(shown).unwrap_or_default();
             vec![
-                Diagnostic::error("quantity", format!("{found} is not a Kubernetes quantity"))
+                Diagnostic::error(Code::Quantity, format!("{found} is not a Kubernetes quantity"))
                     .at_alias(span, written)
                     .path(path)
                     .hint("write CPU as 500m, 0.5 or 2 and memory as 512Mi, 1.5Gi or 1e9 (no space, binary suffixes end in i)"),
@@ -244,28 +247,28 @@ fn describe(
     }
 }
 
-fn code_of(kind: &jsonschema::error::ValidationErrorKind) -> &'static str {
+fn code_of(kind: &jsonschema::error::ValidationErrorKind) -> Code {
     use jsonschema::error::ValidationErrorKind as K;
     match kind {
         K::Minimum { .. }
         | K::Maximum { .. }
         | K::ExclusiveMinimum { .. }
         | K::ExclusiveMaximum { .. }
-        | K::MultipleOf { .. } => "range",
+        | K::MultipleOf { .. } => Code::Range,
         K::MinLength { .. }
         | K::MaxLength { .. }
         | K::MinItems { .. }
         | K::MaxItems { .. }
         | K::MinProperties { .. }
-        | K::MaxProperties { .. } => "size",
-        K::Pattern { .. } => "pattern",
-        K::Format { .. } => "format",
-        K::Constant { .. } => "const",
+        | K::MaxProperties { .. } => Code::Size,
+        K::Pattern { .. } => Code::Pattern,
+        K::Format { .. } => Code::Format,
+        K::Constant { .. } => Code::Const,
         K::AnyOf { .. }
         | K::OneOfNotValid { .. }
         | K::OneOfMultipleValid { .. }
-        | K::Not { .. } => "combinator",
-        _ => "schema",
+        | K::Not { .. } => Code::Combinator,
+        _ => Code::Schema,
     }
 }
 

@@ -5,8 +5,8 @@
 
 use serde_json::Value as Json;
 
+use crate::diagnostic::{Code, Diagnostic};
 use crate::quantity::{Quantity, QuantityError};
-use crate::report::Diagnostic;
 use crate::workload::objects::{Inventory, Workload};
 use crate::workload::selector;
 
@@ -109,7 +109,7 @@ pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>)
             if !pod_level_set {
                 if requests.is_empty() && limits.is_empty() {
                     findings.push(
-                        Diagnostic::warning("no-resources", format!("{who} has no requests or limits"))
+                        Diagnostic::warning(Code::NoResources, format!("{who} has no requests or limits"))
                             .at(at)
                             .hint("the scheduler reserves nothing for it (BestEffort) and it may use a whole node; set resources.requests and resources.limits"),
                     );
@@ -122,7 +122,7 @@ pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>)
                 if !missing_requests.is_empty() {
                     findings.push(
                         Diagnostic::warning(
-                            "no-requests",
+                            Code::NoRequests,
                             format!("{who} requests no {}", missing_requests.join(" or ")),
                         )
                         .at(at)
@@ -131,7 +131,7 @@ pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>)
                 }
                 if get(&limits, "memory").is_none() {
                     findings.push(
-                        Diagnostic::note("no-limits", format!("{who} has no memory limit"))
+                        Diagnostic::note(Code::NoLimits, format!("{who} has no memory limit"))
                             .at(at)
                             .hint("its memory use is unbounded; the limit totals show `unbounded`"),
                     );
@@ -143,7 +143,7 @@ pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>)
                 match get(&limits, res) {
                     Some(lim) if !overcommit_allowed(res) && *req != lim => findings.push(
                         Diagnostic::error(
-                            "extended-resource",
+                            Code::ExtendedResource,
                             format!("{who}: {res} request {} differs from its limit {}", req.human(res), lim.human(res)),
                         )
                         .at(at)
@@ -156,13 +156,13 @@ pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>)
                             format!("{who}: {res} request {} is above its limit {}", req.human(res), lim.human(res))
                         };
                         findings.push(
-                            Diagnostic::error("request-above-limit", message)
+                            Diagnostic::error(Code::RequestAboveLimit, message)
                                 .at(at)
                                 .hint("the API server rejects this pod (request must be less than or equal to limit)"),
                         );
                     }
                     None if !overcommit_allowed(res) => findings.push(
-                        Diagnostic::error("extended-resource", format!("{who}: {res} is requested without a limit"))
+                        Diagnostic::error(Code::ExtendedResource, format!("{who}: {res} is requested without a limit"))
                             .at(at)
                             .hint("the API server requires a limit for GPUs, other extended resources and hugepages; set the limit (the request then defaults to it)"),
                     ),
@@ -174,7 +174,7 @@ pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>)
                     if q.milli_ceil() % 1000 != 0 {
                         findings.push(
                             Diagnostic::error(
-                                "extended-resource",
+                                Code::ExtendedResource,
                                 format!("{who}: {res} {side} {} is not a whole number", q.canonical()),
                             )
                             .at(at)
@@ -227,7 +227,7 @@ pub(super) fn check_pdbs(inv: &Inventory<'_>, findings: &mut Vec<Diagnostic>) {
         if let Some(why) = blocked {
             findings.push(
                 Diagnostic::warning(
-                    "pdb-blocks-eviction",
+                    Code::PdbBlocksEviction,
                     format!("{} allows no voluntary eviction: {why} ({})", pdb.display_with_template(), names.join(", ")),
                 )
                 .at(Some(pdb.span))

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use crate::diagnostic::{Code, Diagnostic};
 use crate::quantity::{Quantity, QuantityError};
 use crate::render::Object;
-use crate::report::Diagnostic;
 use crate::workload::objects::{
     Claim, Inventory, Replicas, Transient, Workload, daemonset_rollout, inventory, namespace_of,
 };
@@ -222,7 +222,7 @@ pub fn compute(objects: &[Object], options: &Options) -> Totals {
         if let Some(problem) = &w.rollout_problem {
             totals.findings.push(
                 Diagnostic::error(
-                    "rollout-strategy",
+                    Code::RolloutStrategy,
                     format!("{}: {problem}", w.object.display_with_template()),
                 )
                 .at(Some(w.object.span))
@@ -411,7 +411,7 @@ fn effective_pod(w: &Workload<'_>, findings: &mut Vec<Diagnostic>) -> Option<Pod
         for (field, e) in bad {
             findings.push(
                 Diagnostic::error(
-                    "quantity",
+                    Code::Quantity,
                     format!("{}: {field}: {e}", w.object.display_with_template()),
                 )
                 .at(Some(w.object.span))
@@ -427,7 +427,7 @@ fn effective_pod(w: &Workload<'_>, findings: &mut Vec<Diagnostic>) -> Option<Pod
         Err(e) => {
             findings.push(
                 Diagnostic::error(
-                    "pod-spec",
+                    Code::PodSpec,
                     format!(
                         "{}: pod spec not understood: {e}",
                         w.object.display_with_template()
@@ -461,7 +461,7 @@ fn claim_size(o: &Object, c: &Claim<'_>, findings: &mut Vec<Diagnostic>) -> Opti
     let Some(size) = c.size else {
         findings.push(
             Diagnostic::error(
-                "claim-size",
+                Code::ClaimSize,
                 format!("{what}: no spec.resources.requests.storage"),
             )
             .at(Some(o.span))
@@ -474,7 +474,7 @@ fn claim_size(o: &Object, c: &Claim<'_>, findings: &mut Vec<Diagnostic>) -> Opti
         Err(e) => {
             findings.push(
                 Diagnostic::error(
-                    "quantity",
+                    Code::Quantity,
                     format!("{what}: spec.resources.requests.storage: {e}"),
                 )
                 .at(Some(o.span))
@@ -486,7 +486,11 @@ fn claim_size(o: &Object, c: &Claim<'_>, findings: &mut Vec<Diagnostic>) -> Opti
 }
 
 fn overflow(o: &Object, e: QuantityError) -> Diagnostic {
-    Diagnostic::error("quantity", format!("{}: {e}", o.display_with_template())).at(Some(o.span))
+    Diagnostic::error(
+        Code::Quantity,
+        format!("{}: {e}", o.display_with_template()),
+    )
+    .at(Some(o.span))
 }
 
 #[cfg(test)]
@@ -510,7 +514,7 @@ mod tests {
     }
 
     fn codes(t: &Totals) -> Vec<&'static str> {
-        t.findings.iter().map(|d| d.code).collect()
+        t.findings.iter().map(|d| d.code.as_str()).collect()
     }
 
     fn pod(requests: &str, limits: &str) -> String {

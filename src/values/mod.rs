@@ -11,6 +11,7 @@ pub mod set;
 
 use indexmap::IndexMap;
 
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{SourceId, SourceKind, Sources, Span};
 use crate::yaml::{self, Node, NodeKind, YamlError};
 
@@ -235,6 +236,68 @@ impl ValuesError {
             ValuesError::Read { .. } => None,
             ValuesError::NotUtf8 { span, .. } => Some(*span),
         }
+    }
+
+    /// The diagnostic of a layer that cannot be read, with a hint. The span names the file, so
+    /// the message does not.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let (code, message, hint): (Code, String, String) = match self {
+            ValuesError::Read { .. } => (
+                Code::Input,
+                self.to_string(),
+                "check the path; values files are read relative to the current directory".into(),
+            ),
+            ValuesError::NotUtf8 { byte, .. } => (
+                Code::Input,
+                format!("not UTF-8 text: invalid byte 0x{byte:02X}"),
+                "save the file as UTF-8: Helm reads values files as UTF-8 text".into(),
+            ),
+            ValuesError::Yaml { source, .. } => (Code::Yaml, source.to_string(), yaml_hint(source)),
+            ValuesError::NotAMap { found, .. } => (
+                Code::Yaml,
+                format!("the top level of a values file must be a map of keys, found a {found}"),
+                "write the values as `key: value` lines; a list or a lone value cannot be merged into the chart's values".into(),
+            ),
+            ValuesError::Set {
+                flag,
+                message,
+                span,
+                ..
+            } => {
+                let hint = if *flag == "--set-file" && message.starts_with("cannot read") {
+                    "the part after `=` is a path, read relative to the current directory"
+                } else if *flag == "--set-json" && message.starts_with("invalid JSON") {
+                    "the part after `=` must be JSON, e.g. --set-json 'key={\"a\":1}' (quote it for the shell)"
+                } else {
+                    "the syntax is key=value,other.key=value; escape commas and dots in keys with \\"
+                };
+                // Without a position the message must name the argument itself.
+                let message = match span {
+                    Some(_) => message.clone(),
+                    None => self.to_string(),
+                };
+                (Code::Set, message, hint.into())
+            }
+        };
+        Diagnostic::error(code, message).at(self.span()).hint(hint)
+    }
+}
+
+fn yaml_hint(e: &YamlError) -> String {
+    match e {
+        YamlError::Syntax { .. } => "fix the YAML here; an unclosed bracket or quote is often reported only where the parser gives up, after the real mistake".into(),
+        YamlError::DuplicateKey { key, .. } => {
+            format!("keep one `{key}`: remove or rename the other")
+        }
+        YamlError::TooDeep { .. } => format!(
+            "values nest at most {} levels deep; look for runaway brackets or indentation",
+            crate::yaml::MAX_DEPTH
+        ),
+        YamlError::TooManyNodes { .. } => "anchors and aliases here expand to more values than any chart needs; write the values out or use fewer nested aliases".into(),
+        YamlError::UnknownAlias { .. } => "define the anchor (`&name`) before its first use (`*name`)".into(),
+        YamlError::ComplexKey { .. } => "Helm turns values into JSON, where keys are strings; write the key as a plain word".into(),
+        YamlError::NotJson { .. } => "Helm turns values into JSON, which has no such number".into(),
+        YamlError::BadMerge { .. } => "`<<: *anchor` merges a map anchored elsewhere; point it at a map".into(),
     }
 }
 

@@ -32,16 +32,10 @@ pub fn helms() -> Option<Vec<Helm>> {
     if missing.is_empty() {
         return Some(out);
     }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "{} not set (CI): run `eval \"$(tools/tools.sh)\"` first",
-            missing.join(", ")
-        );
-    }
-    eprintln!(
-        "skipping chart tests: {} not set; run `eval \"$(tools/tools.sh)\"` to build helm v3/v4",
+    crate::common::skip_unless_ci(&format!(
+        "{} not set: run `eval \"$(tools/tools.sh)\"` to build helm v3/v4",
         missing.join(", ")
-    );
+    ));
     None
 }
 

@@ -11,7 +11,7 @@ use super::retry::RetryPolicy;
 use super::{LiveError, LiveOptions, Progress};
 use crate::cluster::Cluster;
 use crate::cluster::snapshot::PageFeed;
-use crate::report::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Sources;
 
 pub(super) fn read(
@@ -238,7 +238,7 @@ impl Api {
         let reply = self.get(path).await?;
         if !reply.ok() {
             feed.diagnostic(Diagnostic::note(
-                "live-discovery",
+                Code::LiveDiscovery,
                 format!(
                     "GET {path} answered {}{}: the server version or API groups are unknown",
                     reply.status,
@@ -302,7 +302,7 @@ impl Api {
                 }
                 404 if spec.optional && token.is_none() => {
                     feed.diagnostic(Diagnostic::note(
-                        "live-api",
+                        Code::LiveApi,
                         format!(
                             "the API server does not serve {} ({}): none are used",
                             spec.resource, spec.path

@@ -1,9 +1,16 @@
 use std::path::Path;
 
+use serde_json::{Value as Json, json};
+
+use super::build::Builder;
+use super::json_stream::JsonStream;
+use super::read::read_json;
 use super::*;
 use crate::cluster::Scheduling;
+use crate::cluster::model::{Cluster, Gap, Pod, Taint};
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Severity;
 use crate::quantity::Quantity;
-use crate::report::Severity;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
