@@ -26,8 +26,6 @@ RELEASE = "llm"
 # (component, profile or "*") -> why it is expected to fail today. A row that fails as listed is
 # "xfail"; one that passes is a failure of the tier ("XPASS": remove it from this list).
 KNOWN_DEFECTS = {
-    ("redis", "*"): "issue 14: the emptyDir on /etc/redis hides the image's redis.conf: Redis works in a read-only "
-                    "directory (persistence on: exits at start; off: MISCONF after BGSAVE, SIGTERM refused)",
 }
 
 
