@@ -46,6 +46,7 @@ resource limits, more than one replica, image pulls, Services' load balancing.
 """
 import argparse
 import base64
+import ctypes
 import fnmatch
 import json
 import os
@@ -114,10 +115,13 @@ class Manifests:
         return out
 
     def secret_values(self):
-        """Every Secret value (for redacting logs)."""
+        """The values of Secret keys that name credentials (for redacting logs): passwords, keys,
+        tokens, and URIs or URLs that may carry them; not hosts, ports, user or database names."""
         vals = set()
         for s in self.of_kind("Secret"):
-            for v in (self.secret_data(s["metadata"]["name"]) or {}).values():
+            for k, v in (self.secret_data(s["metadata"]["name"]) or {}).items():
+                if not re.search(r"pass|key|token|secret|salt|cert|uri|url|dsn|auth|cred", k, re.I):
+                    continue
                 try:
                     t = v.decode()
                 except UnicodeDecodeError:
@@ -228,6 +232,7 @@ class Images:
             "entrypoint": e.get("entrypoint") or [],
             "cmd": e.get("cmd") or [],
             "rootfs": rootfs,
+            "user": e.get("user"),
         }
 
 
@@ -308,6 +313,7 @@ class Pod:
             d = os.path.join(vroot, name)
             if "emptyDir" in v:
                 os.makedirs(d)
+                os.chmod(d, 0o777)
             elif "configMap" in v or "secret" in v:
                 src = v.get("configMap") or v.get("secret")
                 ref = src.get("name") or src.get("secretName")
@@ -340,7 +346,7 @@ class Pod:
                 self._downward(d, v["downwardAPI"].get("items") or [])
             elif "persistentVolumeClaim" in v:
                 d = os.path.join(self.node.work, "pvc", v["persistentVolumeClaim"]["claimName"])
-                os.makedirs(d, exist_ok=True)
+                self._claim_dir(d)
             elif "ephemeral" in v:
                 os.makedirs(d)
             else:
@@ -349,9 +355,21 @@ class Pod:
         for c in self.claims:
             cname = c["metadata"]["name"]
             d = os.path.join(self.node.work, "pvc", f"{cname}-{self.pod_name}")
-            os.makedirs(d, exist_ok=True)
+            self._claim_dir(d)
             vols[cname] = d
         self.volumes = vols
+
+    def _claim_dir(self, d):
+        """A claim's volume: owned by root, group fsGroup with setgid, as the kubelet leaves it
+        (world-writable without fsGroup: a fresh volume of most provisioners)."""
+        if not os.path.isdir(d):
+            os.makedirs(d)
+            fsg = (self.spec.get("securityContext") or {}).get("fsGroup")
+            if fsg is not None and os.geteuid() == 0:
+                os.chown(d, 0, int(fsg))
+                os.chmod(d, 0o2775)
+            else:
+                os.chmod(d, 0o777)
 
     def _downward(self, d, items):
         for it in items:
@@ -446,7 +464,16 @@ class Pod:
         argv = [env_expand(a, env) for a in argv]
         if not argv:
             raise RuntimeError(f"container {c['name']}: no command (image table has no entrypoint/cmd)")
-        sc = {**(self.spec.get("securityContext") or {}), **(c.get("securityContext") or {})}
+        psc = self.spec.get("securityContext") or {}
+        sc = {**psc, **(c.get("securityContext") or {})}
+        # The user as the container runtime picks it: runAsUser, else the image's USER; with
+        # runAsNonRoot and no user (OpenShift's restricted SCC drops fixed IDs and assigns one from
+        # the namespace's range), a uid of that kind.
+        uid = sc.get("runAsUser", image.get("user"))
+        if uid is None:
+            uid = 1000680000 if sc.get("runAsNonRoot") else 0
+        gid = sc.get("runAsGroup", 0 if uid != 1000680000 else 0)
+        groups = [g for g in [psc.get("fsGroup")] + list(psc.get("supplementalGroups") or []) if g is not None]
         mounts = []
         for vm in c.get("volumeMounts") or []:
             src = self.volumes.get(vm["name"])
@@ -471,6 +498,8 @@ class Pod:
             "mounts": mounts,
             "files": files,
             "readonly_root": bool(sc.get("readOnlyRootFilesystem")),
+            "uid": int(uid), "gid": int(gid), "groups": [int(g) for g in groups],
+            "share": [d for d in os.environ.get("PODRUN_SHARE", "").split(":") if d],
             "hosts": self.node.hosts_file,
             "resolv": self.node.resolv_file,
             "root": os.path.join(self.dir, "root-" + c["name"]),
@@ -566,7 +595,7 @@ class Pod:
         if "exec" in probe:
             try:
                 r = self.node.exec_in(pid, spec, probe["exec"]["command"], timeout=t)
-                return r.returncode == 0, f"exit {r.returncode}: {r.stdout.strip()[-200:]}"
+                return r.returncode == 0, f"exit {r.returncode}: {(r.stdout + r.stderr).strip()[-200:]}"
             except subprocess.TimeoutExpired:
                 return False, f"timed out after {t}s"
         if "grpc" in probe:
@@ -746,8 +775,9 @@ class Node:
                     self.forwarders.append((int(p["port"]), tp, Forwarder(int(p["port"]), tp)))
 
     def exec_in(self, pid, spec, argv, timeout=30, env=None):
-        cmd = ["nsenter", "--target", str(pid), "--mount", "--root", f"--wd={spec['workdir']}",
-               "env", "-i"] + [f"{k}={v}" for k, v in {**spec["env"], **(env or {})}.items()] + list(argv)
+        # --wd without a value: the target's working directory (a value would be looked up outside).
+        cmd = ["nsenter", "--target", str(pid), "--mount", "--root", "--wd",
+               f"--setuid={spec['uid']}", f"--setgid={spec['gid']}", "env", "-i"] + [f"{k}={v}" for k, v in {**spec["env"], **(env or {})}.items()] + list(argv)
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
     def pod(self, kind, name):
@@ -845,6 +875,7 @@ def container_exec(specfile):
     def ensure(path, is_dir):
         """Make path exist in the new root without writing to the host: an overlay on its nearest
         existing ancestor (a bound host directory), or on the root tmpfs itself."""
+        path = in_root(new, path)
         p = os.path.join(new, path.lstrip("/"))
         if os.path.lexists(p):
             return p
@@ -891,10 +922,67 @@ def container_exec(specfile):
         _mount("--bind", src, dst)
         if ro:
             _mount("-o", "remount,bind,ro", dst)
+    shared = set()
+    for d in spec.get("share") or []:
+        share(new, d, spec["uid"], shared)
     os.chroot(new)
     os.chdir(workdir)
+    if spec["uid"] != 0 or spec["gid"] != 0:
+        os.setgroups(spec["groups"])
+        os.setgid(spec["gid"])
+        os.setuid(spec["uid"])
+    # Dies with podrun (set after setuid, which clears it): never a process left behind.
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:
+        sys.exit(1)
     env = spec["env"]
     os.execvpe(spec["argv"][0], spec["argv"], env) if "/" in spec["argv"][0] else _execp(spec["argv"], env)
+
+
+def in_root(new, path):
+    """path with its symlinks resolved as inside the root `new` (an absolute link target is
+    relative to `new`, as after chroot), e.g. /var/run/x -> /run/x when /var/run -> /run."""
+    parts = [x for x in path.split("/") if x]
+    out = []
+    hops = 0
+    while parts:
+        x = parts.pop(0)
+        if x == ".":
+            continue
+        if x == "..":
+            if out:
+                out.pop()
+            continue
+        cand = os.path.join(new, *out, x)
+        if os.path.islink(cand) and hops < 40:
+            hops += 1
+            t = os.readlink(cand)
+            if t.startswith("/"):
+                out = []
+            parts = [y for y in t.split("/") if y] + parts
+            continue
+        out.append(x)
+    return "/" + "/".join(out)
+
+
+def share(new, d, uid, shared):
+    """Make host directory d reachable for uid inside the new root: the first ancestor that only
+    its owner may enter (e.g. /root) becomes a tmpfs holding just the path down to d."""
+    if uid == 0:
+        return
+    parts = d.strip("/").split("/")
+    for i in range(1, len(parts)):
+        anc = "/" + "/".join(parts[:i])
+        st = os.stat(anc)
+        if anc in shared or not st.st_mode & 0o001:
+            target = os.path.join(new, anc.lstrip("/"))
+            if anc not in shared:
+                _mount("-t", "tmpfs", "-o", "mode=755", "podrun-share", target)
+                shared.add(anc)
+            inner = os.path.join(new, d.lstrip("/"))
+            os.makedirs(inner, exist_ok=True)
+            _mount("--rbind", "-o", "ro", d, inner)
+            return
 
 
 def _execp(argv, env):
@@ -907,6 +995,14 @@ def _execp(argv, env):
 
 
 # ---- CLI -----------------------------------------------------------------------------------------
+
+
+def exit_on_signals():
+    """SIGTERM/SIGINT/SIGHUP raise SystemExit, so that every `finally` stops what it started."""
+    def handler(signum, _frame):
+        raise SystemExit(128 + signum)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, handler)
 
 
 def main():
@@ -924,6 +1020,7 @@ def main():
     up.add_argument("workloads", nargs="+", help="KIND/NAME")
     up.add_argument("--then", nargs=argparse.REMAINDER, help="command to run once Ready (default: wait for Ctrl-C)")
     a = ap.parse_args()
+    exit_on_signals()
     m = Manifests.load(a.manifests, a.namespace)
     node = Node(m, Images(a.images, a.work), a.work)
     rc = 0
@@ -936,7 +1033,8 @@ def main():
         if a.then:
             rc = subprocess.call(a.then)
         else:
-            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+            while True:
+                time.sleep(3600)
     except RuntimeError as e:
         log(f"FAILED: {node.redact(str(e))}")
         rc = 1

@@ -36,10 +36,11 @@ python="${STACKCHECK_PYTHON:-python3}"
 
 # fresh_build -> a new build directory (moved into place when complete).
 fresh_build() { mktemp -d "$apps/.build.XXXXXX"; }
-# stamp_ok DIR STAMP: DIR was made by exactly STAMP.
-stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
+# stamp_ok DIR STAMP: DIR was made by exactly STAMP (and others may enter it).
+stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" && "$(stat -c %a "$1")" == 755 ]]; }
 # finish TMP DEST STAMP START
 finish() {
+  chmod 755 "$1"  # mktemp made it 0700: the containers' users (runAsUser) must reach the programs
   printf '%s' "$3" >"$1/.stamp"
   rm -rf "$2"; mv "$1" "$2"
   rm -f "$apps/$(basename "${2%-*}").missing"
@@ -99,7 +100,7 @@ install_busybox() {
 # postgres: the PostgreSQL 16 binaries (with pgvector) of PyPI's pgserver wheel, unpacked; the
 # wheel's Python layer is not used.
 install_postgres() {
-  local dest="$apps/postgres-$PGSERVER_VERSION" stamp="pip download pgserver==$PGSERVER_VERSION (pginstall)" start=$SECONDS tmp whl
+  local dest="$apps/postgres-$PGSERVER_VERSION" stamp="pip download pgserver==$PGSERVER_VERSION (pginstall + pgserver.libs)" start=$SECONDS tmp whl
   stamp_ok "$dest" "$stamp" && return 0
   tmp="$(fresh_build)"
   if ! "$python" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
@@ -112,14 +113,15 @@ import sys, zipfile, os
 whl, out = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(whl) as z:
     for n in z.namelist():
-        if n.startswith("pgserver/pginstall/"):
+        if n.startswith(("pgserver/pginstall/", "pgserver.libs/")):
             z.extract(n, out)
 PY
-  mv "$tmp/pgserver/pginstall" "$tmp/pg"
-  rm -rf "$tmp/pgserver" "$tmp/dl"
+  # The layout stays the wheel's: the programs find libpq by RPATH $ORIGIN/../../../pgserver.libs.
+  rm -rf "$tmp/dl"
+  ln -s pgserver/pginstall "$tmp/pg"
   chmod +x "$tmp"/pg/bin/*
   local v
-  v="$("$tmp/pg/bin/postgres" --version)" || { rm -rf "$tmp"; missing postgres "postgres of pgserver $PGSERVER_VERSION does not run here"; return 0; }
+  v="$("$tmp/pg/bin/postgres" --version && "$tmp/pg/bin/psql" --version >/dev/null)" || { rm -rf "$tmp"; missing postgres "postgres of pgserver $PGSERVER_VERSION does not run here"; return 0; }
   if [[ "$v" != *" $POSTGRES_SERIES."* ]]; then rm -rf "$tmp"; missing postgres "pgserver $PGSERVER_VERSION has $v, not $POSTGRES_SERIES"; return 0; fi
   finish "$tmp" "$dest" "$stamp" "$start"
 }

@@ -146,12 +146,45 @@ def redis_scenario(node, check, args):
     return ", ".join(steps)
 
 
+# ---- PostgreSQL ----------------------------------------------------------------------------------
+
+
+def consumer_secrets(m):
+    """The connection Secrets of the databases (label llm-stack.dev/database)."""
+    return [d for d in m.of_kind("Secret") if "llm-stack.dev/database" in (d["metadata"].get("labels") or {})]
+
+
+def postgresql_scenario(node, check, args):
+    m = node.manifests
+    sts = f"{RELEASE}-postgresql"
+    if m.get("StatefulSet", sts) is None:
+        raise Skip("not rendered")
+    pod = start_pod(node, check, "StatefulSet", sts, args.timeout)
+    if pod is None:
+        return
+    made, errors = [], []
+    for sec in consumer_secrets(m):
+        name = sec["metadata"]["name"]
+        uri = secret(m, name, "uri")
+        sql = "CREATE TABLE IF NOT EXISTS podrun_check (id int); INSERT INTO podrun_check VALUES (1); SELECT count(*) FROM podrun_check;"
+        r = pod.exec("postgresql", ["psql", uri, "-v", "ON_ERROR_STOP=1", "-tAc", sql], timeout=30)
+        if r.returncode != 0:
+            errors.append(f"{name}: {node.redact(r.stderr.strip())[:200]}")
+        else:
+            made.append(secret(m, name, "database"))
+    if errors:
+        raise AssertionError("; ".join(errors))
+    return f"a table created through the connection string of {', '.join(made)}"
+
+
 # component -> (scenario, the app.kubernetes.io/name labels of the workloads it runs)
 SCENARIOS = [
     ("redis", redis_scenario, ["redis"]),
+    ("postgresql", postgresql_scenario, ["postgresql"]),
 ]
 NOT_YET = {
-    "postgresql": ["postgresql", "postgresql-replica", "postgresql-backup"],
+    "postgresql-replica": ["postgresql-replica"],  # same port as the primary in one network namespace
+    "postgresql-backup": ["postgresql-backup"],
     "litellm": ["litellm", "litellm-migrations"],
     "open-webui": ["open-webui"],
     "r2r": ["r2r"],
@@ -208,6 +241,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--only", default="", help="comma-separated components")
     args = ap.parse_args()
+    podrun.exit_on_signals()
     m = podrun.Manifests.load([args.manifests])
     only = [c for c in args.only.split(",") if c]
     with open(args.results, "a") as out:

@@ -47,6 +47,9 @@ fi
 t_apps=$SECONDS
 apps_env="$(tools/apps.sh)" || fail "tools/apps.sh failed"
 eval "$apps_env"
+# The apps' directory is under $HOME (often mode 700): podrun makes it reachable for the
+# containers' users (runAsUser) inside their mount namespaces, read-only.
+export PODRUN_SHARE="$STACKCHECK_APPS"
 export STACKCHECK_APPS BUSYBOX_BIN REDIS_BIN POSTGRES_BIN LITELLM_VENV OPEN_WEBUI_VENV R2R_VENV
 echo "apps ready in $((SECONDS - t_apps))s:"
 for f in "$STACKCHECK_APPS"/*.missing; do
