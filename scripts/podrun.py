@@ -29,23 +29,29 @@ securityContext has readOnlyRootFilesystem, as in the pod), the image's own file
 table bound over it, and the volumes mounted at exactly their mountPath (subPath, readOnly): no path
 in args, env or config files is rewritten, and a program finds its files where the pod has them.
 
-Hostnames. Each container sees its own /etc/hosts naming every Service of the manifests (NAME,
-NAME.NS, NAME.NS.svc, NAME.NS.svc.cluster.local, and POD.SERVICE for StatefulSet pods) as
-127.0.0.1, and an empty /etc/resolv.conf: /etc/hosts of the machine is never changed. A Service
-whose port differs from its targetPort gets a forwarder 127.0.0.1:port -> 127.0.0.1:targetPort.
+Addresses and hostnames. Each pod gets a loopback address of its own, 127.0.0.N (N >= 2), as its
+pod IP (status.podIP, probes, and PODRUN_POD_IP in its containers' environment: the one variable
+podrun adds, for stand-ins that bind one address). Each container sees its own /etc/hosts naming
+every Service of the manifests (NAME, NAME.NS, NAME.NS.svc, NAME.NS.svc.cluster.local) with the
+address of the pod it selects (127.0.0.1 until one runs), StatefulSet pods' POD.SERVICE names, and an
+empty /etc/resolv.conf: /etc/hosts of the machine is never changed. A Service whose port differs
+from its targetPort gets a forwarder podIP:port -> podIP:targetPort. Programs that listen on every
+address share one port space: two pods on one port must bind their own address.
 Run podrun in a network namespace of its own (`unshare --net`, loopback up; the tier does) so that
 nothing but loopback exists and ports never meet another program's.
 
 Images. IMAGES.yaml maps an image repository (registry and tag ignored) to the local program that
 stands for it: `env` (the image's ENV; ${VAR} from podrun's environment), `workdir`, `entrypoint`,
 `cmd`, and `rootfs`: a directory whose files are bound at the same paths in the container (the
-image's own files, e.g. a stock config); `build`: a command that makes that directory once.
+image's own files, e.g. a stock config); `build`: a command that makes that directory once;
+`binds`: container path -> host file or directory (${IMAGES_DIR}: the table's directory).
 
 What it does not do: users and groups (processes run as podrun's user; runAsUser is ignored),
 resource limits, more than one replica, image pulls, Services' load balancing.
 """
 import argparse
 import base64
+import concurrent.futures
 import ctypes
 import fnmatch
 import json
@@ -225,13 +231,19 @@ class Images:
                         raise LookupError(f"image {repo}: build failed: {r.stderr.strip()[-400:]}")
                     os.rename(tmp, rootfs)
                 self.built[key] = rootfs
-        env = {k: expand_env(str(v), {**os.environ, "IMAGE_ROOT": rootfs or ""}) for k, v in (e.get("env") or {}).items()}
+        ctx = {**os.environ, "IMAGE_ROOT": rootfs or "", "IMAGES_DIR": self.base}
+        env = {k: expand_env(str(v), ctx) for k, v in (e.get("env") or {}).items()}
+        binds = [{"dst": k, "src": expand_env(str(v), ctx)} for k, v in (e.get("binds") or {}).items()]
+        for b in binds:
+            if not os.path.exists(b["src"]):
+                raise LookupError(f"image {repo}: {b['src']} (bound at {b['dst']}) does not exist")
         return {
             "env": env,
             "workdir": e.get("workdir", "/"),
             "entrypoint": e.get("entrypoint") or [],
             "cmd": e.get("cmd") or [],
             "rootfs": rootfs,
+            "binds": binds,
             "user": e.get("user"),
         }
 
@@ -289,6 +301,7 @@ class Pod:
         self.ready = {}
         self.events = []
         self.stopped = False
+        self.ip = node.alloc_ip()
 
     # -- volumes --
     def _write_items(self, dest, data, items, mode):
@@ -395,8 +408,8 @@ class Pod:
             "spec.nodeName": "podrun",
             "spec.serviceAccountName": self.spec.get("serviceAccountName", "default"),
             "status.hostIP": "127.0.0.1",
-            "status.podIP": "127.0.0.1",
-            "status.podIPs": "127.0.0.1",
+            "status.podIP": self.ip,
+            "status.podIPs": self.ip,
         }.get(path, "")
 
     # -- env --
@@ -405,6 +418,7 @@ class Pod:
         env = dict(image["env"])
         env.setdefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
         env["HOSTNAME"] = self.pod_name
+        env["PODRUN_POD_IP"] = self.ip
         if self.spec.get("enableServiceLinks", True):
             env.update(self.node.service_links())
         own = {}
@@ -449,6 +463,8 @@ class Pod:
             else:
                 own[name] = ""
         env.update(own)
+        for k in self.node.drop_env.get(c["name"], ()):
+            env.pop(k, None)
         return env
 
     # -- start --
@@ -484,7 +500,7 @@ class Pod:
                 if not os.path.exists(src):
                     os.makedirs(src)
             mounts.append({"src": src, "dst": vm["mountPath"], "ro": bool(vm.get("readOnly"))})
-        files = []
+        files = list(image["binds"])
         if image["rootfs"]:
             for dp, _, fns in os.walk(image["rootfs"]):
                 for fn in fns:
@@ -513,8 +529,10 @@ class Pod:
             json.dump(spec, f)
         logf = open(os.path.join(self.dir, spec["name"] + ".log"), "ab")
         cmd = self.node.unshare + [sys.executable, os.path.abspath(__file__), "_exec", specfile]
-        return subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        # Always from the node's one spawner thread: a container's parent-death signal fires when
+        # the *thread* that started it ends, and pods start from short-lived threads.
+        return self.node.spawner.submit(subprocess.Popen, cmd, stdout=logf, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True).result()
 
     def log_tail(self, cname, n=15):
         try:
@@ -529,6 +547,7 @@ class Pod:
         t0 = time.time()
         os.makedirs(self.dir, exist_ok=True)
         self.prepare_volumes()
+        self.node.register(self)
         self.stopped = False
         for c in self.spec.get("initContainers") or []:
             spec = self.container_spec(c, init=True)
@@ -574,7 +593,7 @@ class Pod:
             if not isinstance(port, int) and not str(port).isdigit():
                 port = spec["ports"].get(port)
             scheme = h.get("scheme", "HTTP").lower()
-            url = f"{scheme}://127.0.0.1:{port}{h.get('path', '/')}"
+            url = f"{scheme}://{h.get('host') or self.ip}:{port}{h.get('path', '/')}"
             req = urllib.request.Request(url, headers={x["name"]: x["value"] for x in h.get("httpHeaders") or []})
             try:
                 with urllib.request.urlopen(req, timeout=t) as r:
@@ -588,7 +607,7 @@ class Pod:
             if not isinstance(port, int) and not str(port).isdigit():
                 port = spec["ports"].get(port)
             try:
-                socket.create_connection(("127.0.0.1", int(port)), timeout=t).close()
+                socket.create_connection((self.ip, int(port)), timeout=t).close()
                 return True, "connected"
             except OSError as e:
                 return False, str(e)
@@ -709,30 +728,83 @@ class Node:
         self.manifests, self.images, self.work = manifests, images, os.path.abspath(work)
         os.makedirs(self.work, exist_ok=True)
         self.pods = []
+        self.drop_env = {}  # container name -> variables left out (a deviation the caller reports)
         self.forwarders = []
+        self.spawner = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="podrun-spawner")
         self._secrets = manifests.secret_values()
         self.unshare = ["unshare", "--mount", "--propagation", "private"]
         if os.geteuid() != 0:
             self.unshare = ["unshare", "--user", "--map-root-user", "--mount", "--propagation", "private"]
         self.hosts_file = os.path.join(self.work, "hosts")
         self.resolv_file = os.path.join(self.work, "resolv.conf")
+        self.next_ip = 2
+        self.lock = threading.RLock()
+        self.addr = {}  # hostname -> address
         ns = manifests.namespace
-        names = ["localhost", "podrun"]
         for s in manifests.services():
-            n = s["metadata"]["name"]
-            names += [n, f"{n}.{ns}", f"{n}.{ns}.svc", f"{n}.{ns}.svc.cluster.local"]
-        for st in manifests.of_kind("StatefulSet"):
-            svc = (st.get("spec") or {}).get("serviceName")
-            if svc:
-                for i in range(int((st.get("spec") or {}).get("replicas", 1) or 1)):
-                    p = f"{st['metadata']['name']}-{i}"
-                    names += [p, f"{p}.{svc}", f"{p}.{svc}.{ns}", f"{p}.{svc}.{ns}.svc", f"{p}.{svc}.{ns}.svc.cluster.local"]
-        with open(self.hosts_file, "w") as f:
-            f.write("# podrun: every Service of the release is on this machine's loopback\n")
-            for i in range(0, len(names), 8):
-                f.write("127.0.0.1 " + " ".join(names[i:i + 8]) + "\n")
+            for n in self.service_names(s["metadata"]["name"]):
+                self.addr[n] = "127.0.0.1"
         with open(self.resolv_file, "w") as f:
             f.write("# podrun: no DNS; names resolve from /etc/hosts only\n")
+        self.ns = ns
+        self.write_hosts()
+
+    def service_names(self, n):
+        ns = self.manifests.namespace
+        return [n, f"{n}.{ns}", f"{n}.{ns}.svc", f"{n}.{ns}.svc.cluster.local"]
+
+    def alloc_ip(self):
+        ip = f"127.0.0.{self.next_ip}"
+        self.next_ip += 1
+        return ip
+
+    def write_hosts(self):
+        """Rewritten in place (same inode): containers have it bind-mounted and see every change."""
+        with self.lock:
+            self._hosts_lines()
+
+    def _hosts_lines(self):
+        lines = ["# podrun: the release's Services and pods, on this machine's loopback",
+                 "127.0.0.1 localhost podrun"]
+        by_ip = {}
+        for n, ip in self.addr.items():
+            by_ip.setdefault(ip, []).append(n)
+        for ip, names in sorted(by_ip.items()):
+            for i in range(0, len(names), 8):
+                lines.append(ip + " " + " ".join(names[i:i + 8]))
+        data = ("\n".join(lines) + "\n").encode()
+        with self.lock:
+            self._write_hosts(data)
+
+    def _write_hosts(self, data):
+        fd = os.open(self.hosts_file, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, data, 0)
+        finally:
+            os.close(fd)
+
+    def register(self, pod):
+        """The pod runs: the Services that select it, and its own StatefulSet names, point at it."""
+        labels = pod.meta.get("labels") or {}
+        for s in self.manifests.services():
+            sel = (s.get("spec") or {}).get("selector") or {}
+            pn = sel.get("statefulset.kubernetes.io/pod-name")
+            if sel and all(labels.get(k) == v for k, v in sel.items() if k != "statefulset.kubernetes.io/pod-name") \
+                    and (pn is None or pn == pod.pod_name):
+                for n in self.service_names(s["metadata"]["name"]):
+                    self.addr[n] = pod.ip
+        if pod.kind == "StatefulSet":
+            svc = self.manifests.workload_services(pod.kind, pod.name)
+            names = [pod.pod_name]
+            if svc:
+                names += [f"{pod.pod_name}.{n}" for n in self.service_names(svc)]
+            for n in names:
+                self.addr[n] = pod.ip
+        self.write_hosts()
+
+    def address(self, name):
+        return self.addr.get(name, "127.0.0.1")
 
     def redact(self, text):
         for v in sorted(self._secrets, key=len, reverse=True):
@@ -747,14 +819,15 @@ class Node:
                 continue
             n = re.sub(r"[^A-Z0-9]", "_", s["metadata"]["name"].upper())
             p0 = spec["ports"][0]
-            env[f"{n}_SERVICE_HOST"] = "127.0.0.1"
+            ip = self.address(s["metadata"]["name"])
+            env[f"{n}_SERVICE_HOST"] = ip
             env[f"{n}_SERVICE_PORT"] = str(p0["port"])
             for p in spec["ports"]:
                 proto = p.get("protocol", "TCP")
                 if p.get("name"):
                     env[f"{n}_SERVICE_PORT_{re.sub(r'[^A-Z0-9]', '_', p['name'].upper())}"] = str(p["port"])
-                env[f"{n}_PORT_{p['port']}_{proto}"] = f"{proto.lower()}://127.0.0.1:{p['port']}"
-            env[f"{n}_PORT"] = f"{p0.get('protocol', 'TCP').lower()}://127.0.0.1:{p0['port']}"
+                env[f"{n}_PORT_{p['port']}_{proto}"] = f"{proto.lower()}://{ip}:{p['port']}"
+            env[f"{n}_PORT"] = f"{p0.get('protocol', 'TCP').lower()}://{ip}:{p0['port']}"
         return env
 
     def forward_services(self, pod, spec):
@@ -771,8 +844,8 @@ class Node:
                     if tp is None:
                         continue
                 tp = int(tp)
-                if tp != int(p["port"]) and all(f[0] != int(p["port"]) for f in self.forwarders):
-                    self.forwarders.append((int(p["port"]), tp, Forwarder(int(p["port"]), tp)))
+                if tp != int(p["port"]) and all(f[:2] != (pod.ip, int(p["port"])) for f in self.forwarders):
+                    self.forwarders.append((pod.ip, int(p["port"]), Forwarder(pod.ip, int(p["port"]), tp)))
 
     def exec_in(self, pid, spec, argv, timeout=30, env=None):
         # --wd without a value: the target's working directory (a value would be looked up outside).
@@ -795,11 +868,11 @@ class Node:
 
 
 class Forwarder:
-    def __init__(self, port, target):
-        self.target = target
+    def __init__(self, ip, port, target):
+        self.ip, self.target = ip, target
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
+        self.sock.bind((ip, port))
         self.sock.listen(64)
         self.closed = False
         threading.Thread(target=self._accept, daemon=True).start()
@@ -814,7 +887,7 @@ class Forwarder:
 
     def _pipe_pair(self, c):
         try:
-            u = socket.create_connection(("127.0.0.1", self.target), timeout=5)
+            u = socket.create_connection((self.ip, self.target), timeout=5)
             u.settimeout(None)
         except OSError:
             c.close()
@@ -902,7 +975,7 @@ def container_exec(specfile):
 
     targets = []
     for fm in spec["files"]:
-        targets.append((ensure(fm["dst"], False), fm["src"], True))
+        targets.append((ensure(fm["dst"], os.path.isdir(fm["src"])), fm["src"], True))
     for m in spec["mounts"]:
         targets.append((ensure(m["dst"], os.path.isdir(m["src"])), m["src"], m["ro"]))
     workdir = spec["workdir"]
@@ -911,7 +984,7 @@ def container_exec(specfile):
         targets.append((ensure("/etc/hosts" if f == "hosts" else "/etc/resolv.conf", False), spec[f], True))
     # the image's files: bound before the root turns read-only
     for dst, src, ro in targets[: len(spec["files"])]:
-        _mount("--bind", src, dst)
+        _mount("--rbind" if os.path.isdir(src) else "--bind", src, dst)
     if spec["readonly_root"]:
         for b in binds + [os.path.join(new, t.lstrip("/")) for t in overlays]:
             if os.path.basename(b) in ("proc", "dev", "sys"):

@@ -11,7 +11,8 @@
 #   BUSYBOX_BIN         directory of busybox applets (and nc with -z), for busybox images
 #   REDIS_BIN           directory with redis-server and redis-cli (Debian's package, copied)
 #   POSTGRES_BIN        directory with postgres, initdb, pg_ctl, psql ... (PostgreSQL 16 + pgvector)
-#   LITELLM_VENV, OPEN_WEBUI_VENV, R2R_VENV   a virtualenv per Python app (PyPI, pinned)
+#   LITELLM_VENV, OPEN_WEBUI_VENV, R2R_VENV   a virtualenv per Python app (PyPI, pinned), with
+#                       LITELLM_SITE ... (its site-packages) and PYTHON_HOME (the base interpreter)
 #
 # Cache: $STACKCHECK_TOOLS_DIR, default ${XDG_CACHE_HOME:-$HOME/.cache}/stackcheck/tools (shared
 # with tools/tools.sh, but its own lock: installing apps never waits for a Kubernetes build).
@@ -87,13 +88,16 @@ install_busybox() {
   if ! command -v busybox >/dev/null || ! command -v nc.openbsd >/dev/null; then
     missing busybox "busybox and netcat-openbsd are not installed (Debian: apt-get install busybox netcat-openbsd)"; return 0
   fi
-  stamp="$(busybox | head -n1) + $(command -v nc.openbsd)"
+  stamp="$(busybox | head -n1) + $(command -v nc.openbsd) (relative applet links)"
   stamp_ok "$dest" "$stamp" && return 0
   tmp="$(fresh_build)"
   mkdir -p "$tmp/bin"
   cp -L "$(command -v busybox)" "$tmp/bin/busybox"
-  "$tmp/bin/busybox" --install -s "$tmp/bin"
-  ln -sfn "$(command -v nc.openbsd)" "$tmp/bin/nc"
+  # relative links (busybox --install -s would name the build directory)
+  local a
+  for a in $("$tmp/bin/busybox" --list); do [[ "$a" == busybox ]] || ln -s busybox "$tmp/bin/$a"; done
+  cp -L "$(command -v nc.openbsd)" "$tmp/bin/nc.openbsd"
+  ln -sfn nc.openbsd "$tmp/bin/nc"
   finish "$tmp" "$dest" "$stamp" "$start"
 }
 
@@ -163,15 +167,23 @@ for app in "${want[@]}"; do
   esac
 done
 
+# venv_env NAME DIR: NAME_VENV, NAME_SITE (its site-packages) and PYTHON_HOME (the interpreter's
+# installation the venv links to: containers running as another user must reach it too).
+venv_env() {
+  printf 'export %s_VENV=%q\n' "$1" "$2"
+  printf 'export %s_SITE=%q\n' "$1" "$("$2/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  printf 'export PYTHON_HOME=%q\n' "$("$2/bin/python" -c 'import sys; print(sys.base_prefix)')"
+}
+
 printf 'export STACKCHECK_APPS=%q\n' "$apps"
 for app in "${want[@]}"; do
   case "$app" in
     busybox) d="$apps/busybox-$BUSYBOX_SERIES"; [[ -f "$d/.stamp" ]] && printf 'export BUSYBOX_BIN=%q\n' "$d/bin" ;;
     redis) d="$apps/redis-$REDIS_SERIES"; [[ -f "$d/.stamp" ]] && printf 'export REDIS_BIN=%q\n' "$d/bin" ;;
     postgres) d="$apps/postgres-$PGSERVER_VERSION"; [[ -f "$d/.stamp" ]] && printf 'export POSTGRES_BIN=%q\n' "$d/pg/bin" ;;
-    litellm) d="$apps/litellm-$LITELLM_VERSION"; [[ -f "$d/.stamp" ]] && printf 'export LITELLM_VENV=%q\n' "$d" ;;
-    open-webui) d="$apps/open-webui-$OPEN_WEBUI_VERSION"; [[ -f "$d/.stamp" ]] && printf 'export OPEN_WEBUI_VENV=%q\n' "$d" ;;
-    r2r) d="$apps/r2r-$R2R_VERSION"; [[ -f "$d/.stamp" ]] && printf 'export R2R_VENV=%q\n' "$d" ;;
+    litellm) d="$apps/litellm-$LITELLM_VERSION"; [[ -f "$d/.stamp" ]] && venv_env LITELLM "$d" ;;
+    open-webui) d="$apps/open-webui-$OPEN_WEBUI_VERSION"; [[ -f "$d/.stamp" ]] && venv_env OPEN_WEBUI "$d" ;;
+    r2r) d="$apps/r2r-$R2R_VERSION"; [[ -f "$d/.stamp" ]] && venv_env R2R "$d" ;;
   esac
 done
 exit 0

@@ -49,8 +49,9 @@ apps_env="$(tools/apps.sh)" || fail "tools/apps.sh failed"
 eval "$apps_env"
 # The apps' directory is under $HOME (often mode 700): podrun makes it reachable for the
 # containers' users (runAsUser) inside their mount namespaces, read-only.
-export PODRUN_SHARE="$STACKCHECK_APPS"
-export STACKCHECK_APPS BUSYBOX_BIN REDIS_BIN POSTGRES_BIN LITELLM_VENV OPEN_WEBUI_VENV R2R_VENV
+export PODRUN_SHARE="$STACKCHECK_APPS${PYTHON_HOME:+:$PYTHON_HOME}"
+export STACKCHECK_APPS BUSYBOX_BIN REDIS_BIN POSTGRES_BIN LITELLM_VENV LITELLM_SITE OPEN_WEBUI_VENV OPEN_WEBUI_SITE \
+  R2R_VENV R2R_SITE PYTHON_HOME
 echo "apps ready in $((SECONDS - t_apps))s:"
 for f in "$STACKCHECK_APPS"/*.missing; do
   [[ -f "$f" ]] && echo "   not installed: $(basename "$f" .missing): $(cat "$f")"
