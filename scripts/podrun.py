@@ -584,6 +584,34 @@ class Pod:
         self.events.append(f"Ready after {time.time() - t0:.1f}s")
         return time.time() - t0
 
+    def run(self, timeout):
+        """A Job's pod: init containers, then the containers to completion; {container: exit code}."""
+        t0 = time.time()
+        os.makedirs(self.dir, exist_ok=True)
+        self.prepare_volumes()
+        self.node.register(self)
+        self.stopped = False
+        self.specs = {}
+        for c in self.spec.get("initContainers") or []:
+            p = self.launch(self.container_spec(c, init=True))
+            self.procs[c["name"]] = p
+            rc = p.wait(timeout=max(1, timeout - (time.time() - t0)))
+            del self.procs[c["name"]]
+            if rc != 0:
+                return {c["name"]: rc}
+        for c in self.spec.get("containers") or []:
+            spec = self.container_spec(c)
+            self.specs[c["name"]] = (c, spec)
+            self.procs[c["name"]] = self.launch(spec)
+        out = {}
+        for name, p in list(self.procs.items()):
+            try:
+                out[name] = p.wait(timeout=max(1, timeout - (time.time() - t0)))
+            except subprocess.TimeoutExpired:
+                out[name] = None
+        self.stop(grace=5)
+        return out
+
     # -- probes --
     def probe_once(self, probe, spec, pid):
         t = probe.get("timeoutSeconds", 1)

@@ -283,9 +283,44 @@ def litellm_scenario(node, check, args):
                 else:
                     errors.append(f"2nd identical request not served from the Redis cache (model server answered "
                                   f"{served} chats, Redis DBSIZE {nkeys!r})")
+    job = f"{RELEASE}-litellm-migrations"
+    pg = res.get(f"StatefulSet/{RELEASE}-postgresql")
+    if m.get("Job", job) is not None and pg:
+        steps.append(litellm_migrations(node, m, job, pg[0], args, errors))
     if errors:
         raise AssertionError("; ".join(errors))
     return ", ".join(steps)
+
+
+def litellm_migrations(node, m, job, pg, args, errors):
+    """The post-install Job as rendered (its prisma step needs Prisma's engines: expected to fail
+    here, and the step that fails is reported), then LiteLLM's own migrations (litellm-proxy-extras,
+    the SQL `prisma migrate deploy` applies) through the Job's DATABASE_URL, in order."""
+    pod = node.pod("Job", job)
+    rcs = pod.run(args.timeout)
+    log = pod.log_tail("migrations", 40)
+    why = next((ln.strip() for ln in log.splitlines() if "prisma" in ln.lower() and
+                ("error" in ln.lower() or "not found" in ln.lower() or "No such file" in ln)), "")
+    job_result = f"Job exit {rcs.get('migrations')}" + (f" ({why[:120]})" if rcs.get("migrations") else "")
+    _, cspec = next(iter(pod.specs.values()))
+    uri = cspec["env"]["DATABASE_URL"]
+    mig = os.path.join(os.environ["LITELLM_SITE"], "litellm_proxy_extras", "migrations")
+    applied = 0
+    for d in sorted(os.listdir(mig)):
+        f = os.path.join(mig, d, "migration.sql")
+        if not os.path.isfile(f):
+            continue
+        r = pg.exec("postgresql", ["psql", uri, "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", f], timeout=60)
+        if r.returncode != 0:
+            errors.append(f"migration {d}: {node.redact(r.stderr.strip())[:200]}")
+            return job_result
+        applied += 1
+    r = pg.exec("postgresql", ["psql", uri, "-tAc",
+                               "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'LiteLLM_%'"], timeout=30)
+    tables = r.stdout.strip()
+    if not tables.isdigit() or int(tables) == 0:
+        errors.append(f"no LiteLLM tables after the migrations: {node.redact(r.stderr.strip())[:200]}")
+    return f"migrations: {job_result}; {applied} migration.sql of litellm-proxy-extras applied ({tables} LiteLLM_ tables)"
 
 
 # component -> (scenario, the app.kubernetes.io/name labels of the workloads it runs)
