@@ -14,6 +14,7 @@ in KNOWN_DEFECTS with its issue: it must fail, and fails the tier once it passes
 import argparse
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -23,6 +24,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import podrun  # noqa: E402
+import yaml  # noqa: E402
 
 RELEASE = "llm"
 
@@ -173,8 +175,19 @@ def postgresql_scenario(node, check, args):
         r = pod.exec("postgresql", ["psql", uri, "-v", "ON_ERROR_STOP=1", "-tAc", sql], timeout=30)
         if r.returncode != 0:
             errors.append(f"{name}: {node.redact(r.stderr.strip())[:200]}")
-        else:
-            made.append(secret(m, name, "database"))
+            continue
+        made.append(secret(m, name, "database"))
+        if secret(m, name, "database") == "r2r":
+            # R2R keeps its vectors in PostgreSQL with pgvector; its role may not create the
+            # extension itself: the bootstrap must have, as the admin.
+            r = pod.exec("postgresql", ["psql", uri, "-v", "ON_ERROR_STOP=1", "-tAc",
+                                        "CREATE TABLE IF NOT EXISTS podrun_vec (v vector(3)); "
+                                        "INSERT INTO podrun_vec VALUES ('[1,2,3]'); SELECT count(*) FROM podrun_vec"],
+                         timeout=30)
+            if r.returncode != 0:
+                errors.append(f"r2r: a vector column as its own role: {node.redact(r.stderr.strip())[:200]}")
+            else:
+                made[-1] = "r2r (with a pgvector column)"
     if errors:
         raise AssertionError("; ".join(errors))
     return f"a table created through the connection string of {', '.join(made)}"
@@ -231,6 +244,7 @@ def litellm_scenario(node, check, args):
     # package registry serves it), so here the gateway runs without DATABASE_URL (no virtual keys,
     # spend logs or UI; routing and caching work as rendered).
     node.drop_env["litellm"] = ["DATABASE_URL"]
+    node.extra.append(start_external_provider(node, m))
     t0 = time.time()
     res = start_all(node, check, deps + vllm + [("Deployment", dep)], args.timeout)
     failed = {k: v[1] for k, v in res.items() if v[0] is None}
@@ -254,7 +268,8 @@ def litellm_scenario(node, check, args):
     code, body, _ = http("GET", base + "/v1/models", headers=auth)
     models = [x["id"] for x in json.loads(body).get("data", [])] if code == 200 else []
     steps.append(f"{len(models)} model(s) listed")
-    if vllm:
+    external = EXTERNAL_HOST in node.addr
+    if vllm or external:
         if not models:
             errors.append(f"/v1/models: {code} {body[:200]}")
         else:
@@ -273,9 +288,11 @@ def litellm_scenario(node, check, args):
                     nkeys = r.stdout.strip()
                 # the model server behind the gateway counts the chats it answered
                 served = 0
-                for _, name in vllm:
-                    svc_port = m.get("Service", name)["spec"]["ports"][0]["port"]
-                    _, st, _ = http("GET", f"http://{node.address(name)}:{svc_port}/podrun/stats")
+                backends = [f"{node.address(n)}:{m.get('Service', n)['spec']['ports'][0]['port']}" for _, n in vllm]
+                if external:
+                    backends.append(f"{EXTERNAL_IP}:8000")
+                for b in backends:
+                    _, st, _ = http("GET", f"http://{b}/podrun/stats")
                     served += json.loads(st).get("/v1/chat/completions", 0)
                 if c2 == 200 and served == 1 and nkeys not in ("", "0"):
                     steps.append(f"2nd identical request a Redis cache hit (model server called once; "
@@ -323,16 +340,111 @@ def litellm_migrations(node, m, job, pg, args, errors):
     return f"migrations: {job_result}; {applied} migration.sql of litellm-proxy-extras applied ({tables} LiteLLM_ tables)"
 
 
+EXTERNAL_HOST, EXTERNAL_IP = "fake-openai.podrun.test", "127.0.0.250"
+
+
+def start_external_provider(node, m):
+    """The external provider of overlays/model.yaml, when the gateway's config names it: the fake
+    OpenAI server on its own loopback address, its API key from the Secret the overlay names."""
+    cfg = m.get("ConfigMap", f"{RELEASE}-litellm-config")
+    if cfg is None or EXTERNAL_HOST not in json.dumps(cfg.get("data")):
+        return None
+    node.addr[EXTERNAL_HOST] = EXTERNAL_IP
+    node.write_hosts()
+    key = secret(m, "fake-openai-key", "api-key")
+    logf = open(os.path.join(node.work, "external-provider.log"), "ab")
+    p = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_openai.py"),
+                          "--served-model-name", "podrun-model", "--host", EXTERNAL_IP, "--port", "8000",
+                          "--api-key", key], stdout=logf, stderr=subprocess.STDOUT)
+    for _ in range(50):
+        try:
+            urllib.request.urlopen(f"http://{EXTERNAL_IP}:8000/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return p
+
+
+# ---- Open WebUI ------------------------------------------------------------------------------------
+
+
+def open_webui_scenario(node, check, args):
+    m = node.manifests
+    dep = f"{RELEASE}-open-webui"
+    w = m.get("Deployment", dep)
+    if w is None:
+        raise Skip("not rendered")
+    deps = [(k, n) for k, n in (("StatefulSet", f"{RELEASE}-postgresql"), ("StatefulSet", f"{RELEASE}-redis"),
+                                ("Deployment", f"{RELEASE}-litellm")) if m.get(k, n) is not None]
+    deps += [("Deployment", d["metadata"]["name"]) for d in m.of_kind("Deployment")
+             if (d["metadata"].get("labels") or {}).get("app.kubernetes.io/component") == "model-server"]
+    node.drop_env["litellm"] = ["DATABASE_URL"]  # as in the LiteLLM scenario (Prisma engines)
+    node.extra.append(start_external_provider(node, m))
+    t0 = time.time()
+    res = start_all(node, check, deps + [("Deployment", dep)], args.timeout)
+    failed = {k: v[1] for k, v in res.items() if v[0] is None}
+    if failed:
+        k, e = next(iter(failed.items()))
+        msg = node.redact(str(e))
+        print("    " + k + ": " + msg.replace("\n", "\n      "), flush=True)
+        check.row.update(started="ok" if "probe" in msg.split("\n")[0] else "FAIL", probes="FAIL",
+                         detail=f"{k}: {msg.splitlines()[0][:250]}")
+        return None
+    check.row.update(started="ok", probes="ok", detail=f"Ready in {time.time() - t0:.1f}s")
+    ui = res[f"Deployment/{dep}"][0]
+    port = ui.specs["open-webui"][1]["ports"].get("http", 8080)
+    base = f"http://{ui.ip}:{port}"
+    env = ui.specs["open-webui"][1]["env"]
+    steps, errors = [], []
+    # its database: the chart creates one for it in PostgreSQL
+    pg = res.get(f"StatefulSet/{RELEASE}-postgresql")
+    if pg and any(sec["metadata"]["name"].endswith("-openwebui") for sec in consumer_secrets(m)):
+        if not env.get("DATABASE_URL", "").startswith("postgres"):
+            errors.append("Open WebUI is given no DATABASE_URL: it keeps its data in SQLite under DATA_DIR, not "
+                          "in the PostgreSQL database the chart creates for it")
+        else:
+            steps.append("its tables in PostgreSQL")
+    steps.append(f"vector store {env.get('VECTOR_DB', 'chroma (default, in DATA_DIR)')}")
+    # first run: the first account becomes the admin (with WEBUI_AUTH), then the models
+    headers = {}
+    if env.get("WEBUI_AUTH", "True").lower() != "false":
+        code, body, _ = http("POST", base + "/api/v1/auths/signup",
+                             {"name": "Admin", "email": "admin@example.com", "password": "podrun-Passw0rd"})
+        if code != 200:
+            raise AssertionError(f"first sign-up: {code} {body[:200]}")
+        headers = {"Authorization": f"Bearer {json.loads(body)['token']}"}
+        steps.append("first sign-up is the admin")
+    code, body, _ = http("GET", base + "/api/models", headers=headers)
+    models = [x["id"] for x in json.loads(body).get("data", [])] if code == 200 else []
+    cfg = m.get("ConfigMap", f"{RELEASE}-litellm-config")
+    configured = bool(cfg and (yaml.safe_load(cfg["data"]["config.yaml"]) or {}).get("model_list"))
+    if not models and configured:
+        errors.append(f"the gateway has models, Open WebUI shows none (/api/models: {code})")
+    elif not models:
+        steps.append("no model: the profile configures none (NOTES.txt says how to add one; prod+model covers chat)")
+    else:
+        steps.append(f"{len(models)} model(s) on first run")
+        req = {"model": models[0], "messages": [{"role": "user", "content": "hello from open webui"}], "stream": False}
+        code, body, _ = http("POST", base + "/api/chat/completions", req, headers)
+        if code != 200 or "fake-vllm says: hello from open webui" not in body:
+            errors.append(f"chat Open WebUI -> gateway -> model server: {code} {body[:200]}")
+        else:
+            steps.append(f"chat {models[0]}: Open WebUI -> gateway -> model server")
+    if errors:
+        raise AssertionError("; ".join(errors))
+    return ", ".join(steps)
+
+
 # component -> (scenario, the app.kubernetes.io/name labels of the workloads it runs)
 SCENARIOS = [
     ("redis", redis_scenario, ["redis"]),
     ("postgresql", postgresql_scenario, ["postgresql"]),
     ("litellm", litellm_scenario, ["litellm", "litellm-migrations"]),
+    ("open-webui", open_webui_scenario, ["open-webui"]),
 ]
 NOT_YET = {
     "postgresql-replica": ["postgresql-replica"],  # same port as the primary in one network namespace
     "postgresql-backup": ["postgresql-backup"],
-    "open-webui": ["open-webui"],
     "r2r": ["r2r"],
     "qdrant": ["qdrant"],
 }
@@ -400,6 +512,7 @@ def main():
                 continue
             node = podrun.Node(m, podrun.Images(args.images, os.path.join(args.work, "images-cache")),
                                os.path.join(args.work, comp))
+            node.extra = []  # processes a scenario starts beside the pods (stopped after it)
             check = Check(args.profile, comp)
             try:
                 detail = fn(node, check, args)
@@ -421,6 +534,10 @@ def main():
                 print(node.redact(traceback.format_exc()), flush=True)
             finally:
                 node.stop_all()
+                for p in node.extra:
+                    if p is not None:
+                        p.terminate()
+                        p.wait()
             check.done(out)
         if not only:
             other_rows(m, podrun.Images(args.images, os.path.join(args.work, "images-cache")), claimed,

@@ -28,7 +28,9 @@ t0=$SECONDS
 step() { printf '\n-- %s (+%ss)\n' "$*" "$((SECONDS - t0))"; }
 fail() { echo "$suite: FAIL: $*" >&2; exit 1; }
 
-default_profiles="values-dev values-prod values-openshift values-gpu values-litemaas-small values-router-prod values-aiops-prod"
+# values-prod+model: prod with the first model NOTES.txt describes (an external provider): chat
+# through Open WebUI and the gateway.
+default_profiles="values-dev values-prod values-prod+model values-openshift values-gpu values-litemaas-small values-router-prod values-aiops-prod"
 read -r -a profiles <<<"${PROFILES:-$default_profiles}"
 components="${COMPONENTS:-}"
 
@@ -82,7 +84,10 @@ if [[ "$(id -u)" != 0 ]]; then unshare_net=(unshare --user --map-root-user --net
 for profile in "${profiles[@]}"; do
   step "profile $profile"
   rendered="$work/$profile.yaml"
-  "$HELM_V3" template llm charts/llm-stack -f "charts/llm-stack/$profile.yaml" >"$rendered" \
+  # PROFILE+OVERLAY: the profile with scripts/chart-runs/overlays/OVERLAY.yaml layered on it.
+  files=(-f "charts/llm-stack/${profile%%+*}.yaml")
+  if [[ "$profile" == *+* ]]; then files+=(-f "scripts/chart-runs/overlays/${profile#*+}.yaml"); fi
+  "$HELM_V3" template llm charts/llm-stack "${files[@]}" >"$rendered" \
     || fail "helm template of $profile failed"
   if ! $netns_ok; then
     echo "{\"profile\": \"$profile\", \"component\": \"*\", \"started\": \"skip\", \"probes\": \"skip\", \"scenario\": \"skip\", \"detail\": \"no network/mount namespaces here (unshare)\", \"seconds\": 0}" >>"$results"
