@@ -256,6 +256,10 @@ def litellm_scenario(node, check, args):
                          detail=f"{k}: {msg.splitlines()[0][:250]}")
         return None
     ready = {k: v[1] for k, v in res.items()}
+    for _, name in vllm:  # rows of their own: the model servers' stand-ins ran with the rendered pods
+        node.side_rows.append({"component": name.removeprefix(RELEASE + "-"), "started": "ok", "probes": "ok",
+                               "detail": f"fake OpenAI server on vLLM's rendered command line; Ready in "
+                                         f"{ready[f'Deployment/{name}']:.1f}s (startup and readiness /health)"})
     check.row.update(started="ok", probes="ok",
                      detail=f"Ready in {time.time() - t0:.1f}s with its init waits (" +
                      ", ".join(f"{k.split('/')[1].removeprefix(RELEASE + '-')} {t:.0f}s" for k, t in ready.items()) + ")")
@@ -273,33 +277,50 @@ def litellm_scenario(node, check, args):
         if not models:
             errors.append(f"/v1/models: {code} {body[:200]}")
         else:
-            req = {"model": models[0], "messages": [{"role": "user", "content": "hello from podrun"}]}
-            c1, b1, h1 = http("POST", base + "/v1/chat/completions", req, auth)
-            if c1 != 200 or "fake-vllm says: hello from podrun" not in b1:
-                errors.append(f"chat through the gateway: {c1} {b1[:200]}")
-            else:
-                steps.append(f"chat {models[0]} via the gateway")
-                c2, b2, h2 = http("POST", base + "/v1/chat/completions", req, auth)
+            # the model servers behind the gateway count the chats they answered
+            backends = {n: f"{node.address(n)}:{m.get('Service', n)['spec']['ports'][0]['port']}" for _, n in vllm}
+            if external:
+                backends[EXTERNAL_HOST] = f"{EXTERNAL_IP}:8000"
+
+            def answered():
+                out = {}
+                for n, b in backends.items():
+                    _, st, _ = http("GET", f"http://{b}/podrun/stats")
+                    out[n] = json.loads(st).get("/v1/chat/completions", 0)
+                return out
+            ok_models = []
+            for model in models:  # every model once, each to the server the gateway routes it to
+                req = {"model": model, "messages": [{"role": "user", "content": f"hello from podrun to {model}"}]}
+                c1, b1, _ = http("POST", base + "/v1/chat/completions", req, auth)
+                if c1 != 200 or f"fake-vllm says: hello from podrun to {model}" not in b1:
+                    errors.append(f"chat {model} through the gateway: {c1} {b1[:200]}")
+                else:
+                    ok_models.append(model)
+            first = answered()
+            for row in node.side_rows:
+                if first.get(RELEASE + "-" + row["component"], 0) >= 1:
+                    row["scenario"] = "ok"
+                    row["detail"] += "; answers its model's chat through the gateway"
+                else:
+                    row["scenario"] = "FAIL"
+                    row["detail"] += "; got no chat through the gateway"
+            if ok_models:
+                steps.append(f"chat {', '.join(ok_models)} via the gateway")
+                req = {"model": models[0], "messages": [{"role": "user", "content": f"hello from podrun to {models[0]}"}]}
+                c2, _, h2 = http("POST", base + "/v1/chat/completions", req, auth)
                 hit = {k.lower(): v for k, v in h2.items()}.get("x-litellm-cache-key")
                 rcli = res.get(f"StatefulSet/{RELEASE}-redis")
                 nkeys = ""
                 if rcli:
                     r = rcli[0].exec("redis", ["redis-cli", "--no-auth-warning", "DBSIZE"], timeout=15)
                     nkeys = r.stdout.strip()
-                # the model server behind the gateway counts the chats it answered
-                served = 0
-                backends = [f"{node.address(n)}:{m.get('Service', n)['spec']['ports'][0]['port']}" for _, n in vllm]
-                if external:
-                    backends.append(f"{EXTERNAL_IP}:8000")
-                for b in backends:
-                    _, st, _ = http("GET", f"http://{b}/podrun/stats")
-                    served += json.loads(st).get("/v1/chat/completions", 0)
-                if c2 == 200 and served == 1 and nkeys not in ("", "0"):
-                    steps.append(f"2nd identical request a Redis cache hit (model server called once; "
+                again = sum(answered().values()) - sum(first.values())
+                if c2 == 200 and again == 0 and nkeys not in ("", "0"):
+                    steps.append(f"2nd identical request a Redis cache hit (no model server called; "
                                  f"{nkeys} key(s) in Redis{', cache key header' if hit else ''})")
                 else:
-                    errors.append(f"2nd identical request not served from the Redis cache (model server answered "
-                                  f"{served} chats, Redis DBSIZE {nkeys!r})")
+                    errors.append(f"2nd identical request not served from the Redis cache (model servers answered "
+                                  f"{again} more, Redis DBSIZE {nkeys!r})")
     job = f"{RELEASE}-litellm-migrations"
     pg = res.get(f"StatefulSet/{RELEASE}-postgresql")
     if m.get("Job", job) is not None and pg:
@@ -482,7 +503,7 @@ def other_rows(m, images, claimed, profile, out):
         c = Check(profile, name)
         c.row.update(started="skip", probes="skip", scenario="skip", detail=reason)
         c.done(out)
-    if any(n.startswith("vllm-") for n in by):
+    if any(n.startswith("vllm-") and n not in claimed for n in by):
         c = Check(profile, "vllm")
         c.row.update(started="skip", probes="skip", scenario="skip",
                      detail="model servers need GPUs: the fake OpenAI server stands in (scenario not written yet)")
@@ -513,6 +534,7 @@ def main():
             node = podrun.Node(m, podrun.Images(args.images, os.path.join(args.work, "images-cache")),
                                os.path.join(args.work, comp))
             node.extra = []  # processes a scenario starts beside the pods (stopped after it)
+            node.side_rows = []  # rows of workloads a scenario ran beside its own (the model servers)
             check = Check(args.profile, comp)
             try:
                 detail = fn(node, check, args)
@@ -539,6 +561,12 @@ def main():
                         p.terminate()
                         p.wait()
             check.done(out)
+            for side in node.side_rows:
+                c = Check(args.profile, side["component"])
+                c.row.update(started=side["started"], probes=side["probes"],
+                             scenario=side.get("scenario", "-"), detail=side["detail"])
+                claimed.add(side["component"])
+                c.done(out)
         if not only:
             other_rows(m, podrun.Images(args.images, os.path.join(args.work, "images-cache")), claimed,
                        args.profile, out)
