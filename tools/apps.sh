@@ -135,14 +135,22 @@ venv_app() {
   local name="$1" version="$2"; shift 2
   local dest="$apps/$name-$version" stamp="$python -m venv + pip install $*" start=$SECONDS
   stamp_ok "$dest" "$stamp" && return 0
+  # A pin that could not be installed is not tried again at every run (until the pin changes).
+  if [[ -f "$apps/$name.missing" ]] && grep -qxF "stamp: $stamp" "$apps/$name.missing"; then
+    log "$name not installed: $(head -n1 "$apps/$name.missing") (tried before)"; return 0
+  fi
   log "installing $name $version from PyPI (first run only) ..."
   # Built in place (a venv's scripts name their interpreter by absolute path); the stamp is
   # written last, so a half-made venv is never taken for a complete one.
   rm -rf "$dest"
   "$python" -m venv "$dest"
   if ! "$dest/bin/pip" install --quiet --disable-pip-version-check --no-input "$@" >"$dest/pip.log" 2>&1; then
-    tail -n 20 "$dest/pip.log" >&2
-    rm -rf "$dest"; missing "$name" "pip install $* failed (log above)"; return 0
+    tail -n 5 "$dest/pip.log" | cut -c1-300 >&2
+    local why
+    why="$(grep -m1 'No matching distribution\|Could not find' "$dest/pip.log" | cut -c1-200)"
+    rm -rf "$dest"; missing "$name" "pip install $* failed: ${why:-see the log above}"
+    echo "stamp: $stamp" >>"$apps/$name.missing"
+    return 0
   fi
   printf '%s' "$stamp" >"$dest/.stamp"
   rm -f "$apps/$name.missing"
@@ -151,7 +159,8 @@ venv_app() {
 
 install_litellm() { venv_app litellm "$LITELLM_VERSION" "litellm[proxy]==$LITELLM_VERSION"; }
 install_open_webui() { venv_app open-webui "$OPEN_WEBUI_VERSION" "open-webui==$OPEN_WEBUI_VERSION"; }
-install_r2r() { venv_app r2r "$R2R_VERSION" "r2r==$R2R_VERSION"; }
+# r2r: the server is the `core` extra (the plain package is the client SDK).
+install_r2r() { venv_app r2r "$R2R_VERSION" "r2r[core]==$R2R_VERSION"; }
 
 want=("$@")
 ((${#want[@]})) || want=(busybox redis postgres litellm open-webui r2r)

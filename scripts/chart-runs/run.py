@@ -486,7 +486,12 @@ def other_rows(m, images, claimed, profile, out):
     for comp, names in NOT_YET.items():
         if any(n in by for n in names):
             c = Check(profile, comp)
-            c.row.update(started="skip", probes="skip", scenario="skip", detail="scenario not written yet")
+            detail = "scenario not written yet"
+            miss = os.path.join(os.environ.get("STACKCHECK_APPS", "/nonexistent"), f"{comp}.missing")
+            if os.path.isfile(miss):
+                with open(miss) as f:
+                    detail = f"program not installed here: {f.readline().strip()[:200]}"
+            c.row.update(started="skip", probes="skip", scenario="skip", detail=detail)
             c.done(out)
             claimed.update(names)
     for name, ws in sorted(by.items()):
