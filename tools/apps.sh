@@ -30,6 +30,7 @@ flock 8
 rm -rf "$apps"/.build.*
 
 log() { echo "apps: $*" >&2; }
+fingerprint() { sha256sum "$1" | cut -c1-16; }
 # missing APP REASON: record why APP is not installed (the tier prints it as the skip reason).
 missing() { printf '%s\n' "$2" >"$apps/$1.missing"; log "$1 not installed: $2"; }
 
@@ -133,7 +134,12 @@ PY
 # venv_app NAME VERSION SPEC...: a virtualenv with pip install SPEC... (pinned by the caller).
 venv_app() {
   local name="$1" version="$2"; shift 2
-  local dest="$apps/$name-$version" stamp="$python -m venv + pip install $*" start=$SECONDS
+  # Transitive versions pinned too: tools/apps/NAME.constraints.txt (a pip freeze of a venv the
+  # tier passed with), when there is one.
+  local constraints="$here/apps/$name.constraints.txt" cargs=()
+  if [[ -f "$constraints" ]]; then cargs=(-c "$constraints"); fi
+  local dest="$apps/$name-$version" start=$SECONDS
+  local stamp="$python -m venv + pip install $*${cargs[*]:+ -c $(fingerprint "$constraints")}"
   stamp_ok "$dest" "$stamp" && return 0
   # A pin that could not be installed is not tried again at every run (until the pin changes).
   if [[ -f "$apps/$name.missing" ]] && grep -qxF "stamp: $stamp" "$apps/$name.missing"; then
@@ -144,7 +150,7 @@ venv_app() {
   # written last, so a half-made venv is never taken for a complete one.
   rm -rf "$dest"
   "$python" -m venv "$dest"
-  if ! "$dest/bin/pip" install --quiet --disable-pip-version-check --no-input "$@" >"$dest/pip.log" 2>&1; then
+  if ! "$dest/bin/pip" install --quiet --disable-pip-version-check --no-input "${cargs[@]}" "$@" >"$dest/pip.log" 2>&1; then
     tail -n 5 "$dest/pip.log" | cut -c1-300 >&2
     local why
     why="$(grep -m1 'No matching distribution\|Could not find' "$dest/pip.log" | cut -c1-200)"
