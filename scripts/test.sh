@@ -125,6 +125,7 @@ fi
 #   scripts/test.d/40-control-plane.sh kube-apiserver + scheduler + kwok on 127.0.0.1 (tier 4)
 #   scripts/test.d/41-chart-install.sh every llm-stack profile installed/upgraded/uninstalled there
 #   scripts/test.d/42-agreement.sh     the preflight's verdicts against the real scheduler
+#   scripts/test.d/43-chart-runs.sh    the chart's real programs started with what it renders (tier 5)
 # A suite exits non-zero to fail the run. Keep each one well inside CI's 90 minutes in total.
 shopt -s nullglob
 for suite in scripts/test.d/*.sh; do
