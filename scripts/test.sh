@@ -59,6 +59,15 @@ export STACKCHECK_TOOLS HELM_V3 HELM_V4
 "$HELM_V3" version --short
 "$HELM_V4" version --short
 
+section "Pod Security fixtures (Go module cache)"
+# The conformance unit tests compare stackcheck's Pod Security checks with the 4,500 fixtures of
+# k8s.io/pod-security-admission (src/conformance/pod_security/tests.rs names the version); under
+# CI a missing module fails that test, so fetch it through the Go module proxy first.
+GOMODCACHE="$(go env GOMODCACHE)"
+export GOMODCACHE
+GOFLAGS=-mod=mod go mod download k8s.io/pod-security-admission@v0.37.2 \
+  || echo "warning: could not download k8s.io/pod-security-admission@v0.37.2" >&2
+
 section "docker-registry (the OCI registry of tests/cli_publish.rs)"
 # Debian's docker-registry package (the CNCF Distribution registry); the test starts it on
 # 127.0.0.1 with its own config. DOCKER_REGISTRY names another binary. Under CI the test fails

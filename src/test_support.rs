@@ -2,6 +2,9 @@
 
 use std::path::Path;
 
+// `under_ci` and `skip_unless_ci`, the same as the integration tests'.
+include!("../tests/common/skip.rs");
+
 /// Write `text` to `dir/rel`, creating directories (fixture charts).
 pub fn write(dir: &Path, rel: &str, text: &str) {
     let path = dir.join(rel);
