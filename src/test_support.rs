@@ -29,3 +29,23 @@ pub fn chart_with_values(values: &str) -> (crate::chart::Chart, serde_json::Valu
         .schema;
     (chart, schema)
 }
+
+/// A YAML document read by `saphyr` (a fixture file) as the JSON the API server would decode.
+pub fn yaml_to_json(y: &saphyr::YamlOwned) -> serde_json::Value {
+    use saphyr::{ScalarOwned, YamlOwned};
+    use serde_json::{Value as Json, json};
+    match y {
+        YamlOwned::Value(ScalarOwned::Null) => Json::Null,
+        YamlOwned::Value(ScalarOwned::Boolean(b)) => Json::Bool(*b),
+        YamlOwned::Value(ScalarOwned::Integer(i)) => json!(i),
+        YamlOwned::Value(ScalarOwned::FloatingPoint(f)) => json!(f.into_inner()),
+        YamlOwned::Value(ScalarOwned::String(s)) => Json::String(s.clone()),
+        YamlOwned::Sequence(seq) => Json::Array(seq.iter().map(yaml_to_json).collect()),
+        YamlOwned::Mapping(map) => Json::Object(
+            map.iter()
+                .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), yaml_to_json(v)))
+                .collect(),
+        ),
+        other => panic!("unexpected YAML node {other:?}"),
+    }
+}

@@ -145,6 +145,25 @@ fn helm(bin: &Path, home: &Path) -> Command {
     cmd
 }
 
+/// `helm plugin install` of a copy of `plugins/stackcheck-post-render` (Helm v4).
+fn install_post_render_plugin(bin: &Path, home: &Path) {
+    let plugin = home.join("stackcheck-post-render");
+    common::copy_dir(
+        &common::repo_root().join("plugins/stackcheck-post-render"),
+        &plugin,
+    );
+    let out = helm(bin, home)
+        .args(["plugin", "install"])
+        .arg(&plugin)
+        .output()
+        .expect("helm plugin install");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn helm_refuses_a_release_that_does_not_fit_through_the_post_renderer() {
     let Some(helms) =
@@ -166,21 +185,7 @@ fn helm_refuses_a_release_that_does_not_fit_through_the_post_renderer() {
                 "post-render".into(),
             ]
         } else {
-            let plugin = dir.path().join("stackcheck-post-render");
-            common::copy_dir(
-                &common::repo_root().join("plugins/stackcheck-post-render"),
-                &plugin,
-            );
-            let out = helm(&h.bin, dir.path())
-                .args(["plugin", "install"])
-                .arg(&plugin)
-                .output()
-                .expect("helm plugin install");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            install_post_render_plugin(&h.bin, dir.path());
             vec!["--post-renderer".into(), "stackcheck-post-render".into()]
         };
         let template = |cpu: &str| {
@@ -305,21 +310,7 @@ fn the_post_renderer_gate_works_without_a_terminal_and_finds_the_plugin_by_name(
         let renderer: Vec<std::ffi::OsString> = if h.label == "v3" {
             vec!["--post-renderer".into(), binary.into_os_string()]
         } else {
-            let plugin = dir.path().join("post-render-plugin");
-            common::copy_dir(
-                &common::repo_root().join("plugins/stackcheck-post-render"),
-                &plugin,
-            );
-            let out = helm(&h.bin, dir.path())
-                .args(["plugin", "install"])
-                .arg(&plugin)
-                .output()
-                .expect("helm plugin install");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            install_post_render_plugin(&h.bin, dir.path());
             vec!["--post-renderer".into(), "stackcheck-post-render".into()]
         };
         let template = |cpu: &str| {

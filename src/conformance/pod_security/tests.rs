@@ -532,24 +532,6 @@ fn exemptions_and_rendered_namespaces() {
 
 // ---- agreement with the module's own fixtures --------------------------------------------------
 
-fn yaml_to_json(y: &saphyr::YamlOwned) -> Json {
-    use saphyr::{ScalarOwned, YamlOwned};
-    match y {
-        YamlOwned::Value(ScalarOwned::Null) => Json::Null,
-        YamlOwned::Value(ScalarOwned::Boolean(b)) => Json::Bool(*b),
-        YamlOwned::Value(ScalarOwned::Integer(i)) => json!(i),
-        YamlOwned::Value(ScalarOwned::FloatingPoint(f)) => json!(f.into_inner()),
-        YamlOwned::Value(ScalarOwned::String(s)) => Json::String(s.clone()),
-        YamlOwned::Sequence(seq) => Json::Array(seq.iter().map(yaml_to_json).collect()),
-        YamlOwned::Mapping(map) => Json::Object(
-            map.iter()
-                .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), yaml_to_json(v)))
-                .collect(),
-        ),
-        other => panic!("unexpected YAML node {other:?}"),
-    }
-}
-
 /// Every fixture of `k8s.io/pod-security-admission@v0.37.2/test/testdata` (4,500 pods, generated
 /// by its `TestFixtures`): `pass` pods have no violation at their level and version, `fail`
 /// pods fail the check their file is named after (or the restricted check that replaces it;
@@ -589,7 +571,7 @@ fn agrees_with_upstream_fixtures() {
                     let path = entry.path();
                     let text = std::fs::read_to_string(&path).expect("fixture");
                     let docs = saphyr::YamlOwned::load_from_str(&text).expect("YAML");
-                    let pod = yaml_to_json(&docs[0]);
+                    let pod = crate::test_support::yaml_to_json(&docs[0]);
                     let lv = LevelVersion::new(level, Version::Minor(minor));
                     let v = evaluate_pod(lv, &pod["metadata"], &pod["spec"], &config);
                     let file = path

@@ -136,24 +136,6 @@ fn unknown_kinds_are_not_judged() {
     );
 }
 
-fn yaml_to_json(y: &saphyr::YamlOwned) -> Json {
-    use saphyr::{ScalarOwned, YamlOwned};
-    match y {
-        YamlOwned::Value(ScalarOwned::Null) => Json::Null,
-        YamlOwned::Value(ScalarOwned::Boolean(b)) => Json::Bool(*b),
-        YamlOwned::Value(ScalarOwned::Integer(i)) => json!(i),
-        YamlOwned::Value(ScalarOwned::FloatingPoint(f)) => json!(f.into_inner()),
-        YamlOwned::Value(ScalarOwned::String(s)) => Json::String(s.clone()),
-        YamlOwned::Sequence(seq) => Json::Array(seq.iter().map(yaml_to_json).collect()),
-        YamlOwned::Mapping(map) => Json::Object(
-            map.iter()
-                .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), yaml_to_json(v)))
-                .collect(),
-        ),
-        other => panic!("unexpected YAML node {other:?}"),
-    }
-}
-
 /// The Gateway API CRD of `../shared/crds/` (gateway-api v1.6.1, standard channel).
 #[test]
 fn custom_resources_against_their_crd() {
@@ -168,7 +150,9 @@ fn custom_resources_against_their_crd() {
         ));
         return;
     };
-    let crd = yaml_to_json(&saphyr::YamlOwned::load_from_str(&text).expect("YAML")[0]);
+    let crd = crate::test_support::yaml_to_json(
+        &saphyr::YamlOwned::load_from_str(&text).expect("YAML")[0],
+    );
     let mut s = Schemas::bundled(34).expect("bundle");
     s.add_crd(&crd).expect("CRD");
     let gw = json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
