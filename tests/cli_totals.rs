@@ -1115,6 +1115,45 @@ fn the_schema_is_valid_and_self_contained() {
     assert!(schema["properties"].is_object());
 }
 
+/// Regression (issue 17, item 1): sums beyond int64 made `-o json` panic ("number out of
+/// range"); they are exact decimal strings now, as the schema says.
+#[test]
+fn sums_beyond_int64_are_exact_strings_in_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = dir.path().join("huge.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: huge}\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: c\n        image: busybox:1.37.0\n        resources: {requests: {cpu: 10m, memory: 7Ei}, limits: {memory: 7Ei}}\n",
+    )
+    .expect("write");
+    let out = run_with(
+        dir.path(),
+        &["--manifests", "huge.yaml", "-o", "json"],
+        &[],
+        None,
+    );
+    assert!(
+        out.code == 0 || out.code == 1,
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    // 3 × 7Ei = 3 × 7 × 2^60 bytes.
+    let want = (3u128 * 7 * (1u128 << 60)).to_string();
+    assert_eq!(
+        report["scenarios"]["steady"]["requests"]["memory"]["value"],
+        json!(want)
+    );
+    assert_eq!(
+        report["scenarios"]["steady"]["requests"]["cpu"]["value"],
+        json!(30)
+    );
+    let errs = errors(&validator(), &report);
+    assert!(errs.is_empty(), "{errs:#?}");
+}
+
 /// Real outputs of every fixture, with and without findings, from a file, stdin and helm.
 #[test]
 fn real_outputs_match_the_schema() {

@@ -271,6 +271,16 @@ fn github(diags: &[Diagnostic], sources: &Sources) -> String {
     out
 }
 
+/// An exact integer as JSON: a number while it fits Kubernetes' own int64, a decimal string
+/// beyond (sums of many large quantities can pass 2^63; a JSON number that big is a float to most
+/// readers, and serde_json refuses it).
+pub(crate) fn exact_json(value: i128) -> serde_json::Value {
+    match i64::try_from(value) {
+        Ok(v) => serde_json::Value::from(v),
+        Err(_) => serde_json::Value::String(value.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,7 +52,7 @@ fn amount(r: &Resources, resource: &str, pods: usize) -> i128 {
 }
 
 fn quantity(resource: &str, value: i128) -> Json {
-    json!({"value": value, "quantity": human_amount(resource, value)})
+    json!({"value": super::exact_json(value), "quantity": human_amount(resource, value)})
 }
 
 fn node_json(n: &NodeUsage) -> Json {

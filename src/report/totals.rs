@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value as Json, json};
 
-use super::{Diagnostic, diag_json};
+use super::{Diagnostic, diag_json, exact_json};
 use crate::quantity::Quantity;
 use crate::source::Sources;
 use crate::totals::{Amounts, ByScenario, Scenario, Totals};
@@ -46,7 +46,7 @@ fn base_units(resource: &str, q: &Quantity) -> i128 {
 }
 
 fn quantity_json(resource: &str, q: &Quantity) -> Json {
-    json!({"value": base_units(resource, q), "quantity": q.human(resource)})
+    json!({"value": exact_json(base_units(resource, q)), "quantity": q.human(resource)})
 }
 
 fn limit_json(resource: &str, l: &Limit) -> Json {
