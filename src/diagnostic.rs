@@ -59,7 +59,7 @@ codes! {
     Manifest = "manifest", NotAnObject = "not-an-object", PodSpec = "pod-spec",
     NoRequests = "no-requests", NoLimits = "no-limits", NoResources = "no-resources",
     RequestAboveLimit = "request-above-limit", ExtendedResource = "extended-resource",
-    ClaimSize = "claim-size", RolloutStrategy = "rollout-strategy",
+    ClaimSize = "claim-size", RolloutStrategy = "rollout-strategy", Replicas = "replicas",
     PdbBlocksEviction = "pdb-blocks-eviction",
     // Cluster snapshots and live reads.
     SnapshotJson = "snapshot-json", SnapshotObject = "snapshot-object",

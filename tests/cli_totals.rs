@@ -1115,6 +1115,38 @@ fn the_schema_is_valid_and_self_contained() {
     assert!(schema["properties"].is_object());
 }
 
+/// Regression (issue 17, item 5): `replicas: -3`, `"two"` and 2^31 were totalled as if valid
+/// (exit 0); the API server refuses each, so each is an error finding in its words, exit 1.
+#[test]
+fn replicas_the_api_server_refuses_are_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deployment = |name: &str, replicas: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  replicas: {replicas}\n  template:\n    spec:\n      containers:\n      - {{name: c, image: busybox:1.37.0, resources: {{requests: {{cpu: 10m, memory: 8Mi}}, limits: {{memory: 8Mi}}}}}}\n"
+        )
+    };
+    let text = [
+        deployment("negative", "-3"),
+        deployment("words", "\"two\""),
+        deployment("too-many", "2147483648"),
+        deployment("float", "2.0"),
+    ]
+    .join("---\n");
+    std::fs::write(dir.path().join("replicas.yaml"), text).expect("write");
+    let out = run_with(dir.path(), &["--manifests", "replicas.yaml"], &[], None);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let report = format!("{}{}", out.stdout, out.stderr);
+    for want in [
+        "error[replicas]: Deployment/negative: spec.replicas: Invalid value: -3: must be greater than or equal to 0",
+        "error[replicas]: Deployment/words: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32",
+        "error[replicas]: Deployment/too-many: json: cannot unmarshal number 2147483648 into Go struct field DeploymentSpec.spec.replicas of type int32",
+    ] {
+        assert!(report.contains(want), "missing {want:?} in:\n{report}");
+    }
+    assert!(!report.contains("Deployment/float:"), "{report}");
+    assert!(!report.contains("rollout-strategy"), "one finding per mistake: {report}");
+}
+
 /// Regression (issue 17, item 1): sums beyond int64 made `-o json` panic ("number out of
 /// range"); they are exact decimal strings now, as the schema says.
 #[test]

@@ -219,6 +219,16 @@ pub fn compute(objects: &[Object], options: &Options) -> Totals {
             continue;
         };
         findings::check_containers(w, &mut totals.findings);
+        if let Some(problem) = &w.replicas_problem {
+            totals.findings.push(
+                Diagnostic::error(
+                    Code::Replicas,
+                    format!("{}: {problem}", w.object.display_with_template()),
+                )
+                .at(Some(w.object.span))
+                .hint("the API server rejects this object, so none of its pods would run; write a whole number from 0 to 2147483647 (it is counted here as 1 replica)"),
+            );
+        }
         if let Some(problem) = &w.rollout_problem {
             totals.findings.push(
                 Diagnostic::error(

@@ -106,6 +106,9 @@ pub struct Workload<'a> {
     /// Why the rollout could not be worked out (a `spec.strategy` or `spec.updateStrategy` the
     /// API server rejects); rollout = steady.
     pub rollout_problem: Option<String>,
+    /// Why the API server refuses `spec.replicas` (not an int32, or negative); counted as the
+    /// default of 1.
+    pub replicas_problem: Option<String>,
     /// DaemonSet: the validated `maxSurge` of a rolling update, when it is not 0.
     pub daemonset_surge: Option<IntOrPercent>,
 }
@@ -201,6 +204,43 @@ fn count(v: &Json) -> Option<u64> {
     }
 }
 
+/// Why the API server refuses `spec.replicas` of a workload, in its words: the decoder's when
+/// the value is not an int32 (`"two"`, 2^31), validation's when it is negative. `None` when it is
+/// absent (defaulted to 1) or valid.
+fn invalid_replicas(kind: WorkloadKind, value: &Json) -> Option<String> {
+    let spec_type = match kind {
+        WorkloadKind::Deployment => "DeploymentSpec",
+        WorkloadKind::StatefulSet => "StatefulSetSpec",
+        WorkloadKind::ReplicaSet => "ReplicaSetSpec",
+        WorkloadKind::ReplicationController => "ReplicationControllerSpec",
+        _ => return None,
+    };
+    let not_int32 = |what: String| {
+        Some(format!(
+            "json: cannot unmarshal {what} into Go struct field {spec_type}.spec.replicas of type int32"
+        ))
+    };
+    match value {
+        Json::Null => None,
+        // An integral float (`2.0`) decodes into an int32 field, as the API server accepts it.
+        Json::Number(n) => match n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }) {
+            Some(v) if v < 0 => Some(format!(
+                "spec.replicas: Invalid value: {v}: must be greater than or equal to 0"
+            )),
+            Some(v) if i32::try_from(v).is_ok() => None,
+            _ => not_int32(format!("number {n}")),
+        },
+        Json::String(_) => not_int32("string".into()),
+        Json::Bool(_) => not_int32("bool".into()),
+        Json::Array(_) => not_int32("array".into()),
+        Json::Object(_) => not_int32("object".into()),
+    }
+}
+
 fn workload<'a>(
     o: &'a Object,
     kind: WorkloadKind,
@@ -221,7 +261,11 @@ fn workload<'a>(
         .iter()
         .find(|(ns, k, n, _)| *ns == namespace && k == o.kind() && n == o.name())
         .map(|(_, _, _, s)| s.clone());
-    let declared = count(&spec["replicas"]).unwrap_or(1);
+    let replicas_problem = invalid_replicas(kind, &spec["replicas"]);
+    let declared = match replicas_problem {
+        Some(_) => 1,
+        None => count(&spec["replicas"]).unwrap_or(1),
+    };
     let mut rollout_problem = None;
     let mut daemonset_surge = None;
     if kind == WorkloadKind::DaemonSet {
@@ -296,6 +340,7 @@ fn workload<'a>(
         per_node: kind == WorkloadKind::DaemonSet,
         claim_templates,
         rollout_problem,
+        replicas_problem,
         daemonset_surge,
     }
 }
