@@ -33,6 +33,10 @@ pub enum ReleaseError {
         "{name}: not UTF-8 text (invalid byte at offset {offset}); save the manifests as UTF-8"
     )]
     NotUtf8 { name: String, offset: usize },
+    #[error(
+        "{name}: no Kubernetes objects, nothing to check; if a `helm template` before this in a pipe failed, fix that first (an empty stream would otherwise pass the check)"
+    )]
+    Empty { name: String },
 }
 
 /// The release's manifests, read and split into objects.
@@ -101,14 +105,16 @@ pub fn render(
     } else {
         format!("helm template {source_name}")
     };
-    Ok(Rendered::parse(
-        sources,
-        label,
-        text,
-        source_name,
-        from_file,
-        namespace,
-    ))
+    let rendered = Rendered::parse(sources, label, text, source_name, from_file, namespace);
+    // A file or pipe that holds nothing is a mistake upstream (a failed `helm template | …`),
+    // never a release: say so rather than total nothing with exit 0. Helm's own output may be
+    // empty (a chart of hooks or conditions all off).
+    if from_file && rendered.objects.is_empty() && rendered.diagnostics.is_empty() {
+        return Err(ReleaseError::Empty {
+            name: rendered.source_name,
+        });
+    }
+    Ok(rendered)
 }
 
 /// How findings and the report name the manifests: the path as given, `<stdin>` for `-`.

@@ -1115,6 +1115,26 @@ fn the_schema_is_valid_and_self_contained() {
     assert!(schema["properties"].is_object());
 }
 
+/// Regression (issue 17, item 20): an empty manifests file or stdin (a failed `helm template`
+/// upstream in a pipe) was totalled as an empty release with exit 0; it is bad input (exit 2)
+/// that says what to check.
+#[test]
+fn empty_manifests_are_bad_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("empty.yaml"), "\n# nothing rendered\n---\n").expect("write");
+    let file = run_with(dir.path(), &["--manifests", "empty.yaml"], &[], None);
+    let stdin = run_with(dir.path(), &["--manifests", "-"], &[], Some(""));
+    for (out, name) in [(file, "empty.yaml"), (stdin, "<stdin>")] {
+        assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr
+                .contains(&format!("{name}: no Kubernetes objects, nothing to check")),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
 /// Regression (issue 17, item 5): `replicas: -3`, `"two"` and 2^31 were totalled as if valid
 /// (exit 0); the API server refuses each, so each is an error finding in its words, exit 1.
 #[test]
@@ -1144,7 +1164,10 @@ fn replicas_the_api_server_refuses_are_errors() {
         assert!(report.contains(want), "missing {want:?} in:\n{report}");
     }
     assert!(!report.contains("Deployment/float:"), "{report}");
-    assert!(!report.contains("rollout-strategy"), "one finding per mistake: {report}");
+    assert!(
+        !report.contains("rollout-strategy"),
+        "one finding per mistake: {report}"
+    );
 }
 
 /// Regression (issue 17, item 1): sums beyond int64 made `-o json` panic ("number out of
@@ -1199,14 +1222,16 @@ fn real_outputs_match_the_schema() {
         report_with("bad-input.yaml", &[], 1),
         report_with("llm-stack.yaml", &["--release", "llm"], 0),
     ];
+    // An empty stream is bad input since issue 17 (item 20): no report, exit 2
+    // (`empty_manifests_are_bad_input`).
     let empty = run_with(
         &fixtures(),
         &["--manifests", "-", "-o", "json"],
         &[],
         Some(""),
     );
-    assert_eq!(empty.code, 0);
-    reports.push(serde_json::from_str(&empty.stdout).unwrap());
+    assert_eq!(empty.code, 2, "{}", empty.stderr);
+    assert!(empty.stdout.is_empty(), "{}", empty.stdout);
     #[cfg(unix)]
     {
         let dir = tempdir();
