@@ -1,6 +1,7 @@
 //! Checks shared by the fuzz targets.
 
-use stackcheck::report::{self, Diagnostic, Format};
+use stackcheck::diagnostic::{Code, Diagnostic};
+use stackcheck::report::{self, Format};
 use stackcheck::source::{Pos, SourceId, Sources, Span};
 use stackcheck::values::{Kind, Value};
 use stackcheck::yaml::{Node, NodeKind};
@@ -139,7 +140,7 @@ pub fn check_value(value: &Value, sources: &Sources) {
 
 /// Render a diagnostic at `span` in every format: snippets must cut the text safely.
 pub fn render_at(sources: &Sources, span: Option<Span>, message: &str) {
-    let diag = Diagnostic::error("fuzz", message).at(span);
+    let diag = Diagnostic::error(Code::Input, message).at(span);
     for format in [Format::Text, Format::Json, Format::Sarif, Format::Github] {
         let _ = report::render(std::slice::from_ref(&diag), sources, format, false);
     }
