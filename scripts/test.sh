@@ -6,10 +6,11 @@
 # 1. rustfmt + clippy components (rustup), gpg (apt-get, when missing and root), 2. bash -n and
 # (when installed) shellcheck of the scripts, 3. cargo fmt --check, 4. the pinned Helm v3/v4
 # (tools/tools.sh, built once into a cache) and Debian's docker-registry (apt-get, when root and
-# missing), 5. clippy -D warnings and a check that the fuzz targets compile, 6. one release build, exported as STACKCHECK_BIN (the
-# release-archive tests package it, tier 4 runs it), 7. cargo test with HELM_V3, HELM_V4 and
-# DOCKER_REGISTRY exported, 8. extra suites from scripts/test.d/ (later tiers), 9. a summary whose
-# last line is "tests: N passed, N failed, N skipped". Exits non-zero on the first failing step.
+# missing), 5. clippy -D warnings and a check that the fuzz targets compile, 6. one release
+# build, exported as STACKCHECK_BIN (the release-archive tests package it, tier 4 runs it),
+# 7. cargo test with HELM_V3, HELM_V4 and DOCKER_REGISTRY exported, 8. extra suites from
+# scripts/test.d/ (later tiers), 9. a summary whose last line is "tests: N passed, N failed,
+# N skipped". Exits non-zero on the first failing step.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
