@@ -198,8 +198,7 @@ def postgresql_scenario(node, check, args):
 
 def start_all(node, check, workloads, timeout):
     """Start pods together, as the controllers do (their init containers wait for each other);
-    {KIND/NAME: pod or the error}. check.row gets started/probes of the last workload (the one the
-    row is about) and the Ready times of all."""
+    {KIND/NAME: (pod, what start returned) or (None, the error)}."""
     results, threads = {}, []
 
     def one(kind, name):
@@ -215,6 +214,21 @@ def start_all(node, check, workloads, timeout):
     for th in threads:
         th.join()
     return results
+
+
+def start_all_or_report(node, check, workloads, timeout):
+    """start_all; when a pod does not start or get Ready, its error (secrets redacted) is logged
+    and goes to check.row, and the result is None."""
+    res = start_all(node, check, workloads, timeout)
+    failed = {k: v[1] for k, v in res.items() if v[0] is None}
+    if failed:
+        k, e = next(iter(failed.items()))
+        msg = node.redact(str(e))
+        print("    " + k + ": " + msg.replace("\n", "\n      "), flush=True)
+        check.row.update(started="ok" if "probe" in msg.split("\n")[0] else "FAIL", probes="FAIL",
+                         detail=f"{k}: {msg.splitlines()[0][:250]}")
+        return None
+    return res
 
 
 def http(method, url, body=None, headers=None, timeout=60):
@@ -246,14 +260,8 @@ def litellm_scenario(node, check, args):
     node.drop_env["litellm"] = ["DATABASE_URL"]
     node.extra.append(start_external_provider(node, m))
     t0 = time.time()
-    res = start_all(node, check, deps + vllm + [("Deployment", dep)], args.timeout)
-    failed = {k: v[1] for k, v in res.items() if v[0] is None}
-    if failed:
-        k, e = next(iter(failed.items()))
-        msg = node.redact(str(e))
-        print("    " + k + ": " + msg.replace("\n", "\n      "), flush=True)
-        check.row.update(started="ok" if "probe" in msg.split("\n")[0] else "FAIL", probes="FAIL",
-                         detail=f"{k}: {msg.splitlines()[0][:250]}")
+    res = start_all_or_report(node, check, deps + vllm + [("Deployment", dep)], args.timeout)
+    if res is None:
         return None
     ready = {k: v[1] for k, v in res.items()}
     for _, name in vllm:  # rows of their own: the model servers' stand-ins ran with the rendered pods
@@ -402,14 +410,8 @@ def open_webui_scenario(node, check, args):
     node.drop_env["litellm"] = ["DATABASE_URL"]  # as in the LiteLLM scenario (Prisma engines)
     node.extra.append(start_external_provider(node, m))
     t0 = time.time()
-    res = start_all(node, check, deps + [("Deployment", dep)], args.timeout)
-    failed = {k: v[1] for k, v in res.items() if v[0] is None}
-    if failed:
-        k, e = next(iter(failed.items()))
-        msg = node.redact(str(e))
-        print("    " + k + ": " + msg.replace("\n", "\n      "), flush=True)
-        check.row.update(started="ok" if "probe" in msg.split("\n")[0] else "FAIL", probes="FAIL",
-                         detail=f"{k}: {msg.splitlines()[0][:250]}")
+    res = start_all_or_report(node, check, deps + [("Deployment", dep)], args.timeout)
+    if res is None:
         return None
     check.row.update(started="ok", probes="ok", detail=f"Ready in {time.time() - t0:.1f}s")
     ui = res[f"Deployment/{dep}"][0]
