@@ -153,7 +153,80 @@ MERGE_SEEDS = {
 }
 
 
+# Manifest streams for manifests_report (and the releases of snapshot_preflight).
+MANIFEST_SEEDS = [
+    "tests/fixtures/totals/bad-input.yaml",
+    "tests/fixtures/totals/llm-stack.yaml",
+    "tests/fixtures/totals/namespaces.yaml",
+    "tests/fixtures/totals/pod-resources.yaml",
+    "tests/fixtures/totals/quantities.yaml",
+    "tests/fixtures/totals/replicas.yaml",
+    "tests/fixtures/totals/transient.yaml",
+    "tests/fixtures/preflight/gpu-lab-release.yaml",
+    "tests/fixtures/preflight/gpu-memory-and-storage.yaml",
+]
+
+
+def node(name, cpu, memory, pods="110", labels=None, taints=None, extra=None, unschedulable=False):
+    allocatable = {"cpu": cpu, "memory": memory, "pods": pods, **(extra or {})}
+    return {
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, **(labels or {})}},
+        "spec": {"taints": taints or [], "unschedulable": unschedulable},
+        "status": {"allocatable": allocatable, "capacity": allocatable,
+                   "conditions": [{"type": "Ready", "status": "True"}]},
+    }
+
+
+def pod(name, node_name, cpu, memory):
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default", "labels": {"app": name}},
+        "spec": {"nodeName": node_name, "containers": [
+            {"name": "c", "resources": {"requests": {"cpu": cpu, "memory": memory}}}]},
+        "status": {"phase": "Running"},
+    }
+
+
+# Small clusters for snapshot_preflight: kubectl `List` JSON, with a GPU node (tainted), a
+# cordoned node, a LimitRange and a quota in the release namespace.
+SMALL_CLUSTER = {
+    "apiVersion": "v1", "kind": "List",
+    "items": [
+        node("cpu-1", "4", "16Gi"),
+        node("cpu-2", "3500m", "15Gi", pods="20", labels={"topology.kubernetes.io/zone": "b"}),
+        node("gpu-1", "32", "256Gi", labels={"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB",
+                                              "nvidia.com/gpu.memory": "81920"},
+             taints=[{"key": "nvidia.com/gpu", "effect": "NoSchedule"}],
+             extra={"nvidia.com/gpu": "2"}),
+        node("old-1", "2", "8Gi", unschedulable=True),
+        pod("busy", "cpu-1", "3", "8Gi"),
+        {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "defaults", "namespace": "fuzz"},
+         "spec": {"limits": [{"type": "Container", "defaultRequest": {"cpu": "250m", "memory": "256Mi"},
+                              "max": {"memory": "64Gi"}}]}},
+        {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q", "namespace": "fuzz"},
+         "spec": {"hard": {"requests.cpu": "20", "pods": "50"}}},
+        {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+         "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+         "provisioner": "example.com/disk"},
+    ],
+}
+
+
 def main():
+    import json
+    for d in ("manifests_report", "snapshot_preflight"):
+        (CORPUS / d).mkdir(parents=True, exist_ok=True)
+        for f in (CORPUS / d).iterdir():
+            f.unlink()
+    small = json.dumps(SMALL_CLUSTER, indent=1).encode()
+    (CORPUS / "snapshot_preflight" / "small-default-release.json").write_bytes(small)
+    (CORPUS / "snapshot_preflight" / "malformed-objects.json").write_bytes(
+        read("tests/fixtures/clusters/malformed-objects.json"))
+    for rel in MANIFEST_SEEDS:
+        name = rel.replace("/", "__")
+        (CORPUS / "manifests_report" / name).write_bytes(read(rel))
+        (CORPUS / "snapshot_preflight" / name).write_bytes(small + b"\n#### manifests\n" + read(rel))
     for d in ("yaml_parse", "values_merge", "schema_roundtrip"):
         (CORPUS / d).mkdir(parents=True, exist_ok=True)
         for f in (CORPUS / d).iterdir():

@@ -146,3 +146,12 @@ pub fn render_at(sources: &Sources, span: Option<Span>, message: &str) {
     }
     let _ = report::render(&[diag], sources, Format::Text, true);
 }
+
+/// Every diagnostic rendered in every format, plain and styled (snippet cutting must hold for
+/// any span a stage reports).
+pub fn render_all(diags: &[Diagnostic], sources: &Sources) {
+    for format in [Format::Text, Format::Json, Format::Sarif, Format::Github] {
+        let _ = report::render(diags, sources, format, false);
+    }
+    let _ = report::render(diags, sources, Format::Text, true);
+}
