@@ -25,19 +25,10 @@ fn expected(name: &str) -> PathBuf {
     fixtures().join("docs/expected").join(name)
 }
 
-/// `stackcheck docs ARGS` with `helm` as HELM_BIN.
-fn docs(helm: &Helm, args: &[&Path]) -> Output {
-    stackcheck()
-        .env("HELM_BIN", &helm.bin)
-        .arg("docs")
-        .args(args)
-        .output()
-        .expect("run stackcheck")
-}
-
-fn docs_flags(helm: &Helm, chart: &Path, flags: &[&str]) -> Output {
-    stackcheck()
-        .env("HELM_BIN", &helm.bin)
+/// `stackcheck docs CHART FLAGS…` with `helm` as HELM_BIN, isolated.
+fn docs(helm: &Helm, chart: &Path, flags: &[&str]) -> Output {
+    let home = tempfile::tempdir().expect("tempdir");
+    helm.stackcheck(home.path())
         .arg("docs")
         .arg(chart)
         .args(flags)
@@ -108,14 +99,14 @@ fn row<'a>(rows: &'a [Vec<String>], first: &str) -> &'a [String] {
 /// so is the subchart's README that `--write` produces.
 #[test]
 fn readmes_are_the_expected_files_on_helm_v3_and_v4() {
-    let Some(helms) = helms("readmes_are_the_expected_files_on_helm_v3_and_v4") else {
+    let Some(helms) = helms() else {
         return;
     };
     let mut outputs = Vec::new();
     for h in &helms {
-        let top = ok(&docs(h, &[&shop()]));
+        let top = ok(&docs(h, &shop(), &[]));
         let (_tmp, chart) = scratch_shop();
-        ok(&docs_flags(h, &chart, &["--write"]));
+        ok(&docs(h, &chart, &["--write"]));
         let written = std::fs::read_to_string(chart.join("README.md")).unwrap();
         assert_eq!(written, top, "helm {}: --write and stdout differ", h.label);
         let db = std::fs::read_to_string(chart.join("charts/db/README.md")).unwrap();
@@ -148,10 +139,10 @@ fn similar_asserts(want: &str, got: &str, what: &str) {
 /// the generated schema's (with enum, range, nullable, Kubernetes shape), `@skip` hides a key.
 #[test]
 fn values_table_has_every_annotation_kind() {
-    let Some(helms) = helms("values_table_has_every_annotation_kind") else {
+    let Some(helms) = helms() else {
         return;
     };
-    let readme = ok(&docs(&helms[0], &[&shop()]));
+    let readme = ok(&docs(&helms[0], &shop(), &[]));
     let rows = table(&readme, "Values");
     let expect = [
         // helm-docs `# --` with a continuation line, `# @schema {minimum, maximum}`.
@@ -242,10 +233,10 @@ fn values_table_has_every_annotation_kind() {
 /// numbers worked out by hand from the fixture's templates.
 #[test]
 fn resources_table_matches_hand_computed_totals() {
-    let Some(helms) = helms("resources_table_matches_hand_computed_totals") else {
+    let Some(helms) = helms() else {
         return;
     };
-    let readme = ok(&docs(&helms[0], &[&shop()]));
+    let readme = ok(&docs(&helms[0], &shop(), &[]));
     let rows = table(&readme, "Resources per profile");
     let files: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     // The defaults first, then the profiles by file name.
@@ -316,10 +307,10 @@ fn resources_table_matches_hand_computed_totals() {
 /// where it is used, has no resources table (no profiles of its own) and its own values.
 #[test]
 fn dependencies_and_the_subchart_readme() {
-    let Some(helms) = helms("dependencies_and_the_subchart_readme") else {
+    let Some(helms) = helms() else {
         return;
     };
-    let readme = ok(&docs(&helms[0], &[&shop()]));
+    let readme = ok(&docs(&helms[0], &shop(), &[]));
     assert_eq!(
         table(&readme, "Dependencies"),
         [[
@@ -350,7 +341,7 @@ fn dependencies_and_the_subchart_readme() {
 /// `--force`, and leaves no temporary file behind.
 #[test]
 fn check_and_write_protect_hand_edits() {
-    let Some(helms) = helms("check_and_write_protect_hand_edits") else {
+    let Some(helms) = helms() else {
         return;
     };
     let h = &helms[0];
@@ -359,7 +350,7 @@ fn check_and_write_protect_hand_edits() {
     let name = readme.display().to_string();
 
     // Missing.
-    let out = docs_flags(h, &chart, &["--check"]);
+    let out = docs(h, &chart, &["--check"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains(&format!("{name} is missing")), "{err}");
@@ -369,7 +360,7 @@ fn check_and_write_protect_hand_edits() {
     );
 
     // Written, then current.
-    let out = ok(&docs_flags(h, &chart, &["--write"]));
+    let out = ok(&docs(h, &chart, &["--write"]));
     assert!(out.contains(&format!("wrote       {name}")), "{out}");
     let leftovers: Vec<_> = std::fs::read_dir(&chart)
         .unwrap()
@@ -378,7 +369,7 @@ fn check_and_write_protect_hand_edits() {
         .filter(|n| n.starts_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    let out = ok(&docs_flags(h, &chart, &["--check"]));
+    let out = ok(&docs(h, &chart, &["--check"]));
     assert!(out.contains(&format!("up to date  {name}")), "{out}");
 
     // Stale: the chart changed (a description and a profile), the README did not.
@@ -394,7 +385,7 @@ fn check_and_write_protect_hand_edits() {
         "replicas: 2\nstore:\n  enabled: false\n",
     )
     .unwrap();
-    let out = docs_flags(h, &chart, &["--check"]);
+    let out = docs(h, &chart, &["--check"]);
     assert_eq!(out.status.code(), Some(1));
     let diff = text(&out.stdout);
     assert!(diff.contains(&format!("--- {name} (on disk)")), "{diff}");
@@ -416,14 +407,14 @@ fn check_and_write_protect_hand_edits() {
         err.contains(&format!("stackcheck docs {} --write", chart.display())),
         "{err}"
     );
-    ok(&docs_flags(h, &chart, &["--write"]));
-    ok(&docs_flags(h, &chart, &["--check"]));
+    ok(&docs(h, &chart, &["--write"]));
+    ok(&docs(h, &chart, &["--check"]));
 
     // Hand-edited: --check fails with the diff, --write refuses, --force replaces.
     let generated = std::fs::read_to_string(&readme).unwrap();
     let edited = generated.replace("A small shop", "A small, hand-edited shop");
     std::fs::write(&readme, &edited).unwrap();
-    let out = docs_flags(h, &chart, &["--check"]);
+    let out = docs(h, &chart, &["--check"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stdout).contains("-A small, hand-edited shop"),
@@ -435,7 +426,7 @@ fn check_and_write_protect_hand_edits() {
         "{}",
         text(&out.stderr)
     );
-    let out = docs_flags(h, &chart, &["--write"]);
+    let out = docs(h, &chart, &["--write"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
@@ -448,21 +439,21 @@ fn check_and_write_protect_hand_edits() {
     assert_eq!(std::fs::read_to_string(&readme).unwrap(), edited);
     // A README someone wrote from scratch (no marker) is protected the same way.
     std::fs::write(&readme, "# shop\n\nMy own words.\n").unwrap();
-    assert_eq!(docs_flags(h, &chart, &["--write"]).status.code(), Some(1));
+    assert_eq!(docs(h, &chart, &["--write"]).status.code(), Some(1));
     assert_eq!(
         std::fs::read_to_string(&readme).unwrap(),
         "# shop\n\nMy own words.\n"
     );
-    ok(&docs_flags(h, &chart, &["--write", "--force"]));
+    ok(&docs(h, &chart, &["--write", "--force"]));
     assert_eq!(std::fs::read_to_string(&readme).unwrap(), generated);
-    ok(&docs_flags(h, &chart, &["--check"]));
+    ok(&docs(h, &chart, &["--check"]));
 }
 
 /// A `README.md.tera` in the chart directory replaces the built-in template; extending it
 /// keeps the generated sections.
 #[test]
 fn a_chart_template_overrides_the_builtin_one() {
-    let Some(helms) = helms("a_chart_template_overrides_the_builtin_one") else {
+    let Some(helms) = helms() else {
         return;
     };
     let (_tmp, chart) = scratch_shop();
@@ -471,7 +462,7 @@ fn a_chart_template_overrides_the_builtin_one() {
         "{% extends \"stackcheck/README.md.tera\" %}\n{% block description %}Our own words about {{ chart.name }} {{ chart.version }}.\n{% endblock description %}\n{% block footer %}\n## Support\n\nAsk {{ chart.maintainers[0].name }}.\n{% endblock footer %}\n",
     )
     .unwrap();
-    let readme = ok(&docs(&helms[0], &[&chart]));
+    let readme = ok(&docs(&helms[0], &chart, &[]));
     assert!(
         readme.contains("\nOur own words about shop 1.2.3.\n"),
         "{readme}"
@@ -487,7 +478,7 @@ fn a_chart_template_overrides_the_builtin_one() {
         "# {{ chart.name }}\n{% for v in values %}- {{ v.path }}\n{% endfor %}",
     )
     .unwrap();
-    let readme = ok(&docs(&helms[0], &[&chart]));
+    let readme = ok(&docs(&helms[0], &chart, &[]));
     let body: Vec<&str> = readme.lines().skip(1).collect();
     assert_eq!(body[..3], ["# shop", "- replicas", "- logLevel"]);
     assert!(
@@ -497,7 +488,7 @@ fn a_chart_template_overrides_the_builtin_one() {
 
     // A template error is bad input (exit 2) naming the file.
     std::fs::write(chart.join("README.md.tera"), "{% if %}\n").unwrap();
-    let out = docs(&helms[0], &[&chart]);
+    let out = docs(&helms[0], &chart, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
@@ -533,7 +524,7 @@ fn bad_input_exits_2() {
         text(&out.stderr)
     );
 
-    let Some(helms) = helms("bad_input_exits_2") else {
+    let Some(helms) = helms() else {
         return;
     };
     std::fs::write(
@@ -543,7 +534,7 @@ fn bad_input_exits_2() {
     .unwrap();
     std::fs::write(chart.join("values-broken.yaml"), "boom: true\n").unwrap();
     for h in &helms {
-        let out = docs(h, &[&chart]);
+        let out = docs(h, &chart, &[]);
         assert_eq!(out.status.code(), Some(2), "helm {}", h.label);
         let err = text(&out.stderr);
         assert!(
@@ -567,9 +558,7 @@ fn bad_input_exits_2() {
 
 #[test]
 fn a_profile_rejected_by_a_stale_schema_is_a_failed_check_naming_the_schema() {
-    let Some(helms) =
-        helms("a_profile_rejected_by_a_stale_schema_is_a_failed_check_naming_the_schema")
-    else {
+    let Some(helms) = helms() else {
         return;
     };
     let (_tmp, chart) = scratch_shop();
@@ -595,7 +584,7 @@ fn a_profile_rejected_by_a_stale_schema_is_a_failed_check_naming_the_schema() {
     .unwrap();
     std::fs::write(chart.join("values-new.yaml"), "newSetting: 9090\n").unwrap();
     for h in &helms {
-        let out = docs_flags(h, &chart, &["--check"]);
+        let out = docs(h, &chart, &["--check"]);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "helm {}: {err}", h.label);
         assert!(
@@ -606,10 +595,10 @@ fn a_profile_rejected_by_a_stale_schema_is_a_failed_check_naming_the_schema() {
     }
     // Once the schema is written, the README is simply stale (a new value and profile).
     write("schema", &helms[0]);
-    let out = docs_flags(&helms[0], &chart, &["--check"]);
+    let out = docs(&helms[0], &chart, &["--check"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     write("docs", &helms[0]);
-    ok(&docs_flags(&helms[0], &chart, &["--check"]));
+    ok(&docs(&helms[0], &chart, &["--check"]));
 }
 
 #[test]
@@ -627,11 +616,11 @@ fn print_template_shows_the_builtin_template() {
 /// with Helm v3 and v4: a stale README would document values or sizes the chart no longer has.
 #[test]
 fn committed_readmes_are_up_to_date() {
-    let Some(helms) = helms("committed_readmes_are_up_to_date") else {
+    let Some(helms) = helms() else {
         return;
     };
     for h in &helms {
-        let out = docs_flags(h, &repo_root().join("charts/llm-stack"), &["--check"]);
+        let out = docs(h, &repo_root().join("charts/llm-stack"), &["--check"]);
         assert!(
             out.status.success(),
             "helm {}: READMEs drifted; run `stackcheck docs charts/llm-stack --write`:\n{}{}",

@@ -16,12 +16,7 @@ fn cluster() -> String {
     common::repo_root().join(CLUSTER).display().to_string()
 }
 
-/// The test build of stackcheck as an `assert_cmd` command (stdin can be written).
-fn stackcheck() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackcheck"));
-    cmd.env("NO_COLOR", "1").env_remove("HELM_DEBUG");
-    cmd
-}
+use common::stackcheck;
 
 fn post_render(stdin: impl Into<Vec<u8>>, args: &[&str]) -> Output {
     stackcheck()
@@ -126,33 +121,24 @@ fn tiny_chart(dir: &Path) -> PathBuf {
     chart
 }
 
-fn helm(bin: &Path, home: &Path) -> Command {
-    let mut cmd = Command::new(bin);
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("HELM_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("HELM_DATA_HOME", home.join("data"))
-        .env("HELM_CONFIG_HOME", home.join("config"))
-        .env("HELM_CACHE_HOME", home.join("cache"))
-        .env("KUBECONFIG", home.join("no-kubeconfig"))
-        .env("STACKCHECK_POST_RENDER_NO_TTY", "1")
-        .env(
-            "STACKCHECK_BINARY",
-            Path::new(env!("CARGO_BIN_EXE_stackcheck")),
-        );
+/// `helm`, isolated in `home`, with the post-renderer told where stackcheck is.
+fn helm(helm: &common::Helm, home: &Path) -> Command {
+    let mut cmd = helm.isolated(home);
+    cmd.env("STACKCHECK_POST_RENDER_NO_TTY", "1").env(
+        "STACKCHECK_BINARY",
+        Path::new(env!("CARGO_BIN_EXE_stackcheck")),
+    );
     cmd
 }
 
 /// `helm plugin install` of a copy of `plugins/stackcheck-post-render` (Helm v4).
-fn install_post_render_plugin(bin: &Path, home: &Path) {
+fn install_post_render_plugin(h: &common::Helm, home: &Path) {
     let plugin = home.join("stackcheck-post-render");
     common::copy_dir(
         &common::repo_root().join("plugins/stackcheck-post-render"),
         &plugin,
     );
-    let out = helm(bin, home)
+    let out = helm(h, home)
         .args(["plugin", "install"])
         .arg(&plugin)
         .output()
@@ -166,9 +152,7 @@ fn install_post_render_plugin(bin: &Path, home: &Path) {
 
 #[test]
 fn helm_refuses_a_release_that_does_not_fit_through_the_post_renderer() {
-    let Some(helms) =
-        common::helms("helm_refuses_a_release_that_does_not_fit_through_the_post_renderer")
-    else {
+    let Some(helms) = common::helms() else {
         return;
     };
     let stackcheck = Path::new(env!("CARGO_BIN_EXE_stackcheck"));
@@ -185,11 +169,11 @@ fn helm_refuses_a_release_that_does_not_fit_through_the_post_renderer() {
                 "post-render".into(),
             ]
         } else {
-            install_post_render_plugin(&h.bin, dir.path());
+            install_post_render_plugin(&h, dir.path());
             vec!["--post-renderer".into(), "stackcheck-post-render".into()]
         };
         let template = |cpu: &str| {
-            helm(&h.bin, dir.path())
+            helm(&h, dir.path())
                 .args(["template", "llm"])
                 .arg(&chart)
                 .args(["--set", &format!("cpu={cpu}")])
@@ -262,9 +246,7 @@ fn stage_cli_plugin_as_src(dir: &Path) -> PathBuf {
 /// binary is; under both Helms the gate still passes what fits and refuses what does not.
 #[test]
 fn the_post_renderer_gate_works_without_a_terminal_and_finds_the_plugin_by_name() {
-    let Some(helms) = common::helms(
-        "the_post_renderer_gate_works_without_a_terminal_and_finds_the_plugin_by_name",
-    ) else {
+    let Some(helms) = common::helms() else {
         return;
     };
     for h in helms {
@@ -273,7 +255,7 @@ fn the_post_renderer_gate_works_without_a_terminal_and_finds_the_plugin_by_name(
         let report = dir.path().join("report.txt");
         // No controlling terminal, and nothing that tells the scripts where stackcheck is.
         let no_tty = |args: &[&std::ffi::OsStr]| {
-            let inner = helm(&h.bin, dir.path());
+            let inner = helm(&h, dir.path());
             let mut cmd = std::process::Command::new("setsid");
             cmd.arg("--wait").arg(inner.get_program()).args(args);
             for (key, value) in inner.get_envs() {
@@ -288,7 +270,7 @@ fn the_post_renderer_gate_works_without_a_terminal_and_finds_the_plugin_by_name(
                 .stdin(std::process::Stdio::null());
             cmd.output().expect("setsid helm")
         };
-        let installed = helm(&h.bin, dir.path())
+        let installed = helm(&h, dir.path())
             .args(["plugin", "install"])
             .arg(stage_cli_plugin_as_src(dir.path()))
             .output()
@@ -310,7 +292,7 @@ fn the_post_renderer_gate_works_without_a_terminal_and_finds_the_plugin_by_name(
         let renderer: Vec<std::ffi::OsString> = if h.label == "v3" {
             vec!["--post-renderer".into(), binary.into_os_string()]
         } else {
-            install_post_render_plugin(&h.bin, dir.path());
+            install_post_render_plugin(&h, dir.path());
             vec!["--post-renderer".into(), "stackcheck-post-render".into()]
         };
         let template = |cpu: &str| {

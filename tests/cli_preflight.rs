@@ -419,9 +419,7 @@ fn the_json_report_follows_its_schema() {
 
 #[test]
 fn the_release_is_rendered_for_the_clusters_version_and_api_groups() {
-    let Some(helms) =
-        common::helms("the_release_is_rendered_for_the_clusters_version_and_api_groups")
-    else {
+    let Some(helms) = common::helms() else {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -453,17 +451,14 @@ fn the_release_is_rendered_for_the_clusters_version_and_api_groups() {
     std::fs::write(&cluster, snap.to_string()).expect("write");
     for h in helms {
         let run = |cluster: &std::path::Path, extra: &[&str]| {
-            let out = common::stackcheck()
+            let out = h
+                .stackcheck(dir.path())
                 .args(["preflight", "--chart"])
                 .arg(&chart)
                 .arg("--cluster")
                 .arg(cluster)
                 .args(["-o", "json"])
                 .args(extra)
-                .env("HELM_BIN", &h.bin)
-                .env("HELM_CACHE_HOME", dir.path().join("cache"))
-                .env("HELM_CONFIG_HOME", dir.path().join("config"))
-                .env("HELM_DATA_HOME", dir.path().join("data"))
                 .output()
                 .expect("run");
             let r: Value = serde_json::from_slice(&out.stdout)
