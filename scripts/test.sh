@@ -33,7 +33,7 @@ fi
 cargo --version
 cargo fmt --version
 cargo clippy --version
-# gpg: the Helm v4 signed plugin package test makes its own keys (tests/plugin_install.rs).
+# gpg: the Helm v4 signed plugin package test makes its own keys (tests/helm_plugin_install.rs).
 if ! command -v gpg >/dev/null && command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]]; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnupg; } >/dev/null 2>&1 \
     || echo "warning: could not install gnupg (gpg)" >&2
@@ -69,7 +69,7 @@ export GOMODCACHE
 GOFLAGS=-mod=mod go mod download k8s.io/pod-security-admission@v0.37.2 \
   || echo "warning: could not download k8s.io/pod-security-admission@v0.37.2" >&2
 
-section "docker-registry (the OCI registry of tests/cli_publish.rs)"
+section "docker-registry (the OCI registry of tests/helm_publish.rs)"
 # Debian's docker-registry package (the CNCF Distribution registry); the test starts it on
 # 127.0.0.1 with its own config. DOCKER_REGISTRY names another binary. Under CI the test fails
 # without it; elsewhere it says how to get it and skips.
@@ -78,7 +78,7 @@ if [[ ! -x "$registry" ]] && command -v apt-get >/dev/null && [[ "$(id -u)" == 0
   # The package's service is not started: policy-rc.d or no init system in CI containers, and
   # the test never uses it (it runs its own, on a free port).
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry; } >/dev/null 2>&1 \
-    || echo "warning: could not install docker-registry; tests/cli_publish.rs needs it" >&2
+    || echo "warning: could not install docker-registry; tests/helm_publish.rs needs it" >&2
 fi
 if [[ -x "$registry" ]]; then
   "$registry" --version
@@ -95,7 +95,7 @@ cargo clippy --all-targets --locked -- -D warnings
 section "cargo check --manifest-path fuzz/Cargo.toml --locked"
 cargo check --manifest-path fuzz/Cargo.toml --locked --all-targets
 
-# Built once: tests/plugin_install.rs packages it with scripts/release.sh, and tier 4
+# Built once: tests/helm_plugin_install.rs packages it with scripts/release.sh, and tier 4
 # (scripts/test.d/40-control-plane.sh) runs it, instead of each building its own.
 section "cargo build --release --locked"
 cargo build --release --locked

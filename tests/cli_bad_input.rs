@@ -336,7 +336,7 @@ fn exit_codes() {
     assert_eq!(invalid.stderr, "");
 
     // The bare form is `check` (DESIGN §3): invalid values stop it with exit 1 before anything
-    // is rendered (valid values go on to `helm template`: tests/cli_check.rs).
+    // is rendered (valid values go on to `helm template`: tests/helm_check.rs).
     let bare = run(&["--chart", "chart", "invalid.yaml", "--cluster", "none"]);
     assert_eq!(bare.code, 1, "{}{}", bare.stdout, bare.stderr);
     assert!(bare.stdout.contains("== Values =="), "{}", bare.stdout);

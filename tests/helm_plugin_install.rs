@@ -12,7 +12,7 @@
 //!
 //! ```sh
 //! eval "$(tools/tools.sh)"   # builds the pinned Helm v3 and v4 once, prints the exports
-//! cargo test --test plugin_install
+//! cargo test --test helm_plugin_install
 //! ```
 //!
 //! Without them the Helm tests are skipped, except under CI (`CI` set), where that is an error.

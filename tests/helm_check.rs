@@ -52,7 +52,7 @@ fn the_bare_command_validates_totals_and_preflights_in_one_run() {
             "{}: {stdout}",
             h.label
         );
-        // The GPU profile asks for 4 GPUs at steady state (see tests/seed_tables.rs).
+        // The GPU profile asks for 4 GPUs at steady state (see tests/helm_seed_tables.rs).
         assert!(stdout.contains("TOTAL "), "{}: {stdout}", h.label);
         // ...and the cluster has no A10 or A100-40GB: two model servers stay Pending.
         assert!(
