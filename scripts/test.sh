@@ -10,7 +10,8 @@
 # build, exported as STACKCHECK_BIN (the release-archive tests package it, tier 4 runs it),
 # 7. cargo test with HELM_V3, HELM_V4 and DOCKER_REGISTRY exported, 8. extra suites from
 # scripts/test.d/ (later tiers), 9. a summary whose last line is "tests: N passed, N failed,
-# N skipped". Exits non-zero on the first failing step.
+# N skipped (cargo test P/F/S, SUITE P/F/S, ...)": the totals of cargo test and of every suite.
+# Exits non-zero on the first failing step.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
@@ -108,24 +109,33 @@ log="$(mktemp "${TMPDIR:-/tmp}/stackcheck-test.XXXXXX")"
 # Tests that return early for a missing tool (tests/common: skip_unless_ci) record themselves
 # here; cargo counts them as passed, the summary as skipped.
 STACKCHECK_SKIPPED="$(mktemp "${TMPDIR:-/tmp}/stackcheck-skipped.XXXXXX")"
-export STACKCHECK_SKIPPED
-trap 'rm -f "$log" "$STACKCHECK_SKIPPED"' EXIT
+# Each suite of scripts/test.d appends "NAME PASSED FAILED SKIPPED" here (scripts/lib/suite-counts.sh).
+STACKCHECK_SUITE_COUNTS="$(mktemp "${TMPDIR:-/tmp}/stackcheck-suites.XXXXXX")"
+export STACKCHECK_SKIPPED STACKCHECK_SUITE_COUNTS
+trap 'rm -f "$log" "$STACKCHECK_SKIPPED" "$STACKCHECK_SUITE_COUNTS"' EXIT
 set +e
 cargo test --locked --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
 summary() {
-  # Adds up cargo's per-binary "test result:" lines; recorded skips move from passed to skipped.
-  awk -v skipped="$(sort -u "$STACKCHECK_SKIPPED" | wc -l)" '/^test result:/ {
-         for (i = 1; i <= NF; i++) {
-           if ($(i+1) ~ /^passed/) p += $i
-           if ($(i+1) ~ /^failed/) f += $i
-           if ($(i+1) ~ /^ignored/) s += $i
+  # cargo's per-binary "test result:" lines added up (recorded skips moved from passed to
+  # skipped) as "cargo test P F S", and the suites' lines: their totals, then each line's
+  # passed/failed/skipped.
+  {
+    awk -v skipped="$(sort -u "$STACKCHECK_SKIPPED" | wc -l)" '/^test result:/ {
+           for (i = 1; i <= NF; i++) {
+             if ($(i+1) ~ /^passed/) p += $i
+             if ($(i+1) ~ /^failed/) f += $i
+             if ($(i+1) ~ /^ignored/) s += $i
+           }
          }
-         n++
-       }
-       END { printf "%d passed, %d failed, %d skipped\n", p - skipped, f, s + skipped }' "$log"
+         END { printf "cargo test %d %d %d\n", p - skipped, f, s + skipped }' "$log"
+    cat "$STACKCHECK_SUITE_COUNTS"
+  } | awk '{ p += $(NF-2); f += $(NF-1); s += $NF; name = $1
+             for (i = 2; i <= NF - 3; i++) name = name " " $i
+             each = each (NR > 1 ? ", " : "") name " " $(NF-2) "/" $(NF-1) "/" $NF }
+           END { printf "%d passed, %d failed, %d skipped (%s)\n", p, f, s, each }'
 }
 if ((status != 0)); then
   section "FAILED: cargo test (exit $status)"
@@ -135,22 +145,38 @@ if ((status != 0)); then
 fi
 
 # ---- Extra test suites (later tiers) ---------------------------------------------------------
-# Every executable scripts/test.d/*.sh runs here, in name order, with HELM_V3, HELM_V4 and
-# STACKCHECK_TOOLS exported and the repo root as the working directory, e.g.
+# Every executable scripts/test.d/*.sh runs here, in name order, with HELM_V3, HELM_V4,
+# STACKCHECK_TOOLS and STACKCHECK_SUITE_COUNTS exported and the repo root as the working
+# directory, e.g.
 #   scripts/test.d/40-control-plane.sh kube-apiserver + scheduler + kwok on 127.0.0.1 (tier 4)
 #   scripts/test.d/41-chart-install.sh every llm-stack profile installed/upgraded/uninstalled there
 #   scripts/test.d/42-agreement.sh     the preflight's verdicts against the real scheduler
 #   scripts/test.d/43-chart-runs.sh    the chart's real programs started with what it renders (tier 5)
-# A suite exits non-zero to fail the run. Keep each one well inside CI's 90 minutes in total.
+# A suite exits non-zero to fail the run, and records its counts with suite_counts
+# (scripts/lib/suite-counts.sh); one that does not counts as one check, passed or failed.
+# Keep each one well inside CI's 90 minutes in total.
+failed_suite=""
 shopt -s nullglob
 for suite in scripts/test.d/*.sh; do
   [[ -x "$suite" ]] || { echo "skipping $suite (not executable)"; continue; }
   section "suite $suite"
-  "$root/$suite" || die "suite $suite failed"
+  recorded="$(wc -l <"$STACKCHECK_SUITE_COUNTS")"
+  suite_status=0
+  "$root/$suite" || suite_status=$?
+  if (("$(wc -l <"$STACKCHECK_SUITE_COUNTS")" == recorded)); then
+    name="$(basename "$suite" .sh)"
+    if ((suite_status == 0)); then echo "$name 1 0 0"; else echo "$name 0 1 0"; fi >>"$STACKCHECK_SUITE_COUNTS"
+  fi
+  if ((suite_status != 0)); then failed_suite="$suite"; break; fi
 done
 shopt -u nullglob
 # ---- end of extra test suites ------------------------------------------------------------------
 
 section "summary (${SECONDS}s)"
 grep '^test result:' "$log"
+if [[ -n "$failed_suite" ]]; then
+  echo "test.sh: suite $failed_suite failed" >&2
+  echo "tests: $(summary)"
+  exit 1
+fi
 echo "tests: $(summary)"
