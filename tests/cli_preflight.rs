@@ -407,12 +407,5 @@ fn the_json_report_follows_its_schema() {
             }),
         ),
     ];
-    for (what, mutate) in broken {
-        let mut r = reports[0].clone();
-        mutate(&mut r);
-        assert!(
-            !common::schema_errors(&validator, &r).is_empty(),
-            "the schema accepts a report with {what}"
-        );
-    }
+    common::assert_schema_rejects(&validator, &reports[0], broken);
 }

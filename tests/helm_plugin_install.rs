@@ -337,13 +337,10 @@ fn passthrough(helm: &Helm) {
     line("HELM_PLUGIN_NAME", "stackcheck");
     line("HELM_PLUGIN_DIR", &plugin_dir.to_string_lossy());
     line("HELM_DEBUG", "false");
+    // The kubeconfig `common::isolate` names (there is none).
     line(
         "KUBECONFIG",
-        &helm
-            .tmp
-            .path()
-            .join("kubeconfig-that-does-not-exist")
-            .to_string_lossy(),
+        &helm.tmp.path().join("kubeconfig").to_string_lossy(),
     );
     line("STACKCHECK_PASSTHROUGH", "kept as is");
     line("STDIN", "from stdin");

@@ -18,20 +18,17 @@ fn cluster() -> String {
 
 /// A one-Deployment chart whose cpu request is a value.
 fn tiny_chart(dir: &Path) -> PathBuf {
-    let chart = dir.join("tiny");
-    std::fs::create_dir_all(chart.join("templates")).expect("mkdir");
-    std::fs::write(
-        chart.join("Chart.yaml"),
-        "apiVersion: v2\nname: tiny\nversion: 0.1.0\n",
+    common::write_files(
+        &dir.join("tiny"),
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: tiny\nversion: 0.1.0\n"),
+            ("values.yaml", "replicas: 2\ncpu: 100m\n"),
+            (
+                "templates/web.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: {{ .Values.replicas }}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27.3\n        resources: {requests: {cpu: {{ .Values.cpu | quote }}, memory: 64Mi}, limits: {memory: 64Mi}}\n",
+            ),
+        ],
     )
-    .expect("write");
-    std::fs::write(chart.join("values.yaml"), "replicas: 2\ncpu: 100m\n").expect("write");
-    std::fs::write(
-        chart.join("templates/web.yaml"),
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: {{ .Values.replicas }}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27.3\n        resources: {requests: {cpu: {{ .Values.cpu | quote }}, memory: 64Mi}, limits: {memory: 64Mi}}\n",
-    )
-    .expect("write");
-    chart
 }
 
 /// `helm`, isolated in `home`, with the post-renderer told where stackcheck is.

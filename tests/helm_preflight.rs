@@ -16,18 +16,16 @@ fn the_release_is_rendered_for_the_clusters_version_and_api_groups() {
     let dir = tempfile::tempdir().expect("tempdir");
     // A chart that runs one more replica where KEDA is installed, and says which Kubernetes
     // version it was rendered for.
-    let chart = dir.path().join("caps");
-    std::fs::create_dir_all(chart.join("templates")).expect("mkdir");
-    std::fs::write(
-        chart.join("Chart.yaml"),
-        "apiVersion: v2\nname: caps\nversion: 0.1.0\n",
-    )
-    .expect("write");
-    std::fs::write(
-        chart.join("templates/web.yaml"),
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {kube: {{ .Capabilities.KubeVersion.Version | quote }}}\nspec:\n  replicas: {{ if .Capabilities.APIVersions.Has \"keda.sh/v1alpha1\" }}2{{ else }}1{{ end }}\n  template:\n    spec:\n      containers:\n      - name: web\n        resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 64Mi}}\n",
-    )
-    .expect("write");
+    let chart = common::write_files(
+        &dir.path().join("caps"),
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: caps\nversion: 0.1.0\n"),
+            (
+                "templates/web.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {kube: {{ .Capabilities.KubeVersion.Version | quote }}}\nspec:\n  replicas: {{ if .Capabilities.APIVersions.Has \"keda.sh/v1alpha1\" }}2{{ else }}1{{ end }}\n  template:\n    spec:\n      containers:\n      - name: web\n        resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 64Mi}}\n",
+            ),
+        ],
+    );
     // The bundled snapshot, with the server version and API groups a live read records.
     let mut snap: Value = serde_json::from_str(
         &std::fs::read_to_string(

@@ -596,28 +596,24 @@ fn llm_stack_published_to_an_oci_registry_and_a_static_repository_installs_from_
 
 /// A one-Deployment chart with a production profile, its schema and README generated.
 fn tiny_chart(dir: &Path, helm: &Helm, home: &Path) -> PathBuf {
-    let chart = dir.join("tiny");
-    std::fs::create_dir_all(chart.join("templates")).expect("mkdir");
-    std::fs::write(
-        chart.join("Chart.yaml"),
-        "apiVersion: v2\nname: tiny\ndescription: A test chart\nversion: 0.1.0\nicon: https://example.com/icon.png\n",
-    )
-    .expect("write");
-    std::fs::write(
-        chart.join("values.yaml"),
-        "# -- Pods\nreplicas: 1\n# -- Image tag\ntag: \"1.27.3\"\n",
-    )
-    .expect("write");
-    std::fs::write(
-        chart.join("values-prod.yaml"),
-        "replicas: 3\ntag: \"1.27.4\"\n",
-    )
-    .expect("write");
-    std::fs::write(
-        chart.join("templates/web.yaml"),
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: \"docker.io/library/nginx:{{ .Values.tag }}\"\n          resources:\n            requests: {cpu: 100m, memory: 64Mi}\n            limits: {memory: 64Mi}\n",
-    )
-    .expect("write");
+    let chart = common::write_files(
+        &dir.join("tiny"),
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: tiny\ndescription: A test chart\nversion: 0.1.0\nicon: https://example.com/icon.png\n",
+            ),
+            (
+                "values.yaml",
+                "# -- Pods\nreplicas: 1\n# -- Image tag\ntag: \"1.27.3\"\n",
+            ),
+            ("values-prod.yaml", "replicas: 3\ntag: \"1.27.4\"\n"),
+            (
+                "templates/web.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: \"docker.io/library/nginx:{{ .Values.tag }}\"\n          resources:\n            requests: {cpu: 100m, memory: 64Mi}\n            limits: {memory: 64Mi}\n",
+            ),
+        ],
+    );
     let arg = chart.to_str().expect("utf-8");
     write_generated(helm, home, "schema", arg);
     write_generated(helm, home, "docs", arg);

@@ -127,3 +127,31 @@ pub fn schema_errors(validator: &jsonschema::Validator, report: &serde_json::Val
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect()
 }
+
+/// Writes `files` (path under `dir`, text) into `dir`, creating folders; returns `dir`. For the
+/// small charts a test makes.
+pub fn write_files(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent"))
+            .unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+    dir.to_path_buf()
+}
+
+/// The contract is strict: each `(what, mutation)` of a valid `report` must break it.
+pub fn assert_schema_rejects<'a, F: Fn(&mut serde_json::Value)>(
+    validator: &jsonschema::Validator,
+    report: &serde_json::Value,
+    mutations: impl IntoIterator<Item = (&'a str, F)>,
+) {
+    for (what, mutate) in mutations {
+        let mut broken = report.clone();
+        mutate(&mut broken);
+        assert!(
+            !schema_errors(validator, &broken).is_empty(),
+            "the schema accepts a report with {what}"
+        );
+    }
+}
