@@ -8,45 +8,27 @@
 //! Fixtures: `tests/fixtures/cli/bad-input` (a chart without a schema, broken values files, and
 //! broken charts under `charts/`); the 10 000-deep and non-UTF-8 files are written at run time.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use assert_cmd::Command;
+use common::Run;
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/bad-input")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    common::fixtures().join("cli/bad-input")
 }
 
 /// Runs `stackcheck ARGS` in `cwd`. The timeout is a guard against hangs (a hostile file must
 /// not keep CI busy), not a timing assertion.
 fn run_in(cwd: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_stackcheck"))
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env_remove("HELM_DEBUG")
-        .args(args)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .expect("run stackcheck");
-    let code = out.status.code().unwrap_or_else(|| {
-        panic!(
-            "stackcheck {args:?} was killed (timeout or signal, e.g. a stack overflow): {:?}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    Run {
-        code,
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
-    }
+    Run::of(
+        common::stackcheck()
+            .current_dir(cwd)
+            .args(args)
+            .timeout(Duration::from_secs(120)),
+    )
 }
 
 fn run(args: &[&str]) -> Run {
@@ -251,7 +233,7 @@ fn no_chart_found_for_the_values() {
         .ancestors()
         .any(|d| d.join("Chart.yaml").is_file())
     {
-        eprintln!("SKIPPED: the temporary directory is inside a chart");
+        common::skip_unless_ci("the temporary directory is inside a chart");
         return;
     }
     bad_input(
@@ -354,7 +336,7 @@ fn exit_codes() {
     assert_eq!(invalid.stderr, "");
 
     // The bare form is `check` (DESIGN §3): invalid values stop it with exit 1 before anything
-    // is rendered (valid values go on to `helm template`: tests/cli_check.rs).
+    // is rendered (valid values go on to `helm template`: tests/helm_check.rs).
     let bare = run(&["--chart", "chart", "invalid.yaml", "--cluster", "none"]);
     assert_eq!(bare.code, 1, "{}{}", bare.stdout, bare.stderr);
     assert!(bare.stdout.contains("== Values =="), "{}", bare.stdout);

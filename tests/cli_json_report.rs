@@ -5,30 +5,15 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
-
-fn validator() -> jsonschema::Validator {
-    common::report_schema("validate-report.schema.json").1
-}
-
-fn errors(validator: &jsonschema::Validator, report: &Value) -> Vec<String> {
-    common::schema_errors(validator, report)
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// `stackcheck validate ARGS -o json` in `dir` (relative to the repository): exit code and the
 /// parsed report.
 fn report(dir: &str, args: &[&str]) -> (i32, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_stackcheck"))
-        .current_dir(root().join(dir))
-        .env_remove("HELM_DEBUG")
+    let out = common::stackcheck()
+        .current_dir(common::repo_root().join(dir))
         .arg("validate")
         .args(args)
         .args(["-o", "json"])
@@ -36,9 +21,10 @@ fn report(dir: &str, args: &[&str]) -> (i32, Value) {
         .output()
         .expect("run stackcheck");
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    let report = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e}):\n{stdout}"));
-    (out.status.code().expect("exit code"), report)
+    (
+        out.status.code().expect("exit code"),
+        common::json(args, &stdout),
+    )
 }
 
 const POSITIONS: &str = "tests/fixtures/cli/positions";
@@ -115,13 +101,13 @@ fn the_schema_is_valid_draft_2020_12() {
 
 #[test]
 fn real_reports_match_the_schema() {
-    let validator = validator();
+    let validator = common::report_schema("validate-report.schema.json").1;
     let reports = real_reports();
     let mut seen_exit = std::collections::BTreeSet::new();
     let mut seen_severity = std::collections::BTreeSet::new();
     let mut seen_anchor = false;
     for (what, code, report) in &reports {
-        let problems = errors(&validator, report);
+        let problems = common::schema_errors(&validator, report);
         assert!(
             problems.is_empty(),
             "{what}: the report does not match schemas/validate-report.schema.json:\n{}\n{report:#}",
@@ -176,9 +162,9 @@ fn sample() -> Value {
 
 #[test]
 fn the_schema_rejects_renamed_missing_and_extra_fields() {
-    let validator = validator();
+    let validator = common::report_schema("validate-report.schema.json").1;
     let base = sample();
-    assert!(errors(&validator, &base).is_empty());
+    assert!(common::schema_errors(&validator, &base).is_empty());
 
     type Mutation = (&'static str, fn(&mut Value));
     let mutations: [Mutation; 14] = [
@@ -230,12 +216,5 @@ fn the_schema_rejects_renamed_missing_and_extra_fields() {
             r["diagnostics"][0]["line"] = json!("4")
         }),
     ];
-    for (what, mutate) in mutations {
-        let mut report = base.clone();
-        mutate(&mut report);
-        assert!(
-            !errors(&validator, &report).is_empty(),
-            "the schema accepts a report with {what}"
-        );
-    }
+    common::assert_schema_rejects(&validator, &base, mutations);
 }

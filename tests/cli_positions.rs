@@ -10,37 +10,20 @@
 //! Aliases: a value copied through an alias is reported at the alias where it is used (`*def`,
 //! also after `<<:`), with the place the anchored text is written as `written at` / `"anchor"`.
 
-use std::path::PathBuf;
+mod common;
 
-use assert_cmd::Command;
+use common::Run;
 use serde_json::Value;
 
-fn chart_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/positions")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_stackcheck"))
-        .current_dir(chart_dir())
-        .env("NO_COLOR", "1")
-        .env_remove("HELM_DEBUG")
-        .arg("validate")
-        .args(["--chart", "."])
-        .args(args)
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .expect("run stackcheck");
-    Run {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
-    }
+    Run::of(
+        common::stackcheck()
+            .current_dir(common::fixtures().join("cli/positions"))
+            .arg("validate")
+            .args(["--chart", "."])
+            .args(args)
+            .timeout(std::time::Duration::from_secs(60)),
+    )
 }
 
 /// A reported place: values path, file, line, column, end line, end column.

@@ -18,54 +18,31 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use assert_cmd::Command;
+use common::Run;
 use serde_json::{Value, json};
 
 fn validator() -> jsonschema::Validator {
     common::report_schema("totals-report.schema.json").1
 }
 
-fn errors(validator: &jsonschema::Validator, report: &Value) -> Vec<String> {
-    common::schema_errors(validator, report)
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn fixtures() -> PathBuf {
-    root().join("tests/fixtures/totals")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    common::fixtures().join("totals")
 }
 
 /// `stackcheck totals ARGS` in `cwd`, with `env` added, free of the caller's Helm environment.
 fn run_with(cwd: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackcheck"));
+    let mut cmd = common::stackcheck();
     cmd.current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env_remove("HELM_DEBUG")
         .env_remove("HELM_NAMESPACE")
         .env_remove("HELM_BIN")
         .arg("totals")
         .args(args)
+        .envs(env.iter().copied())
         .timeout(Duration::from_secs(60));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
     if let Some(input) = stdin {
         cmd.write_stdin(input);
     }
-    let out = cmd.output().expect("run stackcheck");
-    Run {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
-    }
+    Run::of(&mut cmd)
 }
 
 fn run(args: &[&str]) -> Run {
@@ -78,8 +55,7 @@ fn report_with(fixture: &str, extra: &[&str], code: i32) -> Value {
     args.extend_from_slice(extra);
     let out = run(&args);
     assert_eq!(out.code, code, "{args:?}\n{}\n{}", out.stdout, out.stderr);
-    serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e}):\n{}", out.stdout))
+    out.json(args)
 }
 
 fn report(fixture: &str) -> Value {
@@ -1205,7 +1181,7 @@ fn sums_beyond_int64_are_exact_strings_in_json() {
         report["scenarios"]["steady"]["requests"]["cpu"]["value"],
         json!(30)
     );
-    let errs = errors(&validator(), &report);
+    let errs = common::schema_errors(&validator(), &report);
     assert!(errs.is_empty(), "{errs:#?}");
 }
 
@@ -1250,7 +1226,7 @@ fn real_outputs_match_the_schema() {
         reports.push(serde_json::from_str(&out.stdout).unwrap());
     }
     for r in &reports {
-        let problems = errors(&validator, r);
+        let problems = common::schema_errors(&validator, r);
         assert!(
             problems.is_empty(),
             "{}: does not match schemas/totals-report.schema.json:\n{}",
@@ -1274,7 +1250,7 @@ fn real_outputs_match_the_schema() {
 fn the_schema_rejects_renamed_missing_and_extra_fields() {
     let validator = validator();
     let base = report_with("bad-input.yaml", &[], 1);
-    assert!(errors(&validator, &base).is_empty());
+    assert!(common::schema_errors(&validator, &base).is_empty());
     type Mutation = (&'static str, fn(&mut Value));
     let mutations: [Mutation; 14] = [
         ("version 2", |r| r["version"] = json!(2)),
@@ -1322,12 +1298,5 @@ fn the_schema_rejects_renamed_missing_and_extra_fields() {
             r["findings"][0]["severity"] = json!("fatal")
         }),
     ];
-    for (what, mutate) in mutations {
-        let mut r = base.clone();
-        mutate(&mut r);
-        assert!(
-            !errors(&validator, &r).is_empty(),
-            "the schema accepts a report with {what}"
-        );
-    }
+    common::assert_schema_rejects(&validator, &base, mutations);
 }

@@ -141,7 +141,7 @@ fn install_schemas(from: &Path, chart: &Path) {
 
 #[test]
 fn helm_parity() {
-    let Some(helms) = common::helms("helm_parity") else {
+    let Some(helms) = common::helms() else {
         return;
     };
     let fixture = common::fixtures().join("parity-chart");

@@ -11,11 +11,14 @@
 # STACKCHECK_CP_READER_KUBECONFIG exported, and a trap that stops the control plane on any exit
 # (also a failure or Ctrl-C), removing $work after a success and keeping its logs after a failure.
 # Set STACKCHECK_CP_BARE=1 before suite_start for an empty cluster (no fixture nodes or pods).
-# Helpers: fail MSG, step MSG, kc ARGS (kubectl with a timeout).
+# Helpers: fail MSG, step MSG, kc ARGS (kubectl with a timeout), suite_counts P F S
+# (scripts/lib/suite-counts.sh).
 
 # shellcheck disable=SC2034 # variables used by the suites that source this file
 : "${suite:?set suite=NAME before sourcing control-plane-suite.sh}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=scripts/lib/suite-counts.sh
+source "$root/scripts/lib/suite-counts.sh"
 cd "$root" || exit 1
 t0=$SECONDS
 

@@ -216,4 +216,5 @@ step "summary"
 printf '%-42s %-44s %-36s %s\n' CHECK OBSERVED EXPECTED/PREDICTED RESULT
 printf '%s\n' "${rows[@]}"
 scripts/control-plane.sh status "$work" || fail "a control-plane component died during the tests"
+suite_counts "${#rows[@]}" 0 0
 echo "40-control-plane: ${#rows[@]} checks passed in $((SECONDS - t0))s"

@@ -408,4 +408,5 @@ if ((${#kept_by[@]})); then
 fi
 scripts/control-plane.sh status "$work" || fail "a control-plane component died during the tests"
 echo
+suite_counts "${#rows[@]}" 0 0
 echo "41-chart-install: ${#rows[@]} installs passed in $((SECONDS - t0))s"

@@ -1,5 +1,5 @@
-// Included (`include!`) by `tests/common/mod.rs` and `src/test_support.rs`, so the integration
-// tests and the unit tests skip the same way.
+// A module of the integration tests' harness (`tests/common`), also included (`include!`) by
+// `src/test_support.rs`, so the integration tests and the unit tests skip the same way.
 
 /// Whether this run is under CI, where a missing tool must fail the test instead of skipping it.
 pub fn under_ci() -> bool {

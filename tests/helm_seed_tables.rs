@@ -39,12 +39,10 @@ fn steady(report: &Value, scenario: &str) -> Steady {
 }
 
 fn totals(args: &[&str], helm: Option<&common::Helm>) -> Value {
-    let mut cmd = common::stackcheck();
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut cmd = helm.map_or_else(common::stackcheck, |h| h.stackcheck(home.path()));
     cmd.arg("totals").args(args).args(["-o", "json"]);
     cmd.current_dir(common::repo_root());
-    if let Some(h) = helm {
-        cmd.env("HELM_BIN", &h.bin);
-    }
     let out = cmd.output().expect("run stackcheck totals");
     assert!(
         out.status.code() == Some(0),
@@ -199,7 +197,7 @@ fn seed_tables_recomputed_from_transcribed_manifests() {
 
 #[test]
 fn chart_profiles_render_to_the_seed_totals() {
-    let Some(helms) = common::helms("chart_profiles_render_to_the_seed_totals") else {
+    let Some(helms) = common::helms() else {
         return;
     };
     for h in &helms {

@@ -8,14 +8,13 @@
 //! differed, not only the first. `every_scenario_directory_has_a_test` keeps the list below and
 //! the directories in step, so no scenario can be skipped silently.
 
-mod chart_support;
 mod common;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use chart_support::to_json;
+use common::to_json;
 use saphyr::{LoadableYamlNode, YamlOwned};
 use serde_json::Value;
 

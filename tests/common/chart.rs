@@ -1,46 +1,17 @@
-//! Helpers for the chart tests: finding helm, rendering profiles in parallel, YAML → JSON,
+//! `charts/llm-stack` for the chart tests: profiles rendered in parallel, YAML → JSON,
 //! Kubernetes quantities, pod templates of rendered workloads.
-#![allow(dead_code)]
 
 use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// A helm binary under test.
-#[derive(Clone, Debug)]
-pub struct Helm {
-    pub name: &'static str,
-    pub bin: PathBuf,
-}
-
-/// `HELM_V3` and `HELM_V4` from the environment. Unset: fail under `CI`, else skip (None).
-pub fn helms() -> Option<Vec<Helm>> {
-    let mut out = Vec::new();
-    let mut missing = Vec::new();
-    for (name, var) in [("v3", "HELM_V3"), ("v4", "HELM_V4")] {
-        match std::env::var_os(var) {
-            Some(p) if !p.is_empty() => out.push(Helm {
-                name,
-                bin: PathBuf::from(p),
-            }),
-            _ => missing.push(var),
-        }
-    }
-    if missing.is_empty() {
-        return Some(out);
-    }
-    crate::common::skip_unless_ci(&format!(
-        "{} not set: run `eval \"$(tools/tools.sh)\"` to build helm v3/v4",
-        missing.join(", ")
-    ));
-    None
-}
+use super::{Helm, repo_root};
 
 pub fn chart_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("charts/llm-stack")
+    repo_root().join("charts/llm-stack")
 }
 
 /// Extra `helm template` flags of a profile (API versions the profile is meant for).
@@ -173,7 +144,7 @@ pub fn rendered(
                 .map(|(h, p)| {
                     s.spawn(move || {
                         let r = template(h, p, &[]).map(|t| parse_docs(&t));
-                        ((h.name.to_string(), p.clone()), r)
+                        ((h.label.to_string(), p.clone()), r)
                     })
                 })
                 .collect();

@@ -497,7 +497,7 @@ fn fragments_accept_and_reject_examples() {
 /// must agree with the examples (so the patterns mean the same in Go's regexp).
 #[test]
 fn helm_reads_fragments_the_same_way() {
-    let Some(helms) = common::helms("helm_reads_fragments_the_same_way") else {
+    let Some(helms) = common::helms() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::Helm;
+use common::{Gpg, Helm, text};
 
 // ---- servers on 127.0.0.1 -------------------------------------------------------------------
 
@@ -319,63 +319,23 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
 
 // ---- commands -------------------------------------------------------------------------------
 
-/// Helm's and stackcheck's environment for a test: Helm's directories, HOME (client-go's
-/// discovery cache) and the kubeconfig in `home`; no proxy, so nothing leaves 127.0.0.1.
-fn isolate(cmd: &mut Command, home: &Path, helm: &Helm) {
-    for var in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "HELM_DEBUG",
-        "HELM_NAMESPACE",
-        "HELM_KUBECONTEXT",
-        "HELM_KUBEAPISERVER",
-        "HELM_KUBETOKEN",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_PROXY", "127.0.0.1,localhost")
-        .env("no_proxy", "127.0.0.1,localhost")
-        .env("HOME", home)
-        .env("HELM_CACHE_HOME", home.join("cache"))
-        .env("HELM_CONFIG_HOME", home.join("config"))
-        .env("HELM_DATA_HOME", home.join("data"))
-        .env("KUBECONFIG", home.join("kubeconfig"))
-        .env("HELM_BIN", &helm.bin)
-        .env("NO_COLOR", "1");
-}
-
+/// `helm ARGS` isolated in `home` (also HOME: client-go's discovery cache).
 fn helm_cmd(helm: &Helm, home: &Path, args: &[impl AsRef<std::ffi::OsStr>]) -> Output {
-    let mut cmd = Command::new(&helm.bin);
-    cmd.args(args);
-    isolate(&mut cmd, home, helm);
-    cmd.output().expect("run helm")
+    let mut cmd = helm.isolated(home);
+    cmd.env("HOME", home).args(args).output().expect("run helm")
 }
 
+/// `stackcheck ARGS` running `helm`, isolated in `home` the same way.
 fn stackcheck(helm: &Helm, home: &Path, args: &[impl AsRef<std::ffi::OsStr>]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackcheck"));
-    cmd.args(args);
-    isolate(&mut cmd, home, helm);
-    assert_cmd::Command::from_std(cmd)
+    let mut cmd = helm.stackcheck(home);
+    cmd.env("HOME", home)
+        .args(args)
         .output()
         .expect("run stackcheck")
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 fn ok(out: Output, what: &str) -> String {
-    assert_eq!(out.status.code(), Some(0), "{what}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::ok(&out, what)
 }
 
 /// The stderr of a run that must have exited with `code`.
@@ -409,7 +369,7 @@ fn bump_version(chart: &Path, version: &str) {
 #[test]
 fn llm_stack_published_to_an_oci_registry_and_a_static_repository_installs_from_both_with_helm_v3_and_v4()
  {
-    let Some(helms) = common::helms("cli_publish") else {
+    let Some(helms) = common::helms() else {
         return;
     };
     let Some(registry_bin) = registry_binary() else {
@@ -636,28 +596,24 @@ fn llm_stack_published_to_an_oci_registry_and_a_static_repository_installs_from_
 
 /// A one-Deployment chart with a production profile, its schema and README generated.
 fn tiny_chart(dir: &Path, helm: &Helm, home: &Path) -> PathBuf {
-    let chart = dir.join("tiny");
-    std::fs::create_dir_all(chart.join("templates")).expect("mkdir");
-    std::fs::write(
-        chart.join("Chart.yaml"),
-        "apiVersion: v2\nname: tiny\ndescription: A test chart\nversion: 0.1.0\nicon: https://example.com/icon.png\n",
-    )
-    .expect("write");
-    std::fs::write(
-        chart.join("values.yaml"),
-        "# -- Pods\nreplicas: 1\n# -- Image tag\ntag: \"1.27.3\"\n",
-    )
-    .expect("write");
-    std::fs::write(
-        chart.join("values-prod.yaml"),
-        "replicas: 3\ntag: \"1.27.4\"\n",
-    )
-    .expect("write");
-    std::fs::write(
-        chart.join("templates/web.yaml"),
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: \"docker.io/library/nginx:{{ .Values.tag }}\"\n          resources:\n            requests: {cpu: 100m, memory: 64Mi}\n            limits: {memory: 64Mi}\n",
-    )
-    .expect("write");
+    let chart = common::write_files(
+        &dir.join("tiny"),
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: tiny\ndescription: A test chart\nversion: 0.1.0\nicon: https://example.com/icon.png\n",
+            ),
+            (
+                "values.yaml",
+                "# -- Pods\nreplicas: 1\n# -- Image tag\ntag: \"1.27.3\"\n",
+            ),
+            ("values-prod.yaml", "replicas: 3\ntag: \"1.27.4\"\n"),
+            (
+                "templates/web.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: \"docker.io/library/nginx:{{ .Values.tag }}\"\n          resources:\n            requests: {cpu: 100m, memory: 64Mi}\n            limits: {memory: 64Mi}\n",
+            ),
+        ],
+    );
     let arg = chart.to_str().expect("utf-8");
     write_generated(helm, home, "schema", arg);
     write_generated(helm, home, "docs", arg);
@@ -684,7 +640,7 @@ impl Tiny {
 
 #[test]
 fn stale_files_a_lower_version_and_lint_findings_block_packaging_and_say_how_to_fix_them() {
-    let Some(helms) = common::helms("cli_publish") else {
+    let Some(helms) = common::helms() else {
         return;
     };
     for helm in &helms {
@@ -857,7 +813,7 @@ fn stale_files_a_lower_version_and_lint_findings_block_packaging_and_say_how_to_
 
 #[test]
 fn publishing_to_an_http_url_is_bad_input() {
-    let Some(helms) = common::helms("cli_publish") else {
+    let Some(helms) = common::helms() else {
         return;
     };
     let work = tempfile::tempdir().expect("tempdir");
@@ -882,84 +838,21 @@ fn publishing_to_an_http_url_is_bad_input() {
     assert!(stderr.contains("--repo DIR"), "{stderr}");
 }
 
-/// A GnuPG home with one signing key (no passphrase); its gpg-agent is stopped when dropped.
-struct Gpg {
-    home: tempfile::TempDir,
-}
-
-impl Gpg {
-    fn command(&self) -> Command {
-        let mut cmd = Command::new("gpg");
-        cmd.env("GNUPGHOME", self.home.path()).args([
-            "--batch",
-            "--pinentry-mode",
-            "loopback",
-            "--passphrase",
-            "",
-        ]);
-        cmd
-    }
-
-    /// A new key `Stackcheck Test`, exported as the legacy keyrings Helm reads.
-    fn new() -> Option<Gpg> {
-        if Command::new("gpg").arg("--version").output().is_err() {
-            let msg = "gpg not found: the signing test needs GnuPG (Debian: apt-get install gnupg)";
-            common::skip_unless_ci(msg);
-            return None;
-        }
-        let gpg = Gpg {
-            home: tempfile::tempdir().expect("tempdir"),
-        };
-        for args in [
-            vec![
-                "--quick-gen-key",
-                "Stackcheck Test <test@example.invalid>",
-                "rsa2048",
-                "sign",
-                "never",
-            ],
-            vec!["--output", "secring.gpg", "--export-secret-keys"],
-            vec!["--output", "pubring.gpg", "--export"],
-        ] {
-            let out = gpg
-                .command()
-                .current_dir(gpg.home.path())
-                .args(&args)
-                .output()
-                .expect("run gpg");
-            assert!(out.status.success(), "gpg {args:?}: {}", text(&out));
-        }
-        Some(gpg)
-    }
-
-    fn file(&self, name: &str) -> String {
-        self.home.path().join(name).display().to_string()
-    }
-}
-
-impl Drop for Gpg {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", self.home.path())
-            .args(["--kill", "gpg-agent"])
-            .output();
-    }
-}
-
 #[test]
 fn signed_packages_verify_with_helm_and_their_provenance_is_published() {
-    let Some(helms) = common::helms("cli_publish") else {
+    let Some(helms) = common::helms() else {
         return;
     };
     let Some(gpg) = Gpg::new() else {
         return;
     };
+    let (secring, pubring) = gpg.key("Stackcheck Test <test@example.invalid>", "rsa2048");
     for helm in &helms {
         let Tiny { work, home, chart } = Tiny::new(helm);
         let dist = work.path().join("dist");
         let site = work.path().join("site");
         std::fs::create_dir_all(&site).expect("site");
-        let secring = gpg.file("secring.gpg");
+        let secring = secring.display().to_string();
         let sign = ["--sign", "--key", "Stackcheck Test", "--keyring", &secring];
         let mut args = vec![
             "publish",
@@ -985,7 +878,7 @@ fn signed_packages_verify_with_helm_and_their_provenance_is_published() {
                         "verify",
                         dir.join("tiny-0.1.0.tgz").to_str().expect("utf-8"),
                         "--keyring",
-                        &gpg.file("pubring.gpg"),
+                        pubring.to_str().expect("utf-8"),
                     ],
                 ),
                 &format!("Helm {} verify in {}", helm.label, dir.display()),

@@ -12,7 +12,7 @@
 //!
 //! ```sh
 //! eval "$(tools/tools.sh)"   # builds the pinned Helm v3 and v4 once, prints the exports
-//! cargo test --test plugin_install
+//! cargo test --test helm_plugin_install
 //! ```
 //!
 //! Without them the Helm tests are skipped, except under CI (`CI` set), where that is an error.
@@ -43,68 +43,30 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 const TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The Helm binary named by `var` (`HELM_V3` / `HELM_V4`), or `None` when the test is to be
-/// skipped. Panics under CI, where a missing Helm must not turn into a silent pass.
-fn helm_from_env(var: &str) -> Option<PathBuf> {
-    match std::env::var_os(var).filter(|v| !v.is_empty()) {
-        Some(path) => {
-            let path = PathBuf::from(path);
-            assert!(
-                path.is_file(),
-                "{var}={} does not exist; rebuild with `eval \"$(tools/tools.sh)\"`",
-                path.display()
-            );
-            Some(path)
-        }
-        None => {
-            common::skip_unless_ci(&format!(
-                "{var} is not set, so the Helm plugin test does not run. To run it: \
-                 eval \"$(tools/tools.sh)\" && cargo test --test plugin_install \
-                 (or run everything with `bash scripts/test.sh`); under CI it must run"
-            ));
-            None
-        }
-    }
-}
-
 /// A Helm binary with private, empty Helm directories and a copy of the plugin to install.
 struct Helm {
-    bin: PathBuf,
+    helm: common::Helm,
     tmp: TempDir,
 }
 
 impl Helm {
-    fn new(var: &str, major: &'static str) -> Option<Self> {
-        let bin = helm_from_env(var)?;
+    /// Helm `major` ("v3" or "v4"), or `None` when the test is to be skipped (a failure under
+    /// CI, where a missing Helm must not turn into a silent pass).
+    fn new(major: &'static str) -> Option<Self> {
+        let helm = common::helm(major)?;
         let tmp = tempfile::Builder::new()
             .prefix(&format!("stackcheck-plugin-{major}-"))
             .tempdir()
             .expect("temp dir");
-        let helm = Helm { bin, tmp };
-        // The right Helm behind the right variable.
-        helm.cmd()
-            .args(["version", "--short"])
-            .assert()
-            .success()
-            .stdout(predicate::str::starts_with(format!("{major}.")));
-        Some(helm)
+        Some(Helm { helm, tmp })
     }
 
     /// `helm` with every Helm setting of the caller's environment removed and the Helm homes
     /// (and the kubeconfig) pointed into the temp dir.
     fn cmd(&self) -> Command {
-        let mut cmd = Command::new(&self.bin);
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("HELM_") {
-                cmd.env_remove(key);
-            }
-        }
         let t = self.tmp.path();
-        cmd.env("HELM_DATA_HOME", t.join("data"))
-            .env("HELM_CONFIG_HOME", t.join("config"))
-            .env("HELM_CACHE_HOME", t.join("cache"))
-            .env("KUBECONFIG", t.join("kubeconfig-that-does-not-exist"))
-            .env_remove("STACKCHECK_BINARY")
+        let mut cmd = self.helm.isolated(t);
+        cmd.env_remove("STACKCHECK_BINARY")
             .env_remove("STACKCHECK_INSTALL_FROM")
             .env_remove("STACKCHECK_TARGET")
             // The install hook may look for a prebuilt release: never on the network.
@@ -112,9 +74,6 @@ impl Helm {
                 "STACKCHECK_RELEASE_URL",
                 format!("file://{}/no-release-here", t.display()),
             )
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .env("no_proxy", "127.0.0.1,localhost")
-            .env("NO_COLOR", "1")
             .current_dir(t)
             .timeout(TIMEOUT);
         cmd
@@ -374,17 +333,14 @@ fn passthrough(helm: &Helm) {
     };
     line("HELM_NAMESPACE", "ns-one");
     line("HELM_KUBECONTEXT", "ctx-one");
-    line("HELM_BIN", &helm.bin.to_string_lossy());
+    line("HELM_BIN", &helm.helm.bin.to_string_lossy());
     line("HELM_PLUGIN_NAME", "stackcheck");
     line("HELM_PLUGIN_DIR", &plugin_dir.to_string_lossy());
     line("HELM_DEBUG", "false");
+    // The kubeconfig `common::isolate` names (there is none).
     line(
         "KUBECONFIG",
-        &helm
-            .tmp
-            .path()
-            .join("kubeconfig-that-does-not-exist")
-            .to_string_lossy(),
+        &helm.tmp.path().join("kubeconfig").to_string_lossy(),
     );
     line("STACKCHECK_PASSTHROUGH", "kept as is");
     line("STDIN", "from stdin");
@@ -424,42 +380,42 @@ fn install_without_cargo(helm: &Helm) {
 
 #[test]
 fn helm_v3_runs_the_plugin_cli() {
-    if let Some(helm) = Helm::new("HELM_V3", "v3") {
+    if let Some(helm) = Helm::new("v3") {
         real_cli(&helm);
     }
 }
 
 #[test]
 fn helm_v4_runs_the_plugin_cli() {
-    if let Some(helm) = Helm::new("HELM_V4", "v4") {
+    if let Some(helm) = Helm::new("v4") {
         real_cli(&helm);
     }
 }
 
 #[test]
 fn helm_v3_passes_args_env_stdin_and_exit_code_through() {
-    if let Some(helm) = Helm::new("HELM_V3", "v3") {
+    if let Some(helm) = Helm::new("v3") {
         passthrough(&helm);
     }
 }
 
 #[test]
 fn helm_v4_passes_args_env_stdin_and_exit_code_through() {
-    if let Some(helm) = Helm::new("HELM_V4", "v4") {
+    if let Some(helm) = Helm::new("v4") {
         passthrough(&helm);
     }
 }
 
 #[test]
 fn helm_v3_install_hook_explains_missing_cargo() {
-    if let Some(helm) = Helm::new("HELM_V3", "v3") {
+    if let Some(helm) = Helm::new("v3") {
         install_without_cargo(&helm);
     }
 }
 
 #[test]
 fn helm_v4_install_hook_explains_missing_cargo() {
-    if let Some(helm) = Helm::new("HELM_V4", "v4") {
+    if let Some(helm) = Helm::new("v4") {
         install_without_cargo(&helm);
     }
 }
@@ -745,84 +701,6 @@ fn serve(root: PathBuf) -> String {
     format!("http://{addr}")
 }
 
-/// GnuPG with a throwaway home, for keys made by the test.
-struct Gpg {
-    home: TempDir,
-}
-
-impl Gpg {
-    /// `None` (the test is skipped) when gpg is not installed; under CI that is an error.
-    fn new() -> Option<Gpg> {
-        let found = std::process::Command::new("gpg")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !found {
-            common::skip_unless_ci(
-                "gpg is not installed: scripts/test.sh installs it (Debian: apt-get install gnupg)",
-            );
-            return None;
-        }
-        let home = tempfile::Builder::new().prefix("sc-gpg").tempdir().unwrap();
-        Some(Gpg { home })
-    }
-
-    fn gpg(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new("gpg");
-        cmd.arg("--homedir")
-            .arg(self.home.path())
-            .args(["--batch", "--no-tty", "--pinentry-mode", "loopback"])
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    /// A new signing key without a passphrase for `uid`; writes its secret and public keyrings
-    /// (what Helm's `--keyring` reads) into the home and returns their paths.
-    fn key(&self, uid: &str) -> (PathBuf, PathBuf) {
-        let out = self
-            .gpg()
-            .args([
-                "--passphrase",
-                "",
-                "--quick-gen-key",
-                uid,
-                "ed25519",
-                "sign",
-                "never",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "gpg --quick-gen-key: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let export = |what: &str, file: &str| {
-            let path = self.home.path().join(file);
-            let out = self.gpg().args([what, uid]).output().unwrap();
-            assert!(out.status.success() && !out.stdout.is_empty(), "gpg {what}");
-            fs::write(&path, out.stdout).unwrap();
-            path
-        };
-        (
-            export("--export-secret-keys", "secring.export"),
-            export("--export", "pubring.export"),
-        )
-    }
-}
-
-impl Drop for Gpg {
-    fn drop(&mut self) {
-        // Key generation started an agent for this home; stop it with the home.
-        let _ = std::process::Command::new("gpgconf")
-            .arg("--homedir")
-            .arg(self.home.path())
-            .args(["--kill", "gpg-agent"])
-            .status();
-    }
-}
-
 #[test]
 fn release_archive_holds_the_plugin_with_checksums_and_is_reproducible() {
     let dist = dist();
@@ -919,7 +797,7 @@ fn release_archive_holds_the_plugin_with_checksums_and_is_reproducible() {
 /// archive's binary against its checksums.sha256; a swapped binary is removed, never run.
 #[test]
 fn helm_v3_installs_the_release_archive_and_refuses_a_tampered_one() {
-    let Some(helm) = Helm::new("HELM_V3", "v3") else {
+    let Some(helm) = Helm::new("v3") else {
         return;
     };
     let name = dist().archive_name();
@@ -942,7 +820,7 @@ fn helm_v3_installs_the_release_archive_and_refuses_a_tampered_one() {
             predicate::str::contains("\ntotals\n").and(predicate::str::contains("\npreflight\n")),
         );
 
-    let helm = Helm::new("HELM_V3", "v3").unwrap();
+    let helm = Helm::new("v3").unwrap();
     helm.plugin_install(format!("{base}/tampered/{name}"))
         .assert()
         .failure()
@@ -955,7 +833,7 @@ fn helm_v3_installs_the_release_archive_and_refuses_a_tampered_one() {
 /// the release archive, and uses it only when SHA256SUMS has its SHA-256.
 #[test]
 fn helm_v3_install_hook_downloads_a_verified_release_and_refuses_a_changed_one() {
-    let Some(helm) = Helm::new("HELM_V3", "v3") else {
+    let Some(helm) = Helm::new("v3") else {
         return;
     };
     let dist = dist();
@@ -983,7 +861,7 @@ fn helm_v3_install_hook_downloads_a_verified_release_and_refuses_a_changed_one()
         .stdout(predicate::str::starts_with("preflight\n"));
 
     // The archive changed after SHA256SUMS was made: refused, nothing unpacked or installed.
-    let helm = Helm::new("HELM_V3", "v3").unwrap();
+    let helm = Helm::new("v3").unwrap();
     helm.plugin_install(helm.stage_plugin())
         .env("STACKCHECK_RELEASE_URL", format!("{base}/changed"))
         .assert()
@@ -998,7 +876,7 @@ fn helm_v3_install_hook_downloads_a_verified_release_and_refuses_a_changed_one()
     assert_tampered_binary_not_installed(&helm, &marker);
 
     // Only a release was allowed, and there is none: fail without building.
-    let helm = Helm::new("HELM_V3", "v3").unwrap();
+    let helm = Helm::new("v3").unwrap();
     helm.plugin_install(helm.stage_buildable_plugin())
         .env("STACKCHECK_RELEASE_URL", format!("{base}/nothing-here"))
         .env("STACKCHECK_INSTALL_FROM", "release")
@@ -1016,14 +894,14 @@ fn helm_v3_install_hook_downloads_a_verified_release_and_refuses_a_changed_one()
 /// public key; a changed package, another signer and a missing signature are refused.
 #[test]
 fn helm_v4_installs_the_signed_plugin_package_and_refuses_a_tampered_one() {
-    let Some(helm) = Helm::new("HELM_V4", "v4") else {
+    let Some(helm) = Helm::new("v4") else {
         return;
     };
-    let Some(gpg) = Gpg::new() else {
+    let Some(gpg) = common::Gpg::new() else {
         return;
     };
     let uid = "stackcheck release test <release@stackcheck.invalid>";
-    let (secring, pubring) = gpg.key(uid);
+    let (secring, pubring) = gpg.key(uid, "ed25519");
     let out = helm.tmp.path().join("dist");
     release(
         &out,
@@ -1033,7 +911,7 @@ fn helm_v4_installs_the_signed_plugin_package_and_refuses_a_tampered_one() {
             "--keyring".as_ref(),
             secring.as_os_str(),
             "--helm".as_ref(),
-            helm.bin.as_os_str(),
+            helm.helm.bin.as_os_str(),
         ],
         Some(helm.tmp.path()),
     );
@@ -1072,7 +950,7 @@ fn helm_v4_installs_the_signed_plugin_package_and_refuses_a_tampered_one() {
     let bad = helm.tmp.path().join("tampered").join(&pkg_name);
     let marker = tamper(&helm, &pkg, &bad);
     fs::copy(&prov, bad.with_file_name(format!("{pkg_name}.prov"))).unwrap();
-    let helm = Helm::new("HELM_V4", "v4").unwrap();
+    let helm = Helm::new("v4").unwrap();
     helm.plugin_with_keyring("install", &bad, &pubring)
         .assert()
         .failure()
@@ -1083,8 +961,8 @@ fn helm_v4_installs_the_signed_plugin_package_and_refuses_a_tampered_one() {
     assert!(!helm.installed_dir().exists());
 
     // Signed, but by a key the keyring does not hold.
-    let other = Gpg::new().unwrap();
-    let (_, other_pubring) = other.key("someone else <else@stackcheck.invalid>");
+    let other = common::Gpg::new().unwrap();
+    let (_, other_pubring) = other.key("someone else <else@stackcheck.invalid>", "ed25519");
     helm.plugin_with_keyring("install", &pkg, &other_pubring)
         .assert()
         .failure()

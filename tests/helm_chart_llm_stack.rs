@@ -4,10 +4,9 @@
 //!
 //! Needs `HELM_V3` and `HELM_V4` (`eval "$(tools/tools.sh)"`); skipped without them unless `CI` is set.
 
-mod chart_support;
 mod common;
 
-use chart_support::*;
+use common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,7 +33,7 @@ fn each_render(mut f: impl FnMut(&str, &str, &[Value])) {
     let all = rendered(&helms, PROFILES);
     for h in &helms {
         for p in PROFILES {
-            f(h.name, p, &all[&(h.name.to_string(), p.to_string())]);
+            f(h.label, p, &all[&(h.label.to_string(), p.to_string())]);
         }
     }
 }
@@ -61,7 +60,7 @@ fn lint_strict_every_profile_on_both_helms() {
                 s.spawn(move || {
                     lint(h, p)
                         .err()
-                        .map(|e| format!("helm {} lint {p}:\n{e}", h.name))
+                        .map(|e| format!("helm {} lint {p}:\n{e}", h.label))
                 })
             })
             .collect();
@@ -1139,13 +1138,13 @@ fn template_guards_reject_inconsistent_values() {
     for h in &helms {
         for (args, needle) in cases {
             let err = match template(h, "values.yaml", args) {
-                Ok(_) => panic!("helm {} accepted {args:?}", h.name),
+                Ok(_) => panic!("helm {} accepted {args:?}", h.label),
                 Err(e) => e,
             };
             assert!(
                 err.contains(needle),
                 "helm {} {args:?}: error does not mention {needle}: {err}",
-                h.name
+                h.label
             );
         }
     }
@@ -1155,7 +1154,7 @@ fn template_guards_reject_inconsistent_values() {
 /// annotated values: a stale schema would let Helm accept (or reject) the wrong values.
 #[test]
 fn committed_schemas_are_up_to_date() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackcheck"))
+    let out = stackcheck()
         .args(["schema", "--check"])
         .arg(chart_dir())
         .output()
@@ -1196,13 +1195,13 @@ fn helm_rejects_bad_values_through_the_schema() {
     for h in &helms {
         for (set, needle) in cases {
             let err = match template(h, "values.yaml", &["--set", set]) {
-                Ok(_) => panic!("helm {} accepted --set {set}", h.name),
+                Ok(_) => panic!("helm {} accepted --set {set}", h.label),
                 Err(e) => e,
             };
             assert!(
                 err.contains("don't meet the specifications of the schema") && err.contains(needle),
                 "helm {} --set {set}: not a schema error about {needle}: {err}",
-                h.name
+                h.label
             );
         }
     }

@@ -35,18 +35,12 @@ fn chart(name: &str) -> PathBuf {
 /// `stackcheck totals --chart <chart> <args> -o <format>` with `HELM_BIN=<helm>`, Helm's own
 /// directories isolated in `home`.
 fn run_totals(helm: &Helm, chart: &Path, args: &[&str], format: &str, home: &Path) -> Output {
-    common::stackcheck()
+    helm.stackcheck(home)
         .arg("totals")
         .arg("--chart")
         .arg(chart)
         .args(args)
         .args(["-o", format])
-        .env("HELM_BIN", &helm.bin)
-        .env("HELM_CACHE_HOME", home.join("cache"))
-        .env("HELM_CONFIG_HOME", home.join("config"))
-        .env("HELM_DATA_HOME", home.join("data"))
-        .env_remove("HELM_NAMESPACE")
-        .env_remove("KUBECONFIG")
         .output()
         .expect("run stackcheck totals")
 }
@@ -68,7 +62,7 @@ fn assert_ran(what: &str, out: &Output) {
 /// that it matches the JSON schema, and that the text and Markdown reports render. `None` when the
 /// Helm binaries are missing.
 fn report(case: &str, chart_name: &str, args: &[&str]) -> Option<Value> {
-    let helms = common::helms(&format!("public_totals::{case}"))?;
+    let helms = common::helms()?;
     let dir = chart(chart_name);
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path();
@@ -90,16 +84,8 @@ fn report(case: &str, chart_name: &str, args: &[&str]) -> Option<Value> {
         }
     }
     let report = &reports[0].2;
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(common::repo_root().join("schemas/totals-report.schema.json"))
-            .expect("schemas/totals-report.schema.json"),
-    )
-    .expect("the totals schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("compile the totals schema");
-    let errors: Vec<String> = validator
-        .iter_errors(report)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let (_, validator) = common::report_schema("totals-report.schema.json");
+    let errors = common::schema_errors(&validator, report);
     assert!(
         errors.is_empty(),
         "{case}: the report does not match schemas/totals-report.schema.json:\n{}",

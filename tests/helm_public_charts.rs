@@ -102,7 +102,7 @@ fn run_all(
 }
 
 fn check_chart(name: &str) {
-    let Some(helms) = common::helms(&format!("public_charts::{name}")) else {
+    let Some(helms) = common::helms() else {
         return;
     };
     let src = corpus().join(name);

@@ -10,16 +10,10 @@ const CLUSTER: &str = "tests/fixtures/clusters/gpu-lab.json";
 
 fn check(helm: &common::Helm, args: &[&str]) -> (i32, String, String) {
     let home = tempfile::tempdir().expect("tempdir");
-    let out: Output = common::stackcheck()
+    let out: Output = helm
+        .stackcheck(home.path())
         .current_dir(common::repo_root())
         .args(args)
-        .env("HELM_BIN", &helm.bin)
-        .env("HELM_CACHE_HOME", home.path().join("cache"))
-        .env("HELM_CONFIG_HOME", home.path().join("config"))
-        .env("HELM_DATA_HOME", home.path().join("data"))
-        .env("KUBECONFIG", home.path().join("no-kubeconfig"))
-        .env_remove("HELM_NAMESPACE")
-        .env_remove("HELM_KUBECONTEXT")
         .output()
         .expect("run stackcheck");
     (
@@ -43,8 +37,7 @@ fn sections(stdout: &str) -> Vec<usize> {
 
 #[test]
 fn the_bare_command_validates_totals_and_preflights_in_one_run() {
-    let Some(helms) = common::helms("the_bare_command_validates_totals_and_preflights_in_one_run")
-    else {
+    let Some(helms) = common::helms() else {
         return;
     };
     for h in &helms {
@@ -59,7 +52,7 @@ fn the_bare_command_validates_totals_and_preflights_in_one_run() {
             "{}: {stdout}",
             h.label
         );
-        // The GPU profile asks for 4 GPUs at steady state (see tests/seed_tables.rs).
+        // The GPU profile asks for 4 GPUs at steady state (see tests/helm_seed_tables.rs).
         assert!(stdout.contains("TOTAL "), "{}: {stdout}", h.label);
         // ...and the cluster has no A10 or A100-40GB: two model servers stay Pending.
         assert!(
@@ -87,7 +80,7 @@ fn the_bare_command_validates_totals_and_preflights_in_one_run() {
 
 #[test]
 fn invalid_values_stop_the_run_before_rendering() {
-    let Some(helms) = common::helms("invalid_values_stop_the_run_before_rendering") else {
+    let Some(helms) = common::helms() else {
         return;
     };
     for h in &helms {
@@ -118,8 +111,7 @@ fn invalid_values_stop_the_run_before_rendering() {
 
 #[test]
 fn without_a_cluster_the_preflight_is_skipped_and_said_so() {
-    let Some(helms) = common::helms("without_a_cluster_the_preflight_is_skipped_and_said_so")
-    else {
+    let Some(helms) = common::helms() else {
         return;
     };
     for h in &helms {
