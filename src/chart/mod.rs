@@ -143,6 +143,13 @@ pub enum ChartError {
     Schema { path: String, message: String },
     #[error("{path}: cannot unpack chart archive: {message}")]
     Archive { path: String, message: String },
+    /// Helm's `CheckDependencies`: `helm template`/`install` refuse the chart.
+    #[error("{path}: found in Chart.yaml, but missing in charts/ directory: {}", missing.join(", "))]
+    MissingDependencies { path: String, missing: Vec<String> },
+    /// A subchart directory that is the chart itself or one of its parents (a symlink loop);
+    /// Helm stops with "too many levels of symbolic links".
+    #[error("{path}: subchart {subchart} is the chart itself or one of its parents (a symlink loop)")]
+    Cycle { path: String, subchart: String },
 }
 
 /// Where the Chart.yaml fields are documented.
@@ -158,6 +165,12 @@ impl ChartError {
             ),
             ChartError::Schema { .. } => {
                 Some("fix the JSON, or regenerate the file with `helm stackcheck schema --write`")
+            }
+            ChartError::MissingDependencies { .. } => Some(
+                "run `helm dependency build` (or `helm dependency update`) in the chart directory to fetch them",
+            ),
+            ChartError::Cycle { .. } => {
+                Some("replace the symlink under charts/ with the subchart's own directory")
             }
             ChartError::Values(_) => None,
         }
@@ -177,6 +190,11 @@ pub(crate) trait ChartFiles {
     fn subcharts(&self) -> Result<Vec<Box<dyn ChartFiles>>, ChartError>;
     fn location(&self) -> Location;
     fn label(&self, rel: &str) -> String;
+    /// The directory's real path (symlinks resolved), to find loops; `None` inside archives,
+    /// which cannot hold one.
+    fn real_dir(&self) -> Option<PathBuf> {
+        None
+    }
 }
 
 struct DirFiles(PathBuf);
@@ -221,21 +239,40 @@ impl ChartFiles for DirFiles {
     fn label(&self, rel: &str) -> String {
         self.0.join(rel).display().to_string()
     }
+
+    fn real_dir(&self) -> Option<PathBuf> {
+        std::fs::canonicalize(&self.0).ok()
+    }
 }
 
-/// Load a chart directory or a `.tgz` chart archive, with all its subcharts.
+/// Load a chart directory or a `.tgz` chart archive, with all its subcharts. Like `helm
+/// template`, a dependency of the chart missing from its `charts/` is an error (Helm checks only
+/// the top chart's; a subchart's missing dependency is simply not there).
 pub fn load(path: &Path, sources: &mut Sources) -> Result<Chart, ChartError> {
-    if path.is_file() {
-        let files = archive::ArchiveFiles::open(path)?;
-        return load_files(&files, sources);
-    }
-    if !path.is_dir() {
+    let chart = if path.is_file() {
+        load_files(&archive::ArchiveFiles::open(path)?, sources, &mut Vec::new())?
+    } else if path.is_dir() {
+        load_files(&DirFiles(path.to_path_buf()), sources, &mut Vec::new())?
+    } else {
         return Err(ChartError::Read {
             path: path.display().to_string(),
             message: "no such chart directory or archive".into(),
         });
+    };
+    let missing: Vec<String> = chart
+        .metadata
+        .dependencies
+        .iter()
+        .filter(|d| !chart.subcharts.iter().any(|c| c.metadata.chart_name == d.name))
+        .map(|d| d.name.clone())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ChartError::MissingDependencies {
+            path: chart.location.display(),
+            missing,
+        });
     }
-    load_files(&DirFiles(path.to_path_buf()), sources)
+    Ok(chart)
 }
 
 fn text(files: &dyn ChartFiles, rel: &str) -> Result<Option<String>, ChartError> {
@@ -253,7 +290,13 @@ fn text(files: &dyn ChartFiles, rel: &str) -> Result<Option<String>, ChartError>
     }
 }
 
-fn load_files(files: &dyn ChartFiles, sources: &mut Sources) -> Result<Chart, ChartError> {
+/// `parents`: the real directories of the charts above this one, to refuse a symlink loop
+/// instead of loading it until paths grow too long.
+fn load_files(
+    files: &dyn ChartFiles,
+    sources: &mut Sources,
+    parents: &mut Vec<PathBuf>,
+) -> Result<Chart, ChartError> {
     let label = files.label("Chart.yaml");
     let Some(chart_yaml) = text(files, "Chart.yaml")? else {
         return Err(ChartError::NotAChart {
@@ -313,8 +356,21 @@ fn load_files(files: &dyn ChartFiles, sources: &mut Sources) -> Result<Chart, Ch
     };
 
     let mut loaded = Vec::new();
+    let real = files.real_dir();
+    if let Some(dir) = &real {
+        parents.push(dir.clone());
+    }
     for sub in files.subcharts()? {
-        loaded.push(load_files(sub.as_ref(), sources)?);
+        if sub.real_dir().is_some_and(|d| parents.contains(&d)) {
+            return Err(ChartError::Cycle {
+                path: files.location().display(),
+                subchart: sub.location().display(),
+            });
+        }
+        loaded.push(load_files(sub.as_ref(), sources, parents)?);
+    }
+    if real.is_some() {
+        parents.pop();
     }
     let subcharts = apply_aliases(loaded, &metadata.dependencies);
     Ok(Chart {
@@ -438,6 +494,56 @@ fn import_values(v: Option<&Value>) -> Vec<ImportValue> {
 mod tests {
     use super::*;
     use crate::test_support::write;
+
+    #[test]
+    fn a_dependency_missing_from_charts_is_refused_as_helm_template_refuses_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let top = tmp.path().join("top");
+        write(
+            &top,
+            "Chart.yaml",
+            "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: db\n  version: 1.x\n  condition: db.enabled\n- name: cache\n  version: 1.x\n",
+        );
+        write(&top, "charts/cache/Chart.yaml", "apiVersion: v2\nname: cache\nversion: 1.0.0\n");
+        let err = load(&top, &mut Sources::new()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{}: found in Chart.yaml, but missing in charts/ directory: db", top.display())
+        );
+        assert!(err.hint().unwrap().contains("helm dependency build"));
+        // A subchart's own missing dependency is not checked, as by Helm.
+        write(
+            &top,
+            "charts/db/Chart.yaml",
+            "apiVersion: v2\nname: db\nversion: 1.0.0\ndependencies:\n- name: inner\n  version: 1.x\n",
+        );
+        assert_eq!(load(&top, &mut Sources::new()).unwrap().subcharts.len(), 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_loop_under_charts_is_refused_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = tmp.path().join("a");
+        write(
+            &a,
+            "Chart.yaml",
+            "apiVersion: v2\nname: a\nversion: 1.0.0\ndependencies:\n- name: b\n  version: 1.x\n",
+        );
+        write(&a, "charts/b/Chart.yaml", "apiVersion: v2\nname: b\nversion: 1.0.0\n");
+        std::fs::create_dir(a.join("charts/b/charts")).unwrap();
+        std::os::unix::fs::symlink("../../..", a.join("charts/b/charts/a")).unwrap();
+        let err = load(&a, &mut Sources::new()).unwrap_err();
+        assert!(matches!(err, ChartError::Cycle { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: subchart {} is the chart itself or one of its parents (a symlink loop)",
+                a.join("charts/b").display(),
+                a.join("charts/b/charts/a").display()
+            )
+        );
+    }
 
     #[test]
     fn loads_subcharts_and_applies_aliases() {
