@@ -148,7 +148,9 @@ pub enum ChartError {
     MissingDependencies { path: String, missing: Vec<String> },
     /// A subchart directory that is the chart itself or one of its parents (a symlink loop);
     /// Helm stops with "too many levels of symbolic links".
-    #[error("{path}: subchart {subchart} is the chart itself or one of its parents (a symlink loop)")]
+    #[error(
+        "{path}: subchart {subchart} is the chart itself or one of its parents (a symlink loop)"
+    )]
     Cycle { path: String, subchart: String },
 }
 
@@ -250,7 +252,11 @@ impl ChartFiles for DirFiles {
 /// the top chart's; a subchart's missing dependency is simply not there).
 pub fn load(path: &Path, sources: &mut Sources) -> Result<Chart, ChartError> {
     let chart = if path.is_file() {
-        load_files(&archive::ArchiveFiles::open(path)?, sources, &mut Vec::new())?
+        load_files(
+            &archive::ArchiveFiles::open(path)?,
+            sources,
+            &mut Vec::new(),
+        )?
     } else if path.is_dir() {
         load_files(&DirFiles(path.to_path_buf()), sources, &mut Vec::new())?
     } else {
@@ -263,7 +269,12 @@ pub fn load(path: &Path, sources: &mut Sources) -> Result<Chart, ChartError> {
         .metadata
         .dependencies
         .iter()
-        .filter(|d| !chart.subcharts.iter().any(|c| c.metadata.chart_name == d.name))
+        .filter(|d| {
+            !chart
+                .subcharts
+                .iter()
+                .any(|c| c.metadata.chart_name == d.name)
+        })
         .map(|d| d.name.clone())
         .collect();
     if !missing.is_empty() {
@@ -504,11 +515,18 @@ mod tests {
             "Chart.yaml",
             "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: db\n  version: 1.x\n  condition: db.enabled\n- name: cache\n  version: 1.x\n",
         );
-        write(&top, "charts/cache/Chart.yaml", "apiVersion: v2\nname: cache\nversion: 1.0.0\n");
+        write(
+            &top,
+            "charts/cache/Chart.yaml",
+            "apiVersion: v2\nname: cache\nversion: 1.0.0\n",
+        );
         let err = load(&top, &mut Sources::new()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            format!("{}: found in Chart.yaml, but missing in charts/ directory: db", top.display())
+            format!(
+                "{}: found in Chart.yaml, but missing in charts/ directory: db",
+                top.display()
+            )
         );
         assert!(err.hint().unwrap().contains("helm dependency build"));
         // A subchart's own missing dependency is not checked, as by Helm.
@@ -530,7 +548,11 @@ mod tests {
             "Chart.yaml",
             "apiVersion: v2\nname: a\nversion: 1.0.0\ndependencies:\n- name: b\n  version: 1.x\n",
         );
-        write(&a, "charts/b/Chart.yaml", "apiVersion: v2\nname: b\nversion: 1.0.0\n");
+        write(
+            &a,
+            "charts/b/Chart.yaml",
+            "apiVersion: v2\nname: b\nversion: 1.0.0\n",
+        );
         std::fs::create_dir(a.join("charts/b/charts")).unwrap();
         std::os::unix::fs::symlink("../../..", a.join("charts/b/charts/a")).unwrap();
         let err = load(&a, &mut Sources::new()).unwrap_err();

@@ -9,7 +9,7 @@
 //! 4. `import-values` fill keys of the parent that neither the user nor the parent set.
 
 use super::Chart;
-use crate::values::coalesce::{ShapeConflict, coalesce, coalesce_globals};
+use crate::values::coalesce::{ShapeConflict, coalesce, coalesce_chart_defaults, coalesce_globals};
 use crate::values::{Kind, Map, Value};
 
 /// One chart of the release and the values path of its scope (empty for the top chart).
@@ -102,7 +102,19 @@ fn coalesce_chart(
     out: &mut Outcome,
 ) {
     if let Some(defaults) = chart.defaults.as_map() {
-        for mut conflict in coalesce(values, defaults) {
+        // Helm coalesces after removing disabled dependencies: only enabled ones merge.
+        let subcharts: Vec<&str> = chart
+            .subcharts
+            .iter()
+            .map(Chart::name)
+            .filter(|name| {
+                path.push(name.to_string());
+                let on = enabled(path);
+                path.pop();
+                on
+            })
+            .collect();
+        for mut conflict in coalesce_chart_defaults(values, defaults, &subcharts) {
             let mut full = path.clone();
             full.append(&mut conflict.path);
             conflict.path = full;
@@ -286,6 +298,55 @@ mod tests {
         let mut sources = Sources::new();
         let id = sources.add("u.yaml", text, SourceKind::Other);
         crate::values::parse_values(&sources, id).unwrap()
+    }
+
+    /// Helm v3.22 and v4.3 (`helm template`), measured: inside a subchart's section the parent's
+    /// defaults merge (a `null` survives them), and the subchart's own coalescing deletes a
+    /// `null` only where its `values.yaml` has the key, filling nothing in.
+    #[test]
+    fn a_null_in_a_subchart_section_is_coalesced_as_helm_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        write(
+            d,
+            "Chart.yaml",
+            "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: am\n  version: 1.0.0\n",
+        );
+        write(
+            d,
+            "values.yaml",
+            "am:\n  enabled: true\n  persistence: {size: 1Gi}\nown: {a: 1}\n",
+        );
+        write(
+            d,
+            "charts/am/Chart.yaml",
+            "apiVersion: v2\nname: am\nversion: 1.0.0\n",
+        );
+        write(d, "charts/am/values.yaml", "persistence: {size: 2Gi}\n");
+        let chart = load(d, &mut Sources::new()).unwrap();
+        // Helm also shows an empty `global` here; the scope's view of it is tested above.
+        let am = |text: &str| {
+            let mut v = resolve(&chart, &user(text)).values.to_json()["am"].clone();
+            v.as_object_mut().unwrap().remove("global");
+            v
+        };
+        // The parent sets it, the subchart lacks it: the null stays (its schema sees null).
+        assert_eq!(
+            am("am: {enabled: null}\n"),
+            json!({"enabled": null, "persistence": {"size": "1Gi"}})
+        );
+        // Both set it: deleted by the subchart's coalescing, and no default fills it again.
+        assert_eq!(
+            am("am: {persistence: {size: null}}\n"),
+            json!({"enabled": true, "persistence": {}})
+        );
+        // The whole section null: the parent's defaults for it go, the subchart's apply.
+        assert_eq!(am("am: null\n"), json!({"persistence": {"size": "2Gi"}}));
+        // A map of it null: gone, neither default fills it.
+        assert_eq!(am("am: {persistence: null}\n"), json!({"enabled": true}));
+        // Outside subchart sections a null deletes the parent's default, as before.
+        let r = resolve(&chart, &user("own: {a: null}\n"));
+        assert_eq!(r.values.to_json()["own"], json!({}));
     }
 
     #[test]

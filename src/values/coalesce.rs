@@ -14,43 +14,76 @@ pub struct ShapeConflict {
 /// Merge `defaults` under `user` (Helm's `coalesceValues`/`coalesceTablesFullKey` with
 /// merge=false). Returns the keys where a map met a non-map.
 pub fn coalesce(user: &mut Map, defaults: &Map) -> Vec<ShapeConflict> {
+    coalesce_chart_defaults(user, defaults, &[])
+}
+
+/// [`coalesce`] for a chart whose (enabled) subcharts are keyed `subcharts`: Helm merges the
+/// chart's defaults for those keys with merge=true (`childChartMergeTrue`), so a user `null`
+/// there survives the parent's defaults and is left to the subchart's own coalescing (which
+/// deletes it only where the subchart's `values.yaml` has the key, and then fills nothing in).
+pub fn coalesce_chart_defaults(
+    user: &mut Map,
+    defaults: &Map,
+    subcharts: &[&str],
+) -> Vec<ShapeConflict> {
     let mut conflicts = Vec::new();
-    coalesce_at(user, defaults, &mut Vec::new(), &mut conflicts);
+    for (key, default) in defaults {
+        // The chart's own key is coalesced with merge=false (a `null` for the whole section
+        // deletes it); inside a subchart's section, with merge=true.
+        let merge = subcharts.contains(&key.as_str()) && user.get(key).is_some_and(Value::is_map);
+        coalesce_key(user, key, default, merge, &mut Vec::new(), &mut conflicts);
+    }
     conflicts
 }
 
 fn coalesce_at(
     user: &mut Map,
     defaults: &Map,
+    merge: bool,
     path: &mut Vec<String>,
     conflicts: &mut Vec<ShapeConflict>,
 ) {
     for (key, default) in defaults {
-        match user.get_mut(key) {
-            None => {
-                user.insert(key.clone(), default.clone());
-            }
-            Some(value) if value.is_null() => {
+        coalesce_key(user, key, default, merge, path, conflicts);
+    }
+}
+
+/// One key of `coalesceTablesFullKey`: a missing key takes the default; a `null` deletes it
+/// unless merging (then it stays null); maps recurse.
+fn coalesce_key(
+    user: &mut Map,
+    key: &str,
+    default: &Value,
+    merge: bool,
+    path: &mut Vec<String>,
+    conflicts: &mut Vec<ShapeConflict>,
+) {
+    match user.get_mut(key) {
+        None => {
+            user.insert(key.to_string(), default.clone());
+        }
+        Some(value) if value.is_null() => {
+            if !merge {
                 user.shift_remove(key);
             }
-            Some(value) => match (value.as_map_mut(), default.as_map()) {
-                (Some(inner), Some(default_inner)) => {
-                    path.push(key.clone());
-                    coalesce_at(inner, default_inner, path, conflicts);
-                    path.pop();
-                }
-                (None, None) => {}
-                _ => {
-                    let mut at = path.clone();
-                    at.push(key.clone());
-                    conflicts.push(ShapeConflict {
-                        path: at,
-                        user: value.clone(),
-                        default: default.clone(),
-                    });
-                }
-            },
         }
+        Some(value) => match (value.as_map_mut(), default.as_map()) {
+            (Some(inner), Some(default_inner)) => {
+                path.push(key.to_string());
+                coalesce_at(inner, default_inner, merge, path, conflicts);
+                path.pop();
+            }
+            (None, None) => {}
+            _ => {
+                let mut at = path.clone();
+                at.push(key.to_string());
+                conflicts.push(ShapeConflict {
+                    path: at,
+                    user: value.clone(),
+                    default: default.clone(),
+                });
+            }
+        },
     }
 }
 
