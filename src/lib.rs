@@ -12,6 +12,7 @@
 //! release, [`report`] renders the results, [`docs`] and [`publish`] build on them, and [`cli`]
 //! wires it to the command line.
 pub mod chart;
+pub mod check;
 pub mod cli;
 pub mod cluster;
 pub mod conformance;

@@ -1,17 +1,17 @@
 //! `stackcheck docs`: generate, write or check every chart's README.md.
 
-use super::{DocsArgs, Exit, debug, out};
-use crate::diagnostic::{Code, Diagnostic};
+use super::{DocsArgs, Failure, Outcome, debug, out};
+use crate::diagnostic::{Code, Diagnostic, OutcomeClass};
 use crate::docs::{self, RenderOptions, Status, Which, template};
 use crate::render::HelmTemplate;
 use crate::report::{self, Format};
 use crate::schema::files::FileStatus;
 use crate::source::Sources;
 
-pub(super) fn run(args: DocsArgs) -> Exit {
+pub(super) fn run(args: DocsArgs) -> Outcome {
     if args.print_template {
         out(template::BUILTIN);
-        return Exit::Ok;
+        return Ok(OutcomeClass::Ok);
     }
     let options = RenderOptions {
         helm: HelmTemplate::helm_from_env(),
@@ -31,33 +31,30 @@ pub(super) fn run(args: DocsArgs) -> Exit {
         )
     });
     let sources = Sources::new();
-    let readmes = match docs::generate(&args.chart, &options, which) {
-        Ok(r) => r,
-        Err(e) => {
-            let mut diag = Diagnostic::error(Code::Docs, e.to_string());
-            // A profile the chart's own stale schema rejects: the schema is what is out of
-            // date (a check that fails, exit 1), not the input.
-            let stale = stale_schemas(&args.chart, &e);
-            let hint = match stale.first() {
-                Some(schema) => Some(format!(
-                    "{} is stale and rejects the profile's values: run `stackcheck schema {chart} \
+    let readmes = docs::generate(&args.chart, &options, which).map_err(|e| {
+        let mut diag = Diagnostic::error(Code::Docs, e.to_string());
+        // A profile the chart's own stale schema rejects: the schema is what is out of
+        // date (a check that fails, exit 1), not the input.
+        let stale = stale_schemas(&args.chart, &e);
+        let hint = match stale.first() {
+            Some(schema) => Some(format!(
+                "{} is stale and rejects the profile's values: run `stackcheck schema {chart} \
                      --write`, then `stackcheck docs {chart} --write`",
-                    schema.display(),
-                    chart = args.chart.display()
-                )),
-                None => e.hint(),
-            };
-            if let Some(h) = hint {
-                diag = diag.hint(h);
-            }
-            eprint!("{}", report::render(&[diag], &sources, Format::Text, false));
-            return if stale.is_empty() {
-                Exit::BadInput
-            } else {
-                Exit::Failed
-            };
+                schema.display(),
+                chart = args.chart.display()
+            )),
+            None => e.hint(),
+        };
+        if let Some(h) = hint {
+            diag = diag.hint(h);
         }
-    };
+        let class = if stale.is_empty() {
+            OutcomeClass::BadInput
+        } else {
+            OutcomeClass::Failed
+        };
+        Failure::diagnostics(class, vec![diag], Sources::new())
+    })?;
     let warnings: Vec<Diagnostic> = readmes
         .iter()
         .flat_map(|r| {
@@ -76,15 +73,10 @@ pub(super) fn run(args: DocsArgs) -> Exit {
         if let Some(top) = readmes.first() {
             out(&top.text);
         }
-        return Exit::Ok;
+        return Ok(OutcomeClass::Ok);
     }
-    let reports = match docs::sync(&readmes, args.write, args.force) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::BadInput;
-        }
-    };
+    let reports = docs::sync(&readmes, args.write, args.force)
+        .map_err(|e| Failure::message(OutcomeClass::BadInput, e))?;
     let fix = if args.chart.as_os_str() == "." {
         "stackcheck docs --write".to_string()
     } else {
@@ -137,7 +129,11 @@ pub(super) fn run(args: DocsArgs) -> Exit {
         }
     }
     eprint!("{}", report::render(&diags, &sources, Format::Text, false));
-    if failed { Exit::Failed } else { Exit::Ok }
+    Ok(if failed {
+        OutcomeClass::Failed
+    } else {
+        OutcomeClass::Ok
+    })
 }
 
 /// When `error` is a profile that does not render: the chart's values schemas that exist but

@@ -1,5 +1,7 @@
-//! The command line: argument definitions and dispatch. Each command lives in its own module
-//! and returns an [`Exit`]; nothing here knows about schemas or values beyond wiring.
+//! The command line: argument definitions and dispatch. Each command lives in its own module:
+//! it parses its arguments into a library call and prints the report, returning the report's
+//! [`OutcomeClass`] or a [`Failure`]; [`main`] prints failures (one error printer) and chooses
+//! the exit code ([`exit_for`], the only place).
 
 mod check;
 mod cluster_arg;
@@ -19,7 +21,10 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::report::Format;
+use crate::diagnostic::{Diagnostic, OutcomeClass};
+use crate::release::ReleaseError;
+use crate::report::{self, Format};
+use crate::source::Sources;
 use crate::values::{Layers, SetKind};
 
 /// `-o` of `validate`: the report's formats, named as clap derives them (the report itself knows
@@ -40,16 +45,76 @@ impl clap::ValueEnum for Format {
     }
 }
 
-/// Exit codes of the CLI contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Ok = 0,
-    /// A check failed: invalid values, stale files.
-    Failed = 1,
-    /// Bad invocation or unreadable input.
-    BadInput = 2,
-    /// The cluster could not be reached or read (completely or in part) when it was asked for.
-    ClusterUnreadable = 3,
+/// What a command hands back: the class of the report it printed, or why it stopped.
+type Outcome = Result<OutcomeClass, Failure>;
+
+/// Exit codes of the CLI contract, the only place they are chosen.
+fn exit_for(class: OutcomeClass) -> ExitCode {
+    ExitCode::from(match class {
+        OutcomeClass::Ok => 0,
+        OutcomeClass::Failed => 1,
+        OutcomeClass::BadInput => 2,
+        OutcomeClass::ClusterUnreadable => 3,
+    })
+}
+
+/// Why a command stopped without its report: what to show on stderr (diagnostics, then
+/// lines) and its class. [`Failure::print`] is the one error printer.
+struct Failure {
+    class: OutcomeClass,
+    diagnostics: Vec<Diagnostic>,
+    sources: Sources,
+    lines: Vec<String>,
+}
+
+impl Failure {
+    /// `error: {message}`.
+    fn message(class: OutcomeClass, message: impl std::fmt::Display) -> Failure {
+        Failure::lines(class, vec![format!("error: {message}")])
+    }
+
+    /// Lines shown as they are.
+    fn lines(class: OutcomeClass, lines: Vec<String>) -> Failure {
+        Failure {
+            class,
+            diagnostics: Vec::new(),
+            sources: Sources::new(),
+            lines,
+        }
+    }
+
+    /// Diagnostics pointing into `sources`.
+    fn diagnostics(class: OutcomeClass, diagnostics: Vec<Diagnostic>, sources: Sources) -> Failure {
+        Failure {
+            class,
+            diagnostics,
+            sources,
+            lines: Vec::new(),
+        }
+    }
+
+    fn print(&self) {
+        let mut text = String::new();
+        if !self.diagnostics.is_empty() {
+            text = report::render(
+                &self.diagnostics,
+                &self.sources,
+                Format::Text,
+                styled_stderr(),
+            );
+        }
+        for line in &self.lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        eprint!("{text}");
+    }
+}
+
+impl From<ReleaseError> for Failure {
+    fn from(e: ReleaseError) -> Failure {
+        Failure::message(e.class(), e)
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -590,14 +655,14 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                Exit::BadInput as u8
+            return exit_for(if e.use_stderr() {
+                OutcomeClass::BadInput
             } else {
-                Exit::Ok as u8
+                OutcomeClass::Ok
             });
         }
     };
-    let exit = match cli.command {
+    let outcome = match cli.command {
         Some(Command::Schema(args)) => schema::run(args),
         Some(Command::Docs(args)) => docs::run(args),
         Some(Command::Package(args)) => publish::run_package(args),
@@ -612,5 +677,8 @@ pub fn main() -> ExitCode {
         Some(Command::Man(args)) => completion::man(args),
         None => check::run(cli.default),
     };
-    ExitCode::from(exit as u8)
+    exit_for(outcome.unwrap_or_else(|failure| {
+        failure.print();
+        failure.class
+    }))
 }

@@ -1,57 +1,24 @@
 //! `stackcheck schema`: generate, write or check values.schema.json files.
 
-use super::{Exit, SchemaArgs, debug, out};
-use crate::chart;
-use crate::diagnostic::{Code, Diagnostic};
+use super::{Failure, Outcome, SchemaArgs, out};
+use crate::diagnostic::{Code, Diagnostic, OutcomeClass};
 use crate::report::{self, Format};
 use crate::schema::files::{self, FileStatus};
-use crate::schema::generate;
+use crate::schema::{self, CheckError};
 use crate::source::Sources;
 
-pub(super) fn run(args: SchemaArgs) -> Exit {
+pub(super) fn run(args: SchemaArgs) -> Outcome {
     let mut sources = Sources::new();
-    let chart = match chart::load(&args.chart, &mut sources) {
-        Ok(c) => c,
-        Err(e) => {
-            let diag = match &e {
-                chart::ChartError::Values(v) => v.diagnostic(),
-                _ => Diagnostic::error(Code::Chart, e.to_string()),
-            };
-            let diag = match e.hint() {
-                Some(h) => diag.hint(h),
-                None => diag,
-            };
-            eprint!("{}", report::render(&[diag], &sources, Format::Text, false));
-            return Exit::BadInput;
-        }
-    };
-    debug(|| {
-        format!(
-            "loaded chart {} from {}",
-            chart.name(),
-            args.chart.display()
-        )
-    });
-    let generated = match generate::generate(&chart, &sources) {
-        Ok(g) => g,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("error: {e}");
-            }
-            return Exit::BadInput;
-        }
-    };
     if !args.write && !args.check {
-        out(&files::render(&generated[0].schema));
-        return Exit::Ok;
-    }
-    let reports = match files::sync(&generated, args.write, args.force) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::BadInput;
+        let generated =
+            schema::generate_all(&args.chart, &mut sources).map_err(|e| failure(e, sources))?;
+        if let Some(umbrella) = generated.first() {
+            out(&files::render(&umbrella.schema));
         }
-    };
+        return Ok(OutcomeClass::Ok);
+    }
+    let reports = schema::sync(&args.chart, args.write, args.force, &mut sources)
+        .map_err(|e| failure(e, sources))?;
     let mut failed = false;
     let mut diags = Vec::new();
     for r in &reports {
@@ -92,6 +59,27 @@ pub(super) fn run(args: SchemaArgs) -> Exit {
             }
         }
     }
-    eprint!("{}", report::render(&diags, &sources, Format::Text, false));
-    if failed { Exit::Failed } else { Exit::Ok }
+    eprint!(
+        "{}",
+        report::render(&diags, &Sources::new(), Format::Text, false)
+    );
+    Ok(if failed {
+        OutcomeClass::Failed
+    } else {
+        OutcomeClass::Ok
+    })
+}
+
+/// A chart that cannot be read points into its files; bad annotations and writes are lines.
+fn failure(e: CheckError, sources: Sources) -> Failure {
+    match e {
+        CheckError::Chart(e) => {
+            Failure::diagnostics(OutcomeClass::BadInput, vec![e.diagnostic()], sources)
+        }
+        CheckError::Annotations(errors) => Failure::lines(
+            OutcomeClass::BadInput,
+            errors.iter().map(|e| format!("error: {e}")).collect(),
+        ),
+        CheckError::Files(e) => Failure::message(OutcomeClass::BadInput, e),
+    }
 }

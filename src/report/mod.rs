@@ -2,12 +2,14 @@
 //! terminal, JSON (a versioned contract, `schemas/validate-report.schema.json`), SARIF for code
 //! scanning, and GitHub Actions annotations.
 
+pub mod check;
 pub mod preflight;
 pub mod totals;
 
 use serde_json::json;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::schema::check_values::ValuesReport;
 use crate::source::{SourceKind, Sources, Span};
 
 /// Output format chosen with `-o`.
@@ -43,6 +45,26 @@ pub fn render(diags: &[Diagnostic], sources: &Sources, format: Format, styled: b
         }
         Format::Github => github(diags, sources),
     }
+}
+
+/// A values check in text (`validate`, the values step of `check`): the findings, then one
+/// line that says whether the `files` values files are valid.
+pub fn values_text(report: &ValuesReport, files: usize, sources: &Sources, styled: bool) -> String {
+    let mut text = render(&report.diagnostics, sources, Format::Text, styled);
+    let errors = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    text.push_str(&if errors == 0 {
+        format!(
+            "ok: values are valid for chart {} ({files} values file(s), {} chart(s) checked, {} disabled)\n",
+            report.chart, report.schemas, report.disabled
+        )
+    } else {
+        format!("{errors} error(s) in the values for chart {}\n", report.chart)
+    });
+    text
 }
 
 fn location(sources: &Sources, span: &Span) -> String {

@@ -1,0 +1,162 @@
+//! `stackcheck check` (and the bare `helm stackcheck VALUES`) as one library call: the values
+//! against the chart's schemas, then the release rendered once, its totals, and its preflight
+//! on the cluster when there is one. The result is one [`CheckReport`] that `report::check`
+//! shows; nothing here prints.
+
+use crate::diagnostic::{Diagnostic, OutcomeClass};
+use crate::preflight::outcome::Outcome;
+use crate::release::{self, ClusterSummary, LoadedCluster, Manifests, ReleaseError, Rendered};
+use crate::schema::check_values::{InputError, Request, ValuesReport, check_values};
+use crate::source::Sources;
+use crate::totals::{Options, Scenario, Totals, compute};
+
+/// What to check. The cluster is read through `load_cluster` of [`run`], only once the values
+/// are valid, because the render asks the cluster for its version and API groups.
+pub struct Input<'a> {
+    /// The values check of a local chart; `None` when the chart is remote or manifests are
+    /// given (Helm validates a remote chart's schema itself when it renders).
+    pub values: Option<Request<'a>>,
+    pub manifests: Manifests,
+    pub namespace: String,
+    pub scenario: Scenario,
+}
+
+/// Why a check produced no report.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError<E> {
+    /// The values or the chart cannot be read (the diagnostics point into `sources`).
+    #[error("the values cannot be read")]
+    Values { error: InputError, sources: Sources },
+    #[error(transparent)]
+    Cluster(E),
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
+}
+
+/// One check run, as far as it went.
+pub struct CheckReport {
+    pub values: Option<ValuesChecked>,
+    /// `None` when the values are invalid: Helm would refuse them at `helm template` too.
+    pub release: Option<ReleaseChecked>,
+}
+
+/// The values check and what its diagnostics point into.
+pub struct ValuesChecked {
+    pub report: ValuesReport,
+    pub sources: Sources,
+    /// Values files given, for the summary line.
+    pub files: usize,
+}
+
+/// The rendered release, its totals and its preflight.
+pub struct ReleaseChecked {
+    pub rendered: Rendered,
+    pub cluster: ClusterStage,
+}
+
+pub enum ClusterStage {
+    /// No cluster: totals with one pod per DaemonSet, and the findings of the manifests and
+    /// totals (no preflight to show them with).
+    Skipped {
+        totals: Totals,
+        findings: Vec<Diagnostic>,
+    },
+    /// The preflight's totals (DaemonSets on every node, LimitRange defaults applied) are in
+    /// the outcome.
+    Preflight {
+        outcome: Box<Outcome>,
+        cluster: ClusterSummary,
+    },
+}
+
+impl ReleaseChecked {
+    pub fn totals(&self) -> &Totals {
+        match &self.cluster {
+            ClusterStage::Skipped { totals, .. } => totals,
+            ClusterStage::Preflight { outcome, .. } => &outcome.totals,
+        }
+    }
+}
+
+impl CheckReport {
+    /// The worst step: bad input, then cluster unreadable, then a failed check.
+    pub fn class(&self) -> OutcomeClass {
+        let values = self.values.as_ref().map_or(OutcomeClass::Ok, |v| {
+            OutcomeClass::of_findings(&v.report.diagnostics)
+        });
+        let Some(release) = &self.release else {
+            return values;
+        };
+        // The resources step fails on an error in the manifests or the totals.
+        let totals = OutcomeClass::of_findings(
+            release
+                .totals()
+                .findings
+                .iter()
+                .chain(&release.rendered.diagnostics),
+        );
+        let cluster = match &release.cluster {
+            ClusterStage::Skipped { .. } => OutcomeClass::Ok,
+            ClusterStage::Preflight { outcome, .. } => release::verdict_class(outcome.verdict),
+        };
+        values.max(totals).max(cluster)
+    }
+}
+
+/// The whole check. `load_cluster` reads the cluster into the run's sources (`None`: no
+/// cluster); `helm template` then renders with its capabilities.
+pub fn run<E>(
+    input: Input<'_>,
+    load_cluster: impl FnOnce(&mut Sources) -> Result<Option<LoadedCluster>, E>,
+) -> Result<CheckReport, CheckError<E>> {
+    let mut values = None;
+    if let Some(request) = &input.values {
+        let mut sources = Sources::new();
+        let report = match check_values(request, &mut sources) {
+            Ok(report) => report,
+            Err(error) => return Err(CheckError::Values { error, sources }),
+        };
+        let checked = ValuesChecked {
+            files: request.layers.files.len(),
+            report,
+            sources,
+        };
+        if OutcomeClass::of_findings(&checked.report.diagnostics) != OutcomeClass::Ok {
+            return Ok(CheckReport {
+                values: Some(checked),
+                release: None,
+            });
+        }
+        values = Some(checked);
+    }
+    let mut sources = Sources::new();
+    let loaded = load_cluster(&mut sources).map_err(CheckError::Cluster)?;
+    let cluster = loaded.as_ref().map(|l| &l.cluster);
+    let rendered = release::render(input.manifests, cluster, sources, input.namespace)?;
+    let cluster = match loaded {
+        None => {
+            let totals = compute(
+                &rendered.objects,
+                &Options {
+                    namespace: rendered.namespace.clone(),
+                    daemonset_nodes: 1,
+                },
+            );
+            let mut findings = rendered.diagnostics.clone();
+            findings.extend(totals.findings.iter().cloned());
+            rendered.hide_helm_positions(&mut findings);
+            ClusterStage::Skipped { totals, findings }
+        }
+        Some(loaded) => {
+            let (outcome, cluster) = release::preflight(&rendered, loaded, input.scenario);
+            ClusterStage::Preflight {
+                outcome: Box::new(outcome),
+                cluster,
+            }
+        }
+    };
+    Ok(CheckReport {
+        values,
+        release: Some(ReleaseChecked { rendered, cluster }),
+    })
+}
