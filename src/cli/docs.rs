@@ -1,8 +1,9 @@
 //! `stackcheck docs`: generate, write or check every chart's README.md.
 
+use super::schema::{Words, show_files};
 use super::{DocsArgs, Failure, Outcome, debug, out};
 use crate::diagnostic::{Code, Diagnostic, OutcomeClass};
-use crate::docs::{self, RenderOptions, Status, Which, template};
+use crate::docs::{self, RenderOptions, Which, template};
 use crate::render::HelmTemplate;
 use crate::report::{self, Format};
 use crate::schema::files::FileStatus;
@@ -82,58 +83,19 @@ pub(super) fn run(args: DocsArgs) -> Outcome {
     } else {
         format!("stackcheck docs {} --write", args.chart.display())
     };
-    let mut failed = false;
-    let mut diags = Vec::new();
-    for r in &reports {
-        let path = r.path.display();
-        match &r.status {
-            Status::UpToDate => out(&format!("up to date  {path}\n")),
-            Status::Written => out(&format!("wrote       {path}\n")),
-            Status::Missing => {
-                failed = true;
-                diags.push(
-                    Diagnostic::error(Code::DocsMissing, format!("{path} is missing"))
-                        .chart(&r.chart)
-                        .hint(format!("run `{fix}` and commit the file")),
-                );
-            }
-            Status::Stale { diff } => {
-                failed = true;
-                out(diff);
-                diags.push(
-                    Diagnostic::error(
-                        Code::DocsStale,
-                        format!("{path} differs from what the chart generates"),
-                    )
-                    .chart(&r.chart)
-                    .hint(format!("run `{fix}` and commit the result")),
-                );
-            }
-            Status::HandEdited { diff } => {
-                failed = true;
-                if args.check {
-                    out(diff);
-                }
-                diags.push(
-                    Diagnostic::error(
-                        Code::DocsHandEdited,
-                        format!("{path} was written or edited by hand; left unchanged"),
-                    )
-                    .chart(&r.chart)
-                    .hint(format!(
-                        "move the text into {} (it can extend the built-in template) or into values.yaml comments, then run `{fix} --force`",
-                        template::OVERRIDE_FILE
-                    )),
-                );
-            }
-        }
-    }
-    eprint!("{}", report::render(&diags, &sources, Format::Text, false));
-    Ok(if failed {
-        OutcomeClass::Failed
-    } else {
-        OutcomeClass::Ok
-    })
+    Ok(show_files(
+        &reports,
+        &Words {
+            codes: [Code::DocsMissing, Code::DocsStale, Code::DocsHandEdited],
+            generator: "the chart",
+            hand_edited_hint: format!(
+                "move the text into {} (it can extend the built-in template) or into values.yaml comments, then run `{fix} --force`",
+                template::OVERRIDE_FILE
+            ),
+            fix,
+            hand_edited_diff: args.check,
+        },
+    ))
 }
 
 /// When `error` is a profile that does not render: the chart's values schemas that exist but
