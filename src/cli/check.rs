@@ -41,8 +41,8 @@ pub(super) fn run(args: CheckArgs) -> Outcome {
         }
         Err(CheckError::Values { error, sources }) => Err(Failure::diagnostics(
             OutcomeClass::BadInput,
-            error.diagnostics,
-            sources,
+            &error.diagnostics,
+            &sources,
         )),
         Err(CheckError::Cluster(failure)) => Err(failure),
         Err(CheckError::Release(e)) => Err(e.into()),

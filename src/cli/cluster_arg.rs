@@ -292,20 +292,22 @@ fn thousands(n: u64) -> String {
 
 /// Helm reads `HELM_KUBEINSECURE_SKIP_TLS_VERIFY` with Go's `strconv.ParseBool` and takes
 /// anything it does not parse as false.
-fn parse_go_bool(value: &str) -> Result<bool, String> {
+fn parse_go_bool(value: &str) -> Result<bool, std::convert::Infallible> {
     Ok(live::go_bool(value))
 }
 
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid duration {0:?}: use a number with a unit, e.g. 30s, 2m, 1m30s, 500ms")]
+struct BadDuration(String);
+
 /// `--request-timeout` as kubectl reads it (client-go's `clientcmd` `ParseTimeout`): a bare
 /// integer is seconds, else a Go duration (`30s`, `1m30s`, `1.5s`, `500ms`); `0` means none.
-fn parse_timeout(value: &str) -> Result<Duration, String> {
+fn parse_timeout(value: &str) -> Result<Duration, BadDuration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    let bad = || {
-        format!("invalid duration {value:?}: use a number with a unit, e.g. 30s, 2m, 1m30s, 500ms")
-    };
+    let bad = || BadDuration(value.to_string());
     if value.is_empty() || value.starts_with('-') {
         return Err(bad());
     }

@@ -54,7 +54,7 @@ pub(super) fn run(args: DocsArgs) -> Outcome {
         } else {
             OutcomeClass::Failed
         };
-        Failure::diagnostics(class, vec![diag], Sources::new())
+        Failure::diagnostics(class, &[diag], &sources)
     })?;
     let warnings: Vec<Diagnostic> = readmes
         .iter()

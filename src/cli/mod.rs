@@ -58,13 +58,11 @@ fn exit_for(class: OutcomeClass) -> ExitCode {
     })
 }
 
-/// Why a command stopped without its report: what to show on stderr (diagnostics, then
-/// lines) and its class. [`Failure::print`] is the one error printer.
+/// Why a command stopped without its report: its class and the text for stderr, printed by
+/// [`main`] (the one error printer).
 struct Failure {
     class: OutcomeClass,
-    diagnostics: Vec<Diagnostic>,
-    sources: Sources,
-    lines: Vec<String>,
+    text: String,
 }
 
 impl Failure {
@@ -75,39 +73,14 @@ impl Failure {
 
     /// Lines shown as they are.
     fn lines(class: OutcomeClass, lines: Vec<String>) -> Failure {
-        Failure {
-            class,
-            diagnostics: Vec::new(),
-            sources: Sources::new(),
-            lines,
-        }
+        let text = lines.into_iter().map(|l| l + "\n").collect();
+        Failure { class, text }
     }
 
     /// Diagnostics pointing into `sources`.
-    fn diagnostics(class: OutcomeClass, diagnostics: Vec<Diagnostic>, sources: Sources) -> Failure {
-        Failure {
-            class,
-            diagnostics,
-            sources,
-            lines: Vec::new(),
-        }
-    }
-
-    fn print(&self) {
-        let mut text = String::new();
-        if !self.diagnostics.is_empty() {
-            text = report::render(
-                &self.diagnostics,
-                &self.sources,
-                Format::Text,
-                styled_stderr(),
-            );
-        }
-        for line in &self.lines {
-            text.push_str(line);
-            text.push('\n');
-        }
-        eprint!("{text}");
+    fn diagnostics(class: OutcomeClass, diagnostics: &[Diagnostic], sources: &Sources) -> Failure {
+        let text = report::render(diagnostics, sources, Format::Text, styled_stderr());
+        Failure { class, text }
     }
 }
 
@@ -678,7 +651,7 @@ pub fn main() -> ExitCode {
         None => check::run(cli.default),
     };
     exit_for(outcome.unwrap_or_else(|failure| {
-        failure.print();
+        eprint!("{}", failure.text);
         failure.class
     }))
 }

@@ -219,8 +219,8 @@ fn failure(e: PublishError) -> Outcome {
             }
             Err(Failure::diagnostics(
                 OutcomeClass::BadInput,
-                vec![diag],
-                sources,
+                &[diag],
+                &sources,
             ))
         }
     }

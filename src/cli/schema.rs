@@ -11,14 +11,14 @@ pub(super) fn run(args: SchemaArgs) -> Outcome {
     let mut sources = Sources::new();
     if !args.write && !args.check {
         let generated =
-            schema::generate_all(&args.chart, &mut sources).map_err(|e| failure(e, sources))?;
+            schema::generate_all(&args.chart, &mut sources).map_err(|e| failure(e, &sources))?;
         if let Some(umbrella) = generated.first() {
             out(&files::render(&umbrella.schema));
         }
         return Ok(OutcomeClass::Ok);
     }
     let reports = schema::sync(&args.chart, args.write, args.force, &mut sources)
-        .map_err(|e| failure(e, sources))?;
+        .map_err(|e| failure(e, &sources))?;
     Ok(show_files(
         &reports,
         &Words {
@@ -99,10 +99,10 @@ pub(super) fn show_files(reports: &[FileReport], words: &Words) -> OutcomeClass 
 }
 
 /// A chart that cannot be read points into its files; bad annotations and writes are lines.
-fn failure(e: CheckError, sources: Sources) -> Failure {
+fn failure(e: CheckError, sources: &Sources) -> Failure {
     match e {
         CheckError::Chart(e) => {
-            Failure::diagnostics(OutcomeClass::BadInput, vec![e.diagnostic()], sources)
+            Failure::diagnostics(OutcomeClass::BadInput, &[e.diagnostic()], sources)
         }
         CheckError::Annotations(errors) => Failure::lines(
             OutcomeClass::BadInput,

@@ -62,8 +62,8 @@ pub(super) fn run(args: ValidateArgs) -> Outcome {
         // stderr; the machine formats keep it in their document on stdout.
         Err(e) if format == Format::Text => Err(Failure::diagnostics(
             OutcomeClass::BadInput,
-            e.diagnostics,
-            sources,
+            &e.diagnostics,
+            &sources,
         )),
         Err(e) => {
             out(&report::render(&e.diagnostics, &sources, format, styled));

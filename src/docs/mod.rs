@@ -214,15 +214,14 @@ fn readme(
             });
         }
     };
-    let body =
-        template::render(&context, own.as_deref()).map_err(|message| DocsError::Template {
-            path: if own.is_some() {
-                own_path.display().to_string()
-            } else {
-                template::BUILTIN_NAME.to_string()
-            },
-            message,
-        })?;
+    let body = template::render(&context, own.as_deref()).map_err(|e| DocsError::Template {
+        path: if own.is_some() {
+            own_path.display().to_string()
+        } else {
+            template::BUILTIN_NAME.to_string()
+        },
+        message: template::message(e),
+    })?;
     let unsigned = format!("<!-- {MARKER_PLACEHOLDER} -->\n{}", template::tidy(&body));
     Ok(Readme {
         chart: chart.metadata.chart_name.clone(),
