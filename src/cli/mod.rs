@@ -484,20 +484,25 @@ enum SchemaSource {
 }
 
 impl ValueFlags {
-    fn layers(&self) -> Layers {
-        let mut sets = Vec::new();
-        for (kind, args) in [
+    /// The `--set` family, each kind with its arguments.
+    fn sets(&self) -> [(SetKind, &Vec<String>); 5] {
+        [
             (SetKind::Typed, &self.set),
             (SetKind::String, &self.set_string),
             (SetKind::File, &self.set_file),
             (SetKind::Json, &self.set_json),
             (SetKind::Literal, &self.set_literal),
-        ] {
-            sets.extend(args.iter().map(|a| (kind, a.clone())));
-        }
+        ]
+    }
+
+    fn layers(&self) -> Layers {
+        let sets = self
+            .sets()
+            .into_iter()
+            .flat_map(|(kind, args)| args.iter().map(move |a| (kind, a.clone())));
         Layers {
-            files: self.files.iter().chain(&self.values).cloned().collect(),
-            sets,
+            files: self.all_files().cloned().collect(),
+            sets: sets.collect(),
         }
     }
 
@@ -513,24 +518,12 @@ impl ValueFlags {
 
     /// The same flags for `helm template`, in Helm's own spelling.
     fn helm_args(&self) -> Vec<std::ffi::OsString> {
-        let mut args: Vec<std::ffi::OsString> = Vec::new();
-        for f in self.all_files() {
-            args.push("--values".into());
-            args.push(f.into());
-        }
-        for (flag, list) in [
-            ("--set", &self.set),
-            ("--set-string", &self.set_string),
-            ("--set-file", &self.set_file),
-            ("--set-json", &self.set_json),
-            ("--set-literal", &self.set_literal),
-        ] {
-            for a in list {
-                args.push(flag.into());
-                args.push(a.into());
-            }
-        }
-        args
+        let files = self.all_files().flat_map(|f| ["--values".into(), f.into()]);
+        let sets = self.sets().into_iter().flat_map(|(kind, args)| {
+            args.iter()
+                .flat_map(move |a| [kind.flag().into(), a.into()])
+        });
+        files.chain(sets).collect()
     }
 }
 

@@ -5,6 +5,7 @@ use super::totals::{manifests, namespace};
 use super::{Failure, Outcome, PreflightArgs, PreflightFormat, debug, out, styled};
 use crate::diagnostic::OutcomeClass;
 use crate::release::{self, LoadedCluster, preflight, verdict_class};
+use crate::report::json_text;
 use crate::report::preflight::{Subject, to_json, to_text_with_findings};
 use crate::source::Sources;
 
@@ -24,10 +25,7 @@ pub(super) fn run(args: PreflightArgs) -> Outcome {
     debug(|| format!("preflight in {} ms", started.elapsed().as_millis()));
     let subject = Subject::new(&cluster, &args.release.release, &rendered);
     out(&match args.output {
-        PreflightFormat::Json => {
-            let report = to_json(&outcome, &subject, &rendered.sources);
-            serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
-        }
+        PreflightFormat::Json => json_text(&to_json(&outcome, &subject, &rendered.sources)),
         PreflightFormat::Text => {
             to_text_with_findings(&outcome, &subject, &rendered.sources, styled())
         }

@@ -2,7 +2,7 @@
 
 use super::{Outcome, ReleaseArgs, TotalsArgs, TotalsFormat, debug, out, styled};
 use crate::diagnostic::OutcomeClass;
-use crate::release::{self, Manifests, Rendered};
+use crate::release::{self, Manifests};
 use crate::render::HelmTemplate;
 use crate::report::totals::{Subject, to_json, to_markdown, to_text};
 use crate::report::{self, Format};
@@ -63,31 +63,20 @@ pub(super) fn run(args: TotalsArgs) -> Outcome {
     // In stream order, so findings read top to bottom (stable: placeless ones keep their order).
     diags.sort_by_key(|d| d.span.map(|s| s.start.index));
     rendered.hide_helm_positions(&mut diags);
-    let Rendered {
-        sources,
-        source_name,
-        namespace,
-        ..
-    } = rendered;
     let subject = Subject {
         release: args.release.release.clone(),
-        source: source_name,
-        namespace,
+        source: rendered.source_name.clone(),
+        namespace: rendered.namespace.clone(),
     };
-    match args.output {
-        TotalsFormat::Json => out(&(serde_json::to_string_pretty(&to_json(
-            &totals, &subject, &diags, &sources,
-        ))
-        .unwrap_or_default()
-            + "\n")),
-        TotalsFormat::Markdown => out(&to_markdown(&totals, &subject, &diags)),
+    let sources = &rendered.sources;
+    out(&match args.output {
+        TotalsFormat::Json => report::json_text(&to_json(&totals, &subject, &diags, sources)),
+        TotalsFormat::Markdown => to_markdown(&totals, &subject, &diags),
+        TotalsFormat::Text if diags.is_empty() => to_text(&totals, &subject),
         TotalsFormat::Text => {
-            out(&to_text(&totals, &subject));
-            if !diags.is_empty() {
-                out("\n");
-                out(&report::render(&diags, &sources, Format::Text, styled()));
-            }
+            let findings = report::render(&diags, sources, Format::Text, styled());
+            format!("{}\n{findings}", to_text(&totals, &subject))
         }
-    }
+    });
     Ok(OutcomeClass::of_findings(&diags))
 }

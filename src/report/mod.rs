@@ -37,14 +37,15 @@ pub fn render(diags: &[Diagnostic], sources: &Sources, format: Format, styled: b
     match format {
         Format::Text if styled => text_styled(diags, sources),
         Format::Text => text_plain(diags, sources),
-        Format::Json => {
-            serde_json::to_string_pretty(&to_json(diags, sources)).unwrap_or_default() + "\n"
-        }
-        Format::Sarif => {
-            serde_json::to_string_pretty(&sarif(diags, sources)).unwrap_or_default() + "\n"
-        }
+        Format::Json => json_text(&to_json(diags, sources)),
+        Format::Sarif => json_text(&sarif(diags, sources)),
         Format::Github => github(diags, sources),
     }
+}
+
+/// A JSON report as printed: pretty, newline-terminated (a `Value` always serialises).
+pub fn json_text(report: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
 }
 
 /// A values check in text (`validate`, the values step of `check`): the findings, then one
