@@ -1,6 +1,7 @@
 //! The release as the checks see it: rendered once (by `helm template`, or manifests someone else
-//! rendered), split into objects, and preflighted on a cluster. `check`, `totals`, `preflight`
-//! and `post-render` share these stages; the CLI only builds their inputs and shows the result.
+//! rendered), split into objects, and preflighted on a cluster. `check` (the library's pipeline),
+//! `totals`, `preflight` and `post-render` share these stages; the CLI only builds their inputs
+//! and shows the result.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

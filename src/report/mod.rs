@@ -1,6 +1,7 @@
 //! Diagnostics and how they are shown: plain `file:line:col` lines, rustc-style snippets on a
 //! terminal, JSON (a versioned contract, `schemas/validate-report.schema.json`), SARIF for code
-//! scanning, and GitHub Actions annotations.
+//! scanning, and GitHub Actions annotations; the reports of the commands build on them
+//! ([`check`], [`preflight`], [`totals`], [`values_text`]).
 
 pub mod check;
 pub mod preflight;
