@@ -21,12 +21,18 @@ pub struct Input<'a> {
     pub scenario: Scenario,
 }
 
-/// Why a check produced no report.
+/// The values or the chart cannot be read: there is nothing to report.
+#[derive(Debug, thiserror::Error)]
+#[error("the values cannot be read")]
+pub struct ValuesUnreadable {
+    pub error: InputError,
+    /// What the diagnostics of `error` point into.
+    pub sources: Sources,
+}
+
+/// Why the release could not be checked after its values were.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError<E> {
-    /// The values or the chart cannot be read (the diagnostics point into `sources`).
-    #[error("the values cannot be read")]
-    Values { error: InputError, sources: Sources },
     #[error(transparent)]
     Cluster(E),
     #[error(transparent)]
@@ -34,10 +40,11 @@ pub enum CheckError<E> {
 }
 
 /// One check run, as far as it went.
-pub struct CheckReport {
+pub struct CheckReport<E> {
     pub values: Option<ValuesChecked>,
-    /// `None` when the values are invalid: Helm would refuse them at `helm template` too.
-    pub release: Option<ReleaseChecked>,
+    /// `None` when the values are invalid (Helm would refuse them at `helm template` too); the
+    /// error when the cluster or the release could not be read.
+    pub release: Option<Result<ReleaseChecked, CheckError<E>>>,
 }
 
 /// The values check and what its diagnostics point into.
@@ -78,13 +85,14 @@ impl ReleaseChecked {
     }
 }
 
-impl CheckReport {
-    /// The worst step: bad input, then cluster unreadable, then a failed check.
+impl<E> CheckReport<E> {
+    /// The worst of the steps that ran: cluster unreadable, then a failed check (the class of
+    /// a [`CheckError`] is its error's).
     pub fn class(&self) -> OutcomeClass {
         let values = self.values.as_ref().map_or(OutcomeClass::Ok, |v| {
             OutcomeClass::of_findings(&v.report.diagnostics)
         });
-        let Some(release) = &self.release else {
+        let Some(Ok(release)) = &self.release else {
             return values;
         };
         // The resources step fails on an error in the manifests or the totals.
@@ -108,13 +116,13 @@ impl CheckReport {
 pub fn run<E>(
     input: Input<'_>,
     load_cluster: impl FnOnce(&mut Sources) -> Result<Option<LoadedCluster>, E>,
-) -> Result<CheckReport, CheckError<E>> {
+) -> Result<CheckReport<E>, ValuesUnreadable> {
     let mut values = None;
     if let Some(request) = &input.values {
         let mut sources = Sources::new();
         let report = match check_values(request, &mut sources) {
             Ok(report) => report,
-            Err(error) => return Err(CheckError::Values { error, sources }),
+            Err(error) => return Err(ValuesUnreadable { error, sources }),
         };
         let checked = ValuesChecked {
             files: request.layers.files.len(),
@@ -129,6 +137,17 @@ pub fn run<E>(
         }
         values = Some(checked);
     }
+    Ok(CheckReport {
+        values,
+        release: Some(check_release(input, load_cluster)),
+    })
+}
+
+/// The render, totals and preflight steps.
+fn check_release<E>(
+    input: Input<'_>,
+    load_cluster: impl FnOnce(&mut Sources) -> Result<Option<LoadedCluster>, E>,
+) -> Result<ReleaseChecked, CheckError<E>> {
     let mut sources = Sources::new();
     let loaded = load_cluster(&mut sources).map_err(CheckError::Cluster)?;
     let cluster = loaded.as_ref().map(|l| &l.cluster);
@@ -155,8 +174,5 @@ pub fn run<E>(
             }
         }
     };
-    Ok(CheckReport {
-        values,
-        release: Some(ReleaseChecked { rendered, cluster }),
-    })
+    Ok(ReleaseChecked { rendered, cluster })
 }

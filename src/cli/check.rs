@@ -30,22 +30,19 @@ pub(super) fn run(args: CheckArgs) -> Outcome {
         namespace: namespace(&args.release.namespace),
         scenario: args.scenario.into(),
     };
-    match check::run(input, |sources| load(&args.cluster, sources)) {
-        Ok(checked) => {
-            out(&report::check::to_text(
-                &checked,
-                &args.release.release,
-                styled(),
-            ));
-            Ok(checked.class())
-        }
-        Err(CheckError::Values { error, sources }) => Err(Failure::diagnostics(
-            OutcomeClass::BadInput,
-            &error.diagnostics,
-            &sources,
-        )),
-        Err(CheckError::Cluster(failure)) => Err(failure),
-        Err(CheckError::Release(e)) => Err(e.into()),
+    let report = check::run(input, |sources| load(&args.cluster, sources)).map_err(|v| {
+        Failure::diagnostics(OutcomeClass::BadInput, &v.error.diagnostics, &v.sources)
+    })?;
+    out(&report::check::to_text(
+        &report,
+        &args.release.release,
+        styled(),
+    ));
+    let class = report.class();
+    match report.release {
+        Some(Err(CheckError::Cluster(failure))) => Err(failure),
+        Some(Err(CheckError::Release(e))) => Err(e.into()),
+        _ => Ok(class),
     }
 }
 

@@ -6,8 +6,10 @@ use crate::check::{CheckReport, ClusterStage};
 use crate::report::preflight::{self, to_text_with_findings};
 use crate::report::totals::{self, Subject};
 
-/// `release` names the release in the headings.
-pub fn to_text(report: &CheckReport, release: &str, styled: bool) -> String {
+/// `release` names the release in the headings. A release that could not be checked (the
+/// cluster or the manifests unreadable) leaves only the values section: the error is not
+/// part of the report.
+pub fn to_text<E>(report: &CheckReport<E>, release: &str, styled: bool) -> String {
     let mut text = String::new();
     if let Some(values) = &report.values {
         text.push_str("== Values ==\n");
@@ -24,6 +26,9 @@ pub fn to_text(report: &CheckReport, release: &str, styled: bool) -> String {
     if report.values.is_some() {
         text.push('\n');
     }
+    let Ok(checked) = checked else {
+        return text;
+    };
     let rendered = &checked.rendered;
     let subject = Subject {
         release: release.to_string(),
