@@ -21,7 +21,7 @@ pub struct Input<'a> {
     pub scenario: Scenario,
 }
 
-/// The values or the chart cannot be read: there is nothing to report.
+/// The values or the chart cannot be read (bad input): the check stops there.
 #[derive(Debug, thiserror::Error)]
 #[error("the values cannot be read")]
 pub struct ValuesUnreadable {
@@ -41,7 +41,7 @@ pub enum CheckError<E> {
 
 /// One check run, as far as it went.
 pub struct CheckReport<E> {
-    pub values: Option<ValuesChecked>,
+    pub values: Option<Result<ValuesChecked, ValuesUnreadable>>,
     /// `None` when the values are invalid (Helm would refuse them at `helm template` too); the
     /// error when the cluster or the release could not be read.
     pub release: Option<Result<ReleaseChecked, CheckError<E>>>,
@@ -89,9 +89,11 @@ impl<E> CheckReport<E> {
     /// The worst of the steps that ran: cluster unreadable, then a failed check (the class of
     /// a [`CheckError`] is its error's).
     pub fn class(&self) -> OutcomeClass {
-        let values = self.values.as_ref().map_or(OutcomeClass::Ok, |v| {
-            OutcomeClass::of_findings(&v.report.diagnostics)
-        });
+        let values = match &self.values {
+            None => OutcomeClass::Ok,
+            Some(Ok(v)) => OutcomeClass::of_findings(&v.report.diagnostics),
+            Some(Err(_)) => OutcomeClass::BadInput,
+        };
         let Some(Ok(release)) = &self.release else {
             return values;
         };
@@ -116,31 +118,26 @@ impl<E> CheckReport<E> {
 pub fn run<E>(
     input: Input<'_>,
     load_cluster: impl FnOnce(&mut Sources) -> Result<Option<LoadedCluster>, E>,
-) -> Result<CheckReport<E>, ValuesUnreadable> {
-    let mut values = None;
-    if let Some(request) = &input.values {
+) -> CheckReport<E> {
+    let values = input.values.as_ref().map(|request| {
         let mut sources = Sources::new();
-        let report = match check_values(request, &mut sources) {
-            Ok(report) => report,
-            Err(error) => return Err(ValuesUnreadable { error, sources }),
-        };
-        let checked = ValuesChecked {
-            files: request.layers.files.len(),
-            report,
-            sources,
-        };
-        if OutcomeClass::of_findings(&checked.report.diagnostics) != OutcomeClass::Ok {
-            return Ok(CheckReport {
-                values: Some(checked),
-                release: None,
-            });
+        match check_values(request, &mut sources) {
+            Ok(report) => Ok(ValuesChecked {
+                files: request.layers.files.len(),
+                report,
+                sources,
+            }),
+            Err(error) => Err(ValuesUnreadable { error, sources }),
         }
-        values = Some(checked);
-    }
-    Ok(CheckReport {
+    });
+    let valid = values.as_ref().is_none_or(|v| {
+        v.as_ref()
+            .is_ok_and(|v| OutcomeClass::of_findings(&v.report.diagnostics) == OutcomeClass::Ok)
+    });
+    CheckReport {
         values,
-        release: Some(check_release(input, load_cluster)),
-    })
+        release: valid.then(|| check_release(input, load_cluster)),
+    }
 }
 
 /// The render, totals and preflight steps.

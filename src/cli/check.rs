@@ -30,18 +30,21 @@ pub(super) fn run(args: CheckArgs) -> Outcome {
         namespace: namespace(&args.release.namespace),
         scenario: args.scenario.into(),
     };
-    let report = check::run(input, |sources| load(&args.cluster, sources)).map_err(|v| {
-        Failure::diagnostics(OutcomeClass::BadInput, &v.error.diagnostics, &v.sources)
-    })?;
+    let report = check::run(input, |sources| load(&args.cluster, sources));
     out(&report::check::to_text(
         &report,
         &args.release.release,
         styled(),
     ));
     let class = report.class();
-    match report.release {
-        Some(Err(CheckError::Cluster(failure))) => Err(failure),
-        Some(Err(CheckError::Release(e))) => Err(e.into()),
+    match (report.values, report.release) {
+        (Some(Err(v)), _) => Err(Failure::diagnostics(
+            OutcomeClass::BadInput,
+            &v.error.diagnostics,
+            &v.sources,
+        )),
+        (_, Some(Err(CheckError::Cluster(failure)))) => Err(failure),
+        (_, Some(Err(CheckError::Release(e)))) => Err(e.into()),
         _ => Ok(class),
     }
 }

@@ -6,13 +6,15 @@ use crate::check::{CheckReport, ClusterStage};
 use crate::report::preflight::{self, to_text_with_findings};
 use crate::report::totals::{self, Subject};
 
-/// `release` names the release in the headings. A release that could not be checked (the
-/// cluster or the manifests unreadable) leaves only the values section: the error is not
-/// part of the report.
+/// `release` names the release in the headings. A step that could not run (the values, the
+/// cluster or the manifests unreadable) ends the text; its error is not part of the report.
 pub fn to_text<E>(report: &CheckReport<E>, release: &str, styled: bool) -> String {
     let mut text = String::new();
     if let Some(values) = &report.values {
         text.push_str("== Values ==\n");
+        let Ok(values) = values else {
+            return text;
+        };
         text.push_str(&values_text(
             &values.report,
             values.files,
