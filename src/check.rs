@@ -8,7 +8,7 @@ use crate::preflight::outcome::Outcome;
 use crate::release::{self, ClusterSummary, LoadedCluster, Manifests, ReleaseError, Rendered};
 use crate::schema::check_values::{InputError, Request, ValuesReport, check_values};
 use crate::source::Sources;
-use crate::totals::{Options, Scenario, Totals, compute};
+use crate::totals::{Scenario, Totals};
 
 /// What to check. The cluster is read through `load_cluster` of [`run`], only once the values
 /// are valid, because the render asks the cluster for its version and API groups.
@@ -151,15 +151,7 @@ fn check_release<E>(
     let rendered = release::render(input.manifests, cluster, sources, input.namespace)?;
     let cluster = match loaded {
         None => {
-            let totals = compute(
-                &rendered.objects,
-                &Options {
-                    namespace: rendered.namespace.clone(),
-                    daemonset_nodes: 1,
-                },
-            );
-            let mut findings = rendered.diagnostics.clone();
-            findings.extend(totals.findings.iter().cloned());
+            let (totals, mut findings) = rendered.totals(1);
             rendered.hide_helm_positions(&mut findings);
             ClusterStage::Skipped { totals, findings }
         }

@@ -11,7 +11,7 @@ use crate::diagnostic::{Diagnostic, OutcomeClass};
 use crate::preflight::outcome::{Outcome, Verdict, evaluate};
 use crate::render::{HelmTemplate, Object, RenderError, parse_stream};
 use crate::source::{SourceId, SourceKind, Sources};
-use crate::totals::Scenario;
+use crate::totals::{Options, Scenario, Totals, compute};
 
 /// Where the release's manifests come from.
 pub enum Manifests {
@@ -82,6 +82,18 @@ impl Rendered {
             namespace,
             manifest,
         }
+    }
+
+    /// The totals without a cluster (`daemonset_nodes` pods per DaemonSet), and every finding
+    /// so far: the stream's, then the totals'.
+    pub fn totals(&self, daemonset_nodes: u64) -> (Totals, Vec<Diagnostic>) {
+        let options = Options {
+            namespace: self.namespace.clone(),
+            daemonset_nodes,
+        };
+        let totals = compute(&self.objects, &options);
+        let findings = [&self.diagnostics[..], &totals.findings].concat();
+        (totals, findings)
     }
 
     /// Positions in `helm template` output mean nothing to the user (the finding names the

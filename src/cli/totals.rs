@@ -7,7 +7,6 @@ use crate::render::HelmTemplate;
 use crate::report::totals::{Subject, to_json, to_markdown, to_text};
 use crate::report::{self, Format};
 use crate::source::Sources;
-use crate::totals::{Options, compute};
 
 /// Where `args` say the manifests come from: `--manifests`, else `helm template` of the chart.
 pub(super) fn manifests(args: &ReleaseArgs) -> Manifests {
@@ -51,15 +50,7 @@ pub(super) fn run(args: TotalsArgs) -> Outcome {
         Sources::new(),
         namespace(&args.release.namespace),
     )?;
-    let totals = compute(
-        &rendered.objects,
-        &Options {
-            namespace: rendered.namespace.clone(),
-            daemonset_nodes: args.daemonset_nodes,
-        },
-    );
-    let mut diags = rendered.diagnostics.clone();
-    diags.extend(totals.findings.iter().cloned());
+    let (totals, mut diags) = rendered.totals(args.daemonset_nodes);
     // In stream order, so findings read top to bottom (stable: placeless ones keep their order).
     diags.sort_by_key(|d| d.span.map(|s| s.start.index));
     rendered.hide_helm_positions(&mut diags);

@@ -44,6 +44,15 @@ pub fn render(diags: &[Diagnostic], sources: &Sources, format: Format, styled: b
     }
 }
 
+/// The widest cell of each column of a text table, in characters.
+pub(crate) fn column_widths(rows: &[Vec<String>]) -> Vec<usize> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let cells = |c| rows.iter().filter_map(move |r: &Vec<String>| r.get(c));
+    (0..columns)
+        .map(|c| cells(c).map(|s| s.chars().count()).max().unwrap_or(0))
+        .collect()
+}
+
 /// A JSON report as printed: pretty, newline-terminated (a `Value` always serialises).
 pub fn json_text(report: &serde_json::Value) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default() + "\n"

@@ -283,16 +283,7 @@ fn nodes_table(nodes: &[&NodeUsage]) -> String {
         }
         rows.push(row);
     }
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths = super::column_widths(&rows);
     let mut out = String::new();
     for row in rows {
         let cells: Vec<String> = row

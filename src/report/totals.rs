@@ -280,15 +280,7 @@ fn storage_rows<'a>(named: impl IntoIterator<Item = (String, &'a ByScenario)>) -
 }
 
 fn align(rows: &[Vec<String>], numeric_from: usize) -> String {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths = super::column_widths(rows);
     let mut out = String::new();
     for r in rows {
         let mut line = String::new();
