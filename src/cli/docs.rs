@@ -14,11 +14,7 @@ pub(super) fn run(args: DocsArgs) -> Outcome {
         out(template::BUILTIN);
         return Ok(OutcomeClass::Ok);
     }
-    let options = RenderOptions {
-        helm: HelmTemplate::helm_from_env(),
-        release: "release-name".into(),
-        namespace: "default".into(),
-    };
+    let options = RenderOptions::new(HelmTemplate::helm_from_env());
     let which = if args.write || args.check {
         Which::All
     } else {

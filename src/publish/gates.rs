@@ -77,11 +77,7 @@ pub fn schema(dir: &Path) -> Result<Vec<Refusal>, PublishError> {
 
 /// Every chart's `README.md` is what `stackcheck docs` generates now.
 pub fn docs(dir: &Path, helm: &Helm) -> Result<Vec<Refusal>, PublishError> {
-    let options = RenderOptions {
-        helm: helm.bin.clone(),
-        release: "release-name".into(),
-        namespace: "default".into(),
-    };
+    let options = RenderOptions::new(helm.bin.clone());
     let readmes = docs::generate(dir, &options, Which::All)?;
     let hand_edited = format!(
         "move the text into {} or values.yaml comments, then run `{}`",
