@@ -163,3 +163,28 @@ impl Diagnostic {
         self
     }
 }
+
+/// How a run ended, in the classes of the command-line contract (`cli` maps each to its exit
+/// code). Stages and error types say which class they are; none of them knows the numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OutcomeClass {
+    Ok,
+    /// A check failed: invalid values, does not fit, a stale file, a finding the API server
+    /// would reject.
+    Failed,
+    /// The cluster could not be reached or read (completely or in part) when it was asked for.
+    ClusterUnreadable,
+    /// Bad invocation or input that cannot be read.
+    BadInput,
+}
+
+impl OutcomeClass {
+    /// `Failed` when any finding is an error, else `Ok`.
+    pub fn of_findings<'a>(findings: impl IntoIterator<Item = &'a Diagnostic>) -> OutcomeClass {
+        if findings.into_iter().any(|d| d.severity == Severity::Error) {
+            OutcomeClass::Failed
+        } else {
+            OutcomeClass::Ok
+        }
+    }
+}

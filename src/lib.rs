@@ -9,9 +9,11 @@
 //! as the API server's validation and admission would, [`cluster`] and [`preflight`] model the
 //! cluster and its scheduler, [`model_memory`] accounts a model server's GPU memory as vLLM does
 //! (both new stages are not yet called by [`release`]), [`release`] runs those stages on one
-//! release, [`report`] renders the results, [`docs`] and [`publish`] build on them, and [`cli`]
-//! wires it to the command line.
+//! release, [`check`] composes them into `stackcheck check`'s one report, [`report`] renders the
+//! results, [`docs`] and [`publish`] build on them, and [`cli`] parses the command line, calls
+//! the library, prints once and chooses the exit code.
 pub mod chart;
+pub mod check;
 pub mod cli;
 pub mod cluster;
 pub mod conformance;

@@ -1,16 +1,17 @@
 //! The release as the checks see it: rendered once (by `helm template`, or manifests someone else
-//! rendered), split into objects, and preflighted on a cluster. `check`, `totals`, `preflight`
-//! and `post-render` share these stages; the CLI only builds their inputs and shows the result.
+//! rendered), split into objects, and preflighted on a cluster. `check` (the library's pipeline),
+//! `totals`, `preflight` and `post-render` share these stages; the CLI only builds their inputs
+//! and shows the result.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::cluster::{Cluster, Gap};
-use crate::diagnostic::Diagnostic;
-use crate::preflight::outcome::{Outcome, evaluate};
+use crate::diagnostic::{Diagnostic, OutcomeClass};
+use crate::preflight::outcome::{Outcome, Verdict, evaluate};
 use crate::render::{HelmTemplate, Object, RenderError, parse_stream};
 use crate::source::{SourceId, SourceKind, Sources};
-use crate::totals::Scenario;
+use crate::totals::{Options, Scenario, Totals, compute};
 
 /// Where the release's manifests come from.
 pub enum Manifests {
@@ -37,6 +38,13 @@ pub enum ReleaseError {
         "{name}: no Kubernetes objects, nothing to check; if a `helm template` before this in a pipe failed, fix that first (an empty stream would otherwise pass the check)"
     )]
     Empty { name: String },
+}
+
+impl ReleaseError {
+    /// Every reason is input that cannot be used (Helm's failures included).
+    pub fn class(&self) -> OutcomeClass {
+        OutcomeClass::BadInput
+    }
 }
 
 /// The release's manifests, read and split into objects.
@@ -75,6 +83,30 @@ impl Rendered {
             manifest,
         }
     }
+
+    /// The totals without a cluster (`daemonset_nodes` pods per DaemonSet), and every finding
+    /// so far: the stream's, then the totals'.
+    pub fn totals(&self, daemonset_nodes: u64) -> (Totals, Vec<Diagnostic>) {
+        let options = Options {
+            namespace: self.namespace.clone(),
+            daemonset_nodes,
+        };
+        let totals = compute(&self.objects, &options);
+        let findings = [&self.diagnostics[..], &totals.findings].concat();
+        (totals, findings)
+    }
+
+    /// Positions in `helm template` output mean nothing to the user (the finding names the
+    /// object and its template): drop them, unless the user has the manifests as a file.
+    pub fn hide_helm_positions(&self, findings: &mut [Diagnostic]) {
+        if !self.from_file {
+            for d in findings {
+                if d.span.is_some_and(|s| s.source == self.manifest) {
+                    d.span = None;
+                }
+            }
+        }
+    }
 }
 
 /// `helm template` for `cluster` when one was read: unless given, `--kube-version` is its server
@@ -90,15 +122,20 @@ pub fn for_cluster(mut call: HelmTemplate, cluster: Option<&Cluster>) -> HelmTem
     call
 }
 
-/// Render (or read) the release into `sources` (which may already hold the cluster's files).
+/// Render (or read) the release into `sources` (which may already hold the cluster's files),
+/// for `cluster` when one was read.
 pub fn render(
-    manifests: &Manifests,
+    manifests: Manifests,
+    cluster: Option<&Cluster>,
     sources: Sources,
     namespace: String,
 ) -> Result<Rendered, ReleaseError> {
     let (source_name, text, from_file) = match manifests {
-        Manifests::File(path) => (manifests_name(path), read_manifests(path)?, true),
-        Manifests::Helm(call) => (call.chart.clone(), call.run()?, false),
+        Manifests::File(path) => (manifests_name(&path), read_manifests(&path)?, true),
+        Manifests::Helm(call) => {
+            let call = for_cluster(call, cluster);
+            (call.chart.clone(), call.run()?, false)
+        }
     };
     let label = if from_file {
         source_name.clone()
@@ -186,16 +223,19 @@ pub fn preflight(
     let mut findings = rendered.diagnostics.clone();
     findings.extend(loaded.diagnostics);
     findings.append(&mut outcome.findings);
-    if !rendered.from_file {
-        // Positions in `helm template` output mean nothing to the user: the object names it.
-        for d in &mut findings {
-            if d.span.is_some_and(|s| s.source == rendered.manifest) {
-                d.span = None;
-            }
-        }
-    }
+    rendered.hide_helm_positions(&mut findings);
     outcome.findings = findings;
     (outcome, summary)
+}
+
+/// A preflight's verdict as the outcome of a run: `unknown` is a cluster that could not be
+/// read in full.
+pub fn verdict_class(verdict: Verdict) -> OutcomeClass {
+    match verdict {
+        Verdict::Fits => OutcomeClass::Ok,
+        Verdict::DoesNotFit => OutcomeClass::Failed,
+        Verdict::Unknown => OutcomeClass::ClusterUnreadable,
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["model_memory"],
     &["preflight"],
     &["release"],
+    &["check"],
     &["report"],
     &["docs"],
     &["publish"],

@@ -10,6 +10,7 @@ pub mod scope;
 
 use std::path::{Path, PathBuf};
 
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{SourceKind, Sources};
 use crate::values::{self, Kind, Value, ValuesError};
 
@@ -175,6 +176,21 @@ impl ChartError {
                 Some("replace the symlink under charts/ with the subchart's own directory")
             }
             ChartError::Values(_) => None,
+        }
+    }
+
+    /// The error as a finding: a values file's own diagnostic (with its position), else the
+    /// message with its hint.
+    pub fn diagnostic(&self) -> Diagnostic {
+        match self {
+            ChartError::Values(v) => v.diagnostic(),
+            _ => {
+                let d = Diagnostic::error(Code::Chart, self.to_string());
+                match self.hint() {
+                    Some(h) => d.hint(h),
+                    None => d,
+                }
+            }
         }
     }
 }

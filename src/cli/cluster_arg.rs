@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args};
 
-use super::{Exit, styled_stderr};
+use super::{Failure, styled_stderr};
 use crate::cluster::live::{self, Env, LiveOptions, Progress};
 use crate::cluster::read_snapshot;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, OutcomeClass};
 use crate::release::LoadedCluster;
 use crate::report::Format;
 use crate::source::Sources;
@@ -139,7 +139,7 @@ impl ClusterArgs {
     }
 
     /// `None` when `--cluster` is not given.
-    fn choice(&self) -> Result<Option<Choice>, String> {
+    fn choice(&self) -> Result<Option<Choice>, KeywordNotAlone> {
         let keyword = |p: &PathBuf| match p.to_str() {
             Some("live") => Some(Choice::Live),
             Some("none") => Some(Choice::None),
@@ -149,27 +149,34 @@ impl ClusterArgs {
             [] => Ok(None),
             [one] if keyword(one).is_some() => Ok(keyword(one)),
             many => match many.iter().find_map(keyword) {
-                Some(_) => Err(format!(
-                    "--cluster live and --cluster none stand alone; they cannot be combined with \
-                     other --cluster values (given: {}). A file named `live` is `./live`",
-                    many.iter()
+                Some(_) => Err(KeywordNotAlone {
+                    given: many
+                        .iter()
                         .map(|p| p.display().to_string())
                         .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                        .join(", "),
+                }),
                 None => Ok(Some(Choice::Files(many.to_vec()))),
             },
         }
     }
 }
 
-/// Read the cluster `args` ask for: `Ok(None)` for `none`. Errors are printed here and mapped
-/// to exit codes: 2 for bad input (a snapshot file or kubeconfig that cannot be read, a context
-/// that does not exist), 3 for a cluster that cannot be reached or read.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "--cluster live and --cluster none stand alone; they cannot be combined with other --cluster values (given: {given}). A file named `live` is `./live`"
+)]
+pub(super) struct KeywordNotAlone {
+    given: String,
+}
+
+/// Read the cluster `args` ask for: `Ok(None)` for `none`. Failing is bad input (a snapshot
+/// file or kubeconfig that cannot be read, a context that does not exist) or a cluster that
+/// cannot be reached or read.
 pub(super) fn load(
     args: &ClusterArgs,
     sources: &mut Sources,
-) -> Result<Option<LoadedCluster>, Exit> {
+) -> Result<Option<LoadedCluster>, Failure> {
     let opts = args.live_options();
     let env = Env::from_process();
     let choice = match args.choice() {
@@ -185,12 +192,9 @@ pub(super) fn load(
                 );
                 Choice::None
             }
-            Err(e) => return Err(live_error(&e)),
+            Err(e) => return Err(e.into()),
         },
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Err(Exit::BadInput);
-        }
+        Err(e) => return Err(Failure::message(OutcomeClass::BadInput, e)),
     };
     match choice {
         Choice::None => Ok(None),
@@ -205,10 +209,7 @@ pub(super) fn load(
                     .join(", "),
                 context: None,
             })),
-            Err(e) => {
-                eprintln!("error: {e}");
-                Err(Exit::BadInput)
-            }
+            Err(e) => Err(Failure::message(OutcomeClass::BadInput, e)),
         },
         Choice::Live => {
             let mut indicator = ProgressLine::new(std::io::stderr().is_terminal());
@@ -219,18 +220,20 @@ pub(super) fn load(
                     description: read.description,
                     context: Some(read.context),
                 })),
-                Err(e) => Err(live_error(&e)),
+                Err(e) => Err(e.into()),
             }
         }
     }
 }
 
-fn live_error(e: &live::LiveError) -> Exit {
-    eprintln!("error: {e}");
-    if e.is_bad_input() {
-        Exit::BadInput
-    } else {
-        Exit::ClusterUnreadable
+impl From<live::LiveError> for Failure {
+    fn from(e: live::LiveError) -> Failure {
+        let class = if e.is_bad_input() {
+            OutcomeClass::BadInput
+        } else {
+            OutcomeClass::ClusterUnreadable
+        };
+        Failure::message(class, e)
     }
 }
 
@@ -289,20 +292,22 @@ fn thousands(n: u64) -> String {
 
 /// Helm reads `HELM_KUBEINSECURE_SKIP_TLS_VERIFY` with Go's `strconv.ParseBool` and takes
 /// anything it does not parse as false.
-fn parse_go_bool(value: &str) -> Result<bool, String> {
+fn parse_go_bool(value: &str) -> Result<bool, std::convert::Infallible> {
     Ok(live::go_bool(value))
 }
 
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid duration {0:?}: use a number with a unit, e.g. 30s, 2m, 1m30s, 500ms")]
+struct BadDuration(String);
+
 /// `--request-timeout` as kubectl reads it (client-go's `clientcmd` `ParseTimeout`): a bare
 /// integer is seconds, else a Go duration (`30s`, `1m30s`, `1.5s`, `500ms`); `0` means none.
-fn parse_timeout(value: &str) -> Result<Duration, String> {
+fn parse_timeout(value: &str) -> Result<Duration, BadDuration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    let bad = || {
-        format!("invalid duration {value:?}: use a number with a unit, e.g. 30s, 2m, 1m30s, 500ms")
-    };
+    let bad = || BadDuration(value.to_string());
     if value.is_empty() || value.starts_with('-') {
         return Err(bad());
     }

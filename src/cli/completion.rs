@@ -4,12 +4,12 @@
 //! (`scripts/release.sh`); the plugin's install hook writes `completion.yaml` when it builds.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::Exit;
+use super::{Failure, Outcome};
+use crate::diagnostic::OutcomeClass;
 
 /// What `stackcheck completion` generates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,7 +38,7 @@ pub(super) struct ManArgs {
     out_dir: Option<PathBuf>,
 }
 
-pub(super) fn completion(args: CompletionArgs) -> Exit {
+pub(super) fn completion(args: CompletionArgs) -> Outcome {
     let mut cmd = super::command();
     let mut buf = Vec::new();
     let generator = match args.shell {
@@ -50,15 +50,15 @@ pub(super) fn completion(args: CompletionArgs) -> Exit {
         CompletionKind::Helm => {
             cmd.build();
             super::out(&helm_completion_yaml(&cmd));
-            return Exit::Ok;
+            return Ok(OutcomeClass::Ok);
         }
     };
     clap_complete::generate(generator, &mut cmd, "stackcheck", &mut buf);
     super::out(&String::from_utf8_lossy(&buf));
-    Exit::Ok
+    Ok(OutcomeClass::Ok)
 }
 
-pub(super) fn man(args: ManArgs) -> Exit {
+pub(super) fn man(args: ManArgs) -> Outcome {
     let result = match &args.out_dir {
         Some(dir) => write_man_pages(dir),
         None => {
@@ -68,20 +68,18 @@ pub(super) fn man(args: ManArgs) -> Exit {
                 .map(|()| super::out(&String::from_utf8_lossy(&buf)))
         }
     };
-    match result {
-        Ok(()) => Exit::Ok,
-        Err(e) => {
-            let where_ = args
-                .out_dir
-                .map(|d| format!(" in {}", d.display()))
-                .unwrap_or_default();
-            let _ = writeln!(
-                std::io::stderr(),
+    result.map(|()| OutcomeClass::Ok).map_err(|e| {
+        let where_ = args
+            .out_dir
+            .map(|d| format!(" in {}", d.display()))
+            .unwrap_or_default();
+        Failure::lines(
+            OutcomeClass::BadInput,
+            vec![format!(
                 "stackcheck: cannot write the man pages{where_}: {e}"
-            );
-            Exit::BadInput
-        }
-    }
+            )],
+        )
+    })
 }
 
 /// A page for `cmd` (the top command, or a subcommand of the built top command, whose display

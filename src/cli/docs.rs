@@ -1,23 +1,20 @@
 //! `stackcheck docs`: generate, write or check every chart's README.md.
 
-use super::{DocsArgs, Exit, debug, out};
-use crate::diagnostic::{Code, Diagnostic};
-use crate::docs::{self, RenderOptions, Status, Which, template};
+use super::schema::{Words, show_files};
+use super::{DocsArgs, Failure, Outcome, debug, out};
+use crate::diagnostic::{Code, Diagnostic, OutcomeClass};
+use crate::docs::{self, RenderOptions, Which, template};
 use crate::render::HelmTemplate;
 use crate::report::{self, Format};
 use crate::schema::files::FileStatus;
 use crate::source::Sources;
 
-pub(super) fn run(args: DocsArgs) -> Exit {
+pub(super) fn run(args: DocsArgs) -> Outcome {
     if args.print_template {
         out(template::BUILTIN);
-        return Exit::Ok;
+        return Ok(OutcomeClass::Ok);
     }
-    let options = RenderOptions {
-        helm: HelmTemplate::helm_from_env(),
-        release: "release-name".into(),
-        namespace: "default".into(),
-    };
+    let options = RenderOptions::new(HelmTemplate::helm_from_env());
     let which = if args.write || args.check {
         Which::All
     } else {
@@ -31,33 +28,30 @@ pub(super) fn run(args: DocsArgs) -> Exit {
         )
     });
     let sources = Sources::new();
-    let readmes = match docs::generate(&args.chart, &options, which) {
-        Ok(r) => r,
-        Err(e) => {
-            let mut diag = Diagnostic::error(Code::Docs, e.to_string());
-            // A profile the chart's own stale schema rejects: the schema is what is out of
-            // date (a check that fails, exit 1), not the input.
-            let stale = stale_schemas(&args.chart, &e);
-            let hint = match stale.first() {
-                Some(schema) => Some(format!(
-                    "{} is stale and rejects the profile's values: run `stackcheck schema {chart} \
+    let readmes = docs::generate(&args.chart, &options, which).map_err(|e| {
+        let mut diag = Diagnostic::error(Code::Docs, e.to_string());
+        // A profile the chart's own stale schema rejects: the schema is what is out of
+        // date (a check that fails, exit 1), not the input.
+        let stale = stale_schemas(&args.chart, &e);
+        let hint = match stale.first() {
+            Some(schema) => Some(format!(
+                "{} is stale and rejects the profile's values: run `stackcheck schema {chart} \
                      --write`, then `stackcheck docs {chart} --write`",
-                    schema.display(),
-                    chart = args.chart.display()
-                )),
-                None => e.hint(),
-            };
-            if let Some(h) = hint {
-                diag = diag.hint(h);
-            }
-            eprint!("{}", report::render(&[diag], &sources, Format::Text, false));
-            return if stale.is_empty() {
-                Exit::BadInput
-            } else {
-                Exit::Failed
-            };
+                schema.display(),
+                chart = args.chart.display()
+            )),
+            None => e.hint(),
+        };
+        if let Some(h) = hint {
+            diag = diag.hint(h);
         }
-    };
+        let class = if stale.is_empty() {
+            OutcomeClass::BadInput
+        } else {
+            OutcomeClass::Failed
+        };
+        Failure::diagnostics(class, &[diag], &sources)
+    })?;
     let warnings: Vec<Diagnostic> = readmes
         .iter()
         .flat_map(|r| {
@@ -76,68 +70,28 @@ pub(super) fn run(args: DocsArgs) -> Exit {
         if let Some(top) = readmes.first() {
             out(&top.text);
         }
-        return Exit::Ok;
+        return Ok(OutcomeClass::Ok);
     }
-    let reports = match docs::sync(&readmes, args.write, args.force) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::BadInput;
-        }
-    };
+    let reports = docs::sync(&readmes, args.write, args.force)
+        .map_err(|e| Failure::message(OutcomeClass::BadInput, e))?;
     let fix = if args.chart.as_os_str() == "." {
         "stackcheck docs --write".to_string()
     } else {
         format!("stackcheck docs {} --write", args.chart.display())
     };
-    let mut failed = false;
-    let mut diags = Vec::new();
-    for r in &reports {
-        let path = r.path.display();
-        match &r.status {
-            Status::UpToDate => out(&format!("up to date  {path}\n")),
-            Status::Written => out(&format!("wrote       {path}\n")),
-            Status::Missing => {
-                failed = true;
-                diags.push(
-                    Diagnostic::error(Code::DocsMissing, format!("{path} is missing"))
-                        .chart(&r.chart)
-                        .hint(format!("run `{fix}` and commit the file")),
-                );
-            }
-            Status::Stale { diff } => {
-                failed = true;
-                out(diff);
-                diags.push(
-                    Diagnostic::error(
-                        Code::DocsStale,
-                        format!("{path} differs from what the chart generates"),
-                    )
-                    .chart(&r.chart)
-                    .hint(format!("run `{fix}` and commit the result")),
-                );
-            }
-            Status::HandEdited { diff } => {
-                failed = true;
-                if args.check {
-                    out(diff);
-                }
-                diags.push(
-                    Diagnostic::error(
-                        Code::DocsHandEdited,
-                        format!("{path} was written or edited by hand; left unchanged"),
-                    )
-                    .chart(&r.chart)
-                    .hint(format!(
-                        "move the text into {} (it can extend the built-in template) or into values.yaml comments, then run `{fix} --force`",
-                        template::OVERRIDE_FILE
-                    )),
-                );
-            }
-        }
-    }
-    eprint!("{}", report::render(&diags, &sources, Format::Text, false));
-    if failed { Exit::Failed } else { Exit::Ok }
+    Ok(show_files(
+        &reports,
+        &Words {
+            codes: [Code::DocsMissing, Code::DocsStale, Code::DocsHandEdited],
+            generator: "the chart",
+            hand_edited_hint: format!(
+                "move the text into {} (it can extend the built-in template) or into values.yaml comments, then run `{fix} --force`",
+                template::OVERRIDE_FILE
+            ),
+            fix,
+            hand_edited_diff: args.check,
+        },
+    ))
 }
 
 /// When `error` is a profile that does not render: the chart's values schemas that exist but

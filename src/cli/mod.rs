@@ -1,5 +1,7 @@
-//! The command line: argument definitions and dispatch. Each command lives in its own module
-//! and returns an [`Exit`]; nothing here knows about schemas or values beyond wiring.
+//! The command line: argument definitions and dispatch. Each command lives in its own module:
+//! it parses its arguments into a library call and prints the report, returning the report's
+//! [`OutcomeClass`] or a [`Failure`]; [`main`] prints failures (one error printer) and chooses
+//! the exit code ([`exit_for`], the only place).
 
 mod check;
 mod cluster_arg;
@@ -19,7 +21,10 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::report::Format;
+use crate::diagnostic::{Diagnostic, OutcomeClass};
+use crate::release::ReleaseError;
+use crate::report::{self, Format};
+use crate::source::Sources;
 use crate::values::{Layers, SetKind};
 
 /// `-o` of `validate`: the report's formats, named as clap derives them (the report itself knows
@@ -40,16 +45,49 @@ impl clap::ValueEnum for Format {
     }
 }
 
-/// Exit codes of the CLI contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Ok = 0,
-    /// A check failed: invalid values, stale files.
-    Failed = 1,
-    /// Bad invocation or unreadable input.
-    BadInput = 2,
-    /// The cluster could not be reached or read (completely or in part) when it was asked for.
-    ClusterUnreadable = 3,
+/// What a command hands back: the class of the report it printed, or why it stopped.
+type Outcome = Result<OutcomeClass, Failure>;
+
+/// Exit codes of the CLI contract, the only place they are chosen.
+fn exit_for(class: OutcomeClass) -> ExitCode {
+    ExitCode::from(match class {
+        OutcomeClass::Ok => 0,
+        OutcomeClass::Failed => 1,
+        OutcomeClass::BadInput => 2,
+        OutcomeClass::ClusterUnreadable => 3,
+    })
+}
+
+/// Why a command stopped without its report: its class and the text for stderr, printed by
+/// [`main`] (the one error printer).
+struct Failure {
+    class: OutcomeClass,
+    text: String,
+}
+
+impl Failure {
+    /// `error: {message}`.
+    fn message(class: OutcomeClass, message: impl std::fmt::Display) -> Failure {
+        Failure::lines(class, vec![format!("error: {message}")])
+    }
+
+    /// Lines shown as they are.
+    fn lines(class: OutcomeClass, lines: Vec<String>) -> Failure {
+        let text = lines.into_iter().map(|l| l + "\n").collect();
+        Failure { class, text }
+    }
+
+    /// Diagnostics pointing into `sources`.
+    fn diagnostics(class: OutcomeClass, diagnostics: &[Diagnostic], sources: &Sources) -> Failure {
+        let text = report::render(diagnostics, sources, Format::Text, styled_stderr());
+        Failure { class, text }
+    }
+}
+
+impl From<ReleaseError> for Failure {
+    fn from(e: ReleaseError) -> Failure {
+        Failure::message(e.class(), e)
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -446,20 +484,25 @@ enum SchemaSource {
 }
 
 impl ValueFlags {
-    fn layers(&self) -> Layers {
-        let mut sets = Vec::new();
-        for (kind, args) in [
+    /// The `--set` family, each kind with its arguments.
+    fn sets(&self) -> [(SetKind, &Vec<String>); 5] {
+        [
             (SetKind::Typed, &self.set),
             (SetKind::String, &self.set_string),
             (SetKind::File, &self.set_file),
             (SetKind::Json, &self.set_json),
             (SetKind::Literal, &self.set_literal),
-        ] {
-            sets.extend(args.iter().map(|a| (kind, a.clone())));
-        }
+        ]
+    }
+
+    fn layers(&self) -> Layers {
+        let sets = self
+            .sets()
+            .into_iter()
+            .flat_map(|(kind, args)| args.iter().map(move |a| (kind, a.clone())));
         Layers {
-            files: self.files.iter().chain(&self.values).cloned().collect(),
-            sets,
+            files: self.all_files().cloned().collect(),
+            sets: sets.collect(),
         }
     }
 
@@ -475,24 +518,12 @@ impl ValueFlags {
 
     /// The same flags for `helm template`, in Helm's own spelling.
     fn helm_args(&self) -> Vec<std::ffi::OsString> {
-        let mut args: Vec<std::ffi::OsString> = Vec::new();
-        for f in self.all_files() {
-            args.push("--values".into());
-            args.push(f.into());
-        }
-        for (flag, list) in [
-            ("--set", &self.set),
-            ("--set-string", &self.set_string),
-            ("--set-file", &self.set_file),
-            ("--set-json", &self.set_json),
-            ("--set-literal", &self.set_literal),
-        ] {
-            for a in list {
-                args.push(flag.into());
-                args.push(a.into());
-            }
-        }
-        args
+        let files = self.all_files().flat_map(|f| ["--values".into(), f.into()]);
+        let sets = self.sets().into_iter().flat_map(|(kind, args)| {
+            args.iter()
+                .flat_map(move |a| [kind.flag().into(), a.into()])
+        });
+        files.chain(sets).collect()
     }
 }
 
@@ -590,14 +621,14 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                Exit::BadInput as u8
+            return exit_for(if e.use_stderr() {
+                OutcomeClass::BadInput
             } else {
-                Exit::Ok as u8
+                OutcomeClass::Ok
             });
         }
     };
-    let exit = match cli.command {
+    let outcome = match cli.command {
         Some(Command::Schema(args)) => schema::run(args),
         Some(Command::Docs(args)) => docs::run(args),
         Some(Command::Package(args)) => publish::run_package(args),
@@ -612,5 +643,8 @@ pub fn main() -> ExitCode {
         Some(Command::Man(args)) => completion::man(args),
         None => check::run(cli.default),
     };
-    ExitCode::from(exit as u8)
+    exit_for(outcome.unwrap_or_else(|failure| {
+        eprint!("{}", failure.text);
+        failure.class
+    }))
 }

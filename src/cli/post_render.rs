@@ -7,36 +7,39 @@
 
 use std::io::{Read, Write};
 
-use super::preflight::{exit_code, load_cluster, render, subject};
-use super::{Exit, PostRenderArgs, PreflightFormat, styled_stderr, totals};
+use super::preflight::load_cluster;
+use super::{Failure, Outcome, PostRenderArgs, styled_stderr, totals};
+use crate::diagnostic::OutcomeClass;
 use crate::preflight::outcome::Verdict;
-use crate::release::{LoadedCluster, Rendered, preflight};
+use crate::release::{Rendered, preflight, verdict_class};
+use crate::report::preflight::{Subject, to_text_with_findings};
 use crate::source::Sources;
 
 /// What Helm's post-renderer input is called in reports (spans in it are not shown).
 const INPUT_NAME: &str = "helm template (post-renderer input)";
 
-pub(super) fn run(args: PostRenderArgs) -> Exit {
+/// A failure of the post-renderer itself, named so in Helm's output.
+fn failure(message: String) -> Failure {
+    Failure::lines(
+        OutcomeClass::BadInput,
+        vec![format!("stackcheck post-render: {message}")],
+    )
+}
+
+pub(super) fn run(args: PostRenderArgs) -> Outcome {
     let mut input = Vec::new();
-    if let Err(e) = std::io::stdin().lock().read_to_end(&mut input) {
-        eprintln!("stackcheck post-render: cannot read the manifests on stdin: {e}");
-        return Exit::BadInput;
-    }
-    let text = match String::from_utf8(input) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!(
-                "stackcheck post-render: the manifests on stdin are not UTF-8 (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            );
-            return Exit::BadInput;
-        }
-    };
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut input)
+        .map_err(|e| failure(format!("cannot read the manifests on stdin: {e}")))?;
+    let text = String::from_utf8(input).map_err(|e| {
+        failure(format!(
+            "the manifests on stdin are not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
     let mut sources = Sources::new();
-    let loaded: LoadedCluster = match load_cluster(&args.cluster, &mut sources) {
-        Ok(c) => c,
-        Err(exit) => return exit,
-    };
+    let loaded = load_cluster(&args.cluster, &mut sources)?;
     let rendered = Rendered::parse(
         sources,
         INPUT_NAME.to_string(),
@@ -51,33 +54,21 @@ pub(super) fn run(args: PostRenderArgs) -> Exit {
         Verdict::Unknown => args.allow_unknown,
         Verdict::DoesNotFit => false,
     };
-    let subject = subject(&cluster, &args.release, &rendered);
+    let subject = Subject::new(&cluster, &args.release, &rendered);
     if let Some(path) = &args.report_file {
-        let report = render(
-            &outcome,
-            &subject,
-            &rendered.sources,
-            PreflightFormat::Text,
-            false,
-        );
-        if let Err(e) = std::fs::write(path, report) {
-            eprintln!(
-                "stackcheck post-render: cannot write the report to {}: {e}",
+        let report = to_text_with_findings(&outcome, &subject, &rendered.sources, false);
+        std::fs::write(path, report).map_err(|e| {
+            failure(format!(
+                "cannot write the report to {}: {e}",
                 path.display()
-            );
-            return Exit::BadInput;
-        }
+            ))
+        })?;
     }
     if !passes {
+        // Helm shows a failing post-renderer's stderr: the report goes there.
         eprint!(
             "{}",
-            render(
-                &outcome,
-                &subject,
-                &rendered.sources,
-                PreflightFormat::Text,
-                styled_stderr()
-            )
+            to_text_with_findings(&outcome, &subject, &rendered.sources, styled_stderr())
         );
         eprintln!(
             "stackcheck post-render: refusing the release: preflight verdict {}{}",
@@ -88,7 +79,7 @@ pub(super) fn run(args: PostRenderArgs) -> Exit {
                 ""
             }
         );
-        return exit_code(&outcome);
+        return Ok(verdict_class(outcome.verdict));
     }
     eprintln!(
         "stackcheck post-render: preflight verdict {}: {} pod(s) placed on {}",
@@ -97,12 +88,9 @@ pub(super) fn run(args: PostRenderArgs) -> Exit {
         cluster.description
     );
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
+    stdout
         .write_all(text.as_bytes())
         .and_then(|_| stdout.flush())
-    {
-        eprintln!("stackcheck post-render: cannot write the manifests to stdout: {e}");
-        return Exit::BadInput;
-    }
-    Exit::Ok
+        .map_err(|e| failure(format!("cannot write the manifests to stdout: {e}")))?;
+    Ok(OutcomeClass::Ok)
 }

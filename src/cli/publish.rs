@@ -1,8 +1,8 @@
 //! `stackcheck package` and `stackcheck publish`: gates, package, publish; the report on
 //! stdout, refusals and errors on stderr.
 
-use super::{Exit, PackageArgs, PackageFlags, PublishArgs, debug, out};
-use crate::diagnostic::{Code, Diagnostic};
+use super::{Failure, Outcome, PackageArgs, PackageFlags, PublishArgs, debug, out};
+use crate::diagnostic::{Code, Diagnostic, OutcomeClass};
 use crate::publish::{
     self, Dependencies, Helm, Options, Origin, Package, PublishError, Published, Signing, Target,
     Transport,
@@ -11,7 +11,7 @@ use crate::render::HelmTemplate;
 use crate::report::{self, Format};
 use crate::source::Sources;
 
-pub(super) fn run_package(args: PackageArgs) -> Exit {
+pub(super) fn run_package(args: PackageArgs) -> Outcome {
     let opts = options(
         args.chart,
         Some(args.destination),
@@ -38,13 +38,13 @@ pub(super) fn run_package(args: PackageArgs) -> Exit {
                         .display()
                 ));
             }
-            Exit::Ok
+            Ok(OutcomeClass::Ok)
         }
         Err(e) => failure(e),
     }
 }
 
-pub(super) fn run_publish(args: PublishArgs) -> Exit {
+pub(super) fn run_publish(args: PublishArgs) -> Outcome {
     let opts = options(args.chart, args.destination, Some(&args.repo), &args.flags);
     debug(|| format!("publishing {} to {}", opts.chart.display(), args.repo));
     match publish::publish(&opts, args.url.as_deref()) {
@@ -70,7 +70,7 @@ pub(super) fn run_publish(args: PublishArgs) -> Exit {
                     out("\n");
                 }
             }
-            Exit::Ok
+            Ok(OutcomeClass::Ok)
         }
         Err(e) => failure(e),
     }
@@ -181,9 +181,9 @@ fn report_package(package: &Package, opts: &Options) {
     out(&text);
 }
 
-/// Refusals: the diffs and Helm's findings on stdout, one error per refusal on stderr, exit 1.
-/// Anything else: one error on stderr, exit 2.
-fn failure(e: PublishError) -> Exit {
+/// Refusals are the report of a failed check: the diffs and Helm's findings on stdout, one
+/// error per refusal on stderr. Anything else stops the command.
+fn failure(e: PublishError) -> Outcome {
     let sources = Sources::new();
     match e {
         PublishError::Refused(refusals) => {
@@ -210,15 +210,18 @@ fn failure(e: PublishError) -> Exit {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            Exit::Failed
+            Ok(OutcomeClass::Failed)
         }
         other => {
             let mut diag = Diagnostic::error(Code::Publish, other.to_string());
             if let Some(h) = other.hint() {
                 diag = diag.hint(h);
             }
-            eprint!("{}", report::render(&[diag], &sources, Format::Text, false));
-            Exit::BadInput
+            Err(Failure::diagnostics(
+                OutcomeClass::BadInput,
+                &[diag],
+                &sources,
+            ))
         }
     }
 }

@@ -6,21 +6,48 @@ use std::path::Path;
 use serde_json::json;
 
 use super::cluster_arg::{load, print_diagnostics};
-use super::{Exit, SnapshotArgs, out};
+use super::{Failure, Outcome, SnapshotArgs, out};
 use crate::cluster::snapshot::{SNAPSHOT_API_VERSION, SNAPSHOT_KIND};
 use crate::cluster::write_snapshot;
+use crate::diagnostic::OutcomeClass;
 use crate::release::LoadedCluster;
 use crate::source::Sources;
 
-pub(super) fn run(args: SnapshotArgs) -> Exit {
+/// Why the snapshot was not written.
+#[derive(Debug, thiserror::Error)]
+enum SnapshotError {
+    #[error("cannot check {path}: {source}")]
+    Check {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0} is a directory")]
+    Directory(String),
+    #[error(
+        "{0} exists and is not a stackcheck snapshot: not overwriting it (use --force to replace it anyway)"
+    )]
+    NotOurs(String),
+    #[error(
+        "nothing to capture without a cluster: use --cluster live (with a kubeconfig) or --cluster FILE to convert kubectl output"
+    )]
+    NoCluster,
+    #[error("cannot serialise the snapshot: {0}")]
+    Serialise(serde_json::Error),
+    #[error(transparent)]
+    Write(#[from] crate::schema::files::WriteError),
+}
+
+impl From<SnapshotError> for Failure {
+    fn from(e: SnapshotError) -> Failure {
+        Failure::message(OutcomeClass::BadInput, e)
+    }
+}
+
+pub(super) fn run(args: SnapshotArgs) -> Outcome {
     let to_stdout = args.output.as_os_str() == "-";
     // Refuse before reading a cluster of 100,000 pods, not after.
-    if !to_stdout
-        && !args.force
-        && let Err(message) = may_overwrite(&args.output)
-    {
-        eprintln!("error: {message}");
-        return Exit::BadInput;
+    if !to_stdout && !args.force {
+        may_overwrite(&args.output)?;
     }
     let mut sources = Sources::new();
     let LoadedCluster {
@@ -28,17 +55,7 @@ pub(super) fn run(args: SnapshotArgs) -> Exit {
         diagnostics,
         description,
         context,
-    } = match load(&args.cluster, &mut sources) {
-        Ok(Some(loaded)) => loaded,
-        Ok(None) => {
-            eprintln!(
-                "error: nothing to capture without a cluster: use --cluster live (with a \
-                 kubeconfig) or --cluster FILE to convert kubectl output"
-            );
-            return Exit::BadInput;
-        }
-        Err(exit) => return exit,
-    };
+    } = load(&args.cluster, &mut sources)?.ok_or(SnapshotError::NoCluster)?;
     print_diagnostics(&diagnostics, &sources);
     let mut snapshot = write_snapshot(&cluster);
     snapshot["metadata"] = json!({
@@ -46,20 +63,11 @@ pub(super) fn run(args: SnapshotArgs) -> Exit {
         "creationTimestamp": now_rfc3339(),
         "annotations": {"stackcheck.dev/source": description},
     });
-    let text = match serde_json::to_string_pretty(&snapshot) {
-        Ok(t) => t + "\n",
-        Err(e) => {
-            eprintln!("error: cannot serialise the snapshot: {e}");
-            return Exit::BadInput;
-        }
-    };
+    let text = serde_json::to_string_pretty(&snapshot).map_err(SnapshotError::Serialise)? + "\n";
     if to_stdout {
         out(&text);
     } else {
-        if let Err(e) = crate::schema::files::atomic_write(&args.output, &text) {
-            eprintln!("error: cannot write {}: {}", e.path, e.message);
-            return Exit::BadInput;
-        }
+        crate::schema::files::atomic_write(&args.output, &text).map_err(SnapshotError::from)?;
         eprintln!(
             "wrote {}: {} node(s), {} running pod(s), {} StorageClass(es), {} ResourceQuota(s) from {description}",
             args.output.display(),
@@ -75,24 +83,30 @@ pub(super) fn run(args: SnapshotArgs) -> Exit {
             g.what, g.why, g.affects
         );
     }
-    Exit::Ok
+    Ok(OutcomeClass::Ok)
 }
 
 /// An existing file may be replaced only when it is one of our snapshots.
-fn may_overwrite(path: &Path) -> Result<(), String> {
+fn may_overwrite(path: &Path) -> Result<(), SnapshotError> {
     #[derive(serde::Deserialize)]
     struct Head {
         #[serde(rename = "apiVersion")]
         api_version: Option<String>,
         kind: Option<String>,
     }
+    let name = || path.display().to_string();
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(format!("cannot check {}: {e}", path.display())),
+        Err(source) => {
+            return Err(SnapshotError::Check {
+                path: name(),
+                source,
+            });
+        }
     };
     if path.is_dir() {
-        return Err(format!("{} is a directory", path.display()));
+        return Err(SnapshotError::Directory(name()));
     }
     let head: Option<Head> = serde_json::from_reader(std::io::BufReader::new(file)).ok();
     let ours = head.is_some_and(|h| {
@@ -103,40 +117,16 @@ fn may_overwrite(path: &Path) -> Result<(), String> {
     if ours {
         Ok(())
     } else {
-        Err(format!(
-            "{} exists and is not a stackcheck snapshot: not overwriting it (use --force to \
-             replace it anyway)",
-            path.display()
-        ))
+        Err(SnapshotError::NotOurs(name()))
     }
 }
 
+/// The time now as `2026-11-24T05:53:00Z` (jiff, through k8s-openapi, which uses it for
+/// Kubernetes times).
 fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    rfc3339_utc(secs)
-}
-
-/// Seconds since the epoch as `2026-11-24T05:53:00Z` (Howard Hinnant's `civil_from_days`).
-fn rfc3339_utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    k8s_openapi::jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -144,11 +134,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timestamps() {
-        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339_utc(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339_utc(4_102_444_799), "2099-12-31T23:59:59Z");
+    fn timestamps_are_utc_to_the_second() {
+        let now = now_rfc3339();
+        assert!(
+            now.len() == 20 && now.ends_with('Z') && &now[10..11] == "T",
+            "{now}"
+        );
     }
 
     #[test]

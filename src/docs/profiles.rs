@@ -69,6 +69,18 @@ pub struct RenderOptions {
     pub namespace: String,
 }
 
+impl RenderOptions {
+    /// `helm template release-name CHART --namespace default`, as READMEs and packages render.
+    pub fn new(helm: PathBuf) -> Self {
+        let (release, namespace) = ("release-name".into(), "default".into());
+        RenderOptions {
+            helm,
+            release,
+            namespace,
+        }
+    }
+}
+
 /// The profiles of a chart directory: `values-*.yaml` next to `Chart.yaml`, by file name. A
 /// chart without any has no table (not even the defaults row).
 pub fn profile_files(dir: &Path) -> Vec<String> {

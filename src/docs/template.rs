@@ -11,8 +11,8 @@ pub const BUILTIN: &str = include_str!("readme.md.tera");
 pub const OVERRIDE_FILE: &str = "README.md.tera";
 
 /// Render `context` with the chart's own template (its file name and text) when there is one,
-/// else with the built-in template. The error is Tera's message, with its location.
-pub fn render(context: &Context, own: Option<&str>) -> Result<String, String> {
+/// else with the built-in template. [`message`] words the error.
+pub fn render(context: &Context, own: Option<&str>) -> Result<String, tera::Error> {
     let mut tera = Tera::new();
     // Markdown, not HTML: nothing is escaped but what the `cell` and `code` filters escape.
     tera.autoescape_on(Vec::<&str>::new());
@@ -22,17 +22,17 @@ pub fn render(context: &Context, own: Option<&str>) -> Result<String, String> {
     if let Some(text) = own {
         templates.push((OVERRIDE_FILE, text));
     }
-    tera.add_raw_templates(templates).map_err(message)?;
+    tera.add_raw_templates(templates)?;
     let name = if own.is_some() {
         OVERRIDE_FILE
     } else {
         BUILTIN_NAME
     };
-    tera.render(name, context).map_err(message)
+    tera.render(name, context)
 }
 
-/// Tera's error and its causes, one per line.
-fn message(e: tera::Error) -> String {
+/// Tera's error and its causes (its location among them), one per line.
+pub fn message(e: tera::Error) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
@@ -122,6 +122,6 @@ mod tests {
         let own = "{% extends \"stackcheck/README.md.tera\" %}{% block header %}# custom {{ x | code }}{% endblock header %}{% block values %}{% endblock values %}{% block install %}{% endblock install %}{% block description %}{% endblock description %}{% block profiles %}{% endblock profiles %}{% block dependencies %}{% endblock dependencies %}";
         assert_eq!(tidy(&render(&ctx, Some(own)).unwrap()), "# custom `1`\n");
         let err = render(&ctx, Some("{% if %}")).unwrap_err();
-        assert!(!err.is_empty());
+        assert!(!message(err).is_empty());
     }
 }

@@ -10,9 +10,9 @@ use super::helm::{Helm, Transport};
 use super::repo::{self, Target};
 use super::{PublishError, Refusal};
 use crate::diagnostic::Code;
-use crate::docs::{self, RenderOptions, Status, Which};
+use crate::docs::{self, RenderOptions, Which};
 use crate::schema::CheckError;
-use crate::schema::files::FileStatus;
+use crate::schema::files::{FileReport, FileStatus};
 
 /// The gates, for reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,85 +62,78 @@ pub fn schema(dir: &Path) -> Result<Vec<Refusal>, PublishError> {
         e @ CheckError::Annotations(_) => PublishError::Annotations(e.to_string()),
         CheckError::Files(e) => PublishError::Write(e),
     })?;
-    let fix = command("schema", dir, "");
+    let hand_edited = format!(
+        "move the change into values.yaml annotations (docs/ANNOTATIONS.md), then run `{}`",
+        command("schema", dir, " --force")
+    );
+    Ok(refusals(
+        reports,
+        Gate::Schema,
+        dir,
+        ["values schema", "values.yaml"],
+        hand_edited,
+    ))
+}
+
+/// Every chart's `README.md` is what `stackcheck docs` generates now.
+pub fn docs(dir: &Path, helm: &Helm) -> Result<Vec<Refusal>, PublishError> {
+    let options = RenderOptions::new(helm.bin.clone());
+    let readmes = docs::generate(dir, &options, Which::All)?;
+    let hand_edited = format!(
+        "move the text into {} or values.yaml comments, then run `{}`",
+        docs::template::OVERRIDE_FILE,
+        command("docs", dir, " --force")
+    );
+    let reports = docs::sync(&readmes, false, false)?;
+    Ok(refusals(
+        reports,
+        Gate::Docs,
+        dir,
+        ["generated README", "the chart"],
+        hand_edited,
+    ))
+}
+
+/// A refusal per file that is not current; `[carried, generator]` word what the file is and
+/// what generates it. A hand-edited README shows its diff; a hand-edited schema does not.
+fn refusals(
+    reports: Vec<FileReport>,
+    gate: Gate,
+    dir: &Path,
+    [carried, generator]: [&str; 2],
+    hand_edited_hint: String,
+) -> Vec<Refusal> {
+    let fix = command(gate.name(), dir, "");
     let mut out = Vec::new();
     for r in reports {
         let path = r.path.display();
         let (message, hint, detail) = match r.status {
             FileStatus::UpToDate | FileStatus::Packed | FileStatus::Written => continue,
             FileStatus::Missing => (
-                format!("{path} is missing: a release carries its values schema"),
+                format!("{path} is missing: a release carries its {carried}"),
                 format!("run `{fix}` and commit the file"),
                 None,
             ),
             FileStatus::Stale { diff } => (
-                format!("{path} is stale: it differs from what values.yaml generates"),
+                format!("{path} is stale: it differs from what {generator} generates"),
                 format!("run `{fix}` and commit the result"),
                 Some(diff),
             ),
-            FileStatus::HandEdited => (
+            FileStatus::HandEdited { diff } => (
                 format!("{path} was written or edited by hand, so it cannot be checked"),
-                format!(
-                    "move the change into values.yaml annotations (docs/ANNOTATIONS.md), then run `{}`",
-                    command("schema", dir, " --force")
-                ),
-                None,
+                hand_edited_hint.clone(),
+                (gate == Gate::Docs).then_some(diff),
             ),
         };
         out.push(Refusal {
-            gate: Gate::Schema,
+            gate,
             chart: r.chart,
             message,
             hint,
             detail,
         });
     }
-    Ok(out)
-}
-
-/// Every chart's `README.md` is what `stackcheck docs` generates now.
-pub fn docs(dir: &Path, helm: &Helm) -> Result<Vec<Refusal>, PublishError> {
-    let options = RenderOptions {
-        helm: helm.bin.clone(),
-        release: "release-name".into(),
-        namespace: "default".into(),
-    };
-    let readmes = docs::generate(dir, &options, Which::All)?;
-    let fix = command("docs", dir, "");
-    let mut out = Vec::new();
-    for r in docs::sync(&readmes, false, false)? {
-        let path = r.path.display();
-        let (message, hint, detail) = match r.status {
-            Status::UpToDate | Status::Written => continue,
-            Status::Missing => (
-                format!("{path} is missing: a release carries its generated README"),
-                format!("run `{fix}` and commit the file"),
-                None,
-            ),
-            Status::Stale { diff } => (
-                format!("{path} is stale: it differs from what the chart generates"),
-                format!("run `{fix}` and commit the result"),
-                Some(diff),
-            ),
-            Status::HandEdited { diff } => (
-                format!("{path} was written or edited by hand, so it cannot be checked"),
-                format!(
-                    "move the text into {} or values.yaml comments, then run `{}`",
-                    docs::template::OVERRIDE_FILE,
-                    command("docs", dir, " --force")
-                ),
-                Some(diff),
-            ),
-        };
-        out.push(Refusal {
-            gate: Gate::Docs,
-            chart: r.chart,
-            message,
-            hint,
-            detail,
-        });
-    }
-    Ok(out)
+    out
 }
 
 /// The README gate when its profiles do not render because the schema is stale.

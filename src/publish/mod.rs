@@ -543,11 +543,7 @@ fn render_images(
     chart: &Path,
     profiles: &[String],
 ) -> Result<BTreeSet<annotations::Image>, PublishError> {
-    let options = RenderOptions {
-        helm: helm.bin.clone(),
-        release: "release-name".into(),
-        namespace: "default".into(),
-    };
+    let options = RenderOptions::new(helm.bin.clone());
     let images = render_each(chart, profiles, &options, |_, objects, _| {
         annotations::images(&objects)
     })?;

@@ -63,7 +63,10 @@ pub fn package_file(name: &str, version: &str) -> String {
 
 /// The versions of chart `name` already in a repository index (`index.yaml` text); entries
 /// whose version is not SemVer are skipped (Helm cannot order them either).
-pub fn index_versions(text: &str, name: &str) -> Result<Vec<semver::Version>, String> {
+pub fn index_versions(
+    text: &str,
+    name: &str,
+) -> Result<Vec<semver::Version>, crate::values::ValuesError> {
     let index = parse_yaml("index.yaml", text)?;
     Ok(index["entries"][name]
         .as_array()
@@ -86,12 +89,10 @@ pub fn index_entry_count(text: &str) -> usize {
         .unwrap_or(0)
 }
 
-fn parse_yaml(name: &str, text: &str) -> Result<Json, String> {
+fn parse_yaml(name: &str, text: &str) -> Result<Json, crate::values::ValuesError> {
     let mut sources = Sources::new();
     let id = sources.add(name, text, SourceKind::Other);
-    crate::values::parse_values(&sources, id)
-        .map(|v| v.to_json())
-        .map_err(|e| e.to_string())
+    crate::values::parse_values(&sources, id).map(|v| v.to_json())
 }
 
 /// A chart version as Helm reads it (a leading `v` is allowed, as Masterminds/semver does).

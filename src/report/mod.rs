@@ -1,13 +1,16 @@
 //! Diagnostics and how they are shown: plain `file:line:col` lines, rustc-style snippets on a
 //! terminal, JSON (a versioned contract, `schemas/validate-report.schema.json`), SARIF for code
-//! scanning, and GitHub Actions annotations.
+//! scanning, and GitHub Actions annotations; the reports of the commands build on them
+//! ([`check`], [`preflight`], [`totals`], [`values_text`]).
 
+pub mod check;
 pub mod preflight;
 pub mod totals;
 
 use serde_json::json;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::schema::check_values::ValuesReport;
 use crate::source::{SourceKind, Sources, Span};
 
 /// Output format chosen with `-o`.
@@ -35,14 +38,44 @@ pub fn render(diags: &[Diagnostic], sources: &Sources, format: Format, styled: b
     match format {
         Format::Text if styled => text_styled(diags, sources),
         Format::Text => text_plain(diags, sources),
-        Format::Json => {
-            serde_json::to_string_pretty(&to_json(diags, sources)).unwrap_or_default() + "\n"
-        }
-        Format::Sarif => {
-            serde_json::to_string_pretty(&sarif(diags, sources)).unwrap_or_default() + "\n"
-        }
+        Format::Json => json_text(&to_json(diags, sources)),
+        Format::Sarif => json_text(&sarif(diags, sources)),
         Format::Github => github(diags, sources),
     }
+}
+
+/// The widest cell of each column of a text table, in characters.
+pub(crate) fn column_widths(rows: &[Vec<String>]) -> Vec<usize> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let cells = |c| rows.iter().filter_map(move |r: &Vec<String>| r.get(c));
+    (0..columns)
+        .map(|c| cells(c).map(|s| s.chars().count()).max().unwrap_or(0))
+        .collect()
+}
+
+/// A JSON report as printed: pretty, newline-terminated (a `Value` always serialises).
+pub fn json_text(report: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
+}
+
+/// A values check in text (`validate`, the values step of `check`): the findings, then one
+/// line that says whether the `files` values files are valid.
+pub fn values_text(report: &ValuesReport, files: usize, sources: &Sources, styled: bool) -> String {
+    let mut text = render(&report.diagnostics, sources, Format::Text, styled);
+    let errors = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    text.push_str(&if errors == 0 {
+        format!(
+            "ok: values are valid for chart {} ({files} values file(s), {} chart(s) checked, {} disabled)\n",
+            report.chart, report.schemas, report.disabled
+        )
+    } else {
+        format!("{errors} error(s) in the values for chart {}\n", report.chart)
+    });
+    text
 }
 
 fn location(sources: &Sources, span: &Span) -> String {

@@ -8,6 +8,7 @@ use crate::preflight::outcome::{NodeUsage, Outcome};
 use crate::preflight::release::PodPlacement;
 use crate::preflight::terms::Resources;
 use crate::quantity::human_amount;
+use crate::release::{ClusterSummary, Rendered};
 use crate::source::Sources;
 
 /// What was checked against what, for the report's header.
@@ -21,6 +22,41 @@ pub struct Subject<'a> {
     pub cluster_nodes: usize,
     pub cluster_pods: usize,
     pub gaps: &'a [crate::cluster::Gap],
+}
+
+impl<'a> Subject<'a> {
+    /// The release, its manifests and the cluster it was placed on.
+    pub fn new(cluster: &'a ClusterSummary, release: &'a str, rendered: &'a Rendered) -> Self {
+        Subject {
+            release,
+            source: &rendered.source_name,
+            namespace: &rendered.namespace,
+            cluster: &cluster.description,
+            cluster_nodes: cluster.nodes,
+            cluster_pods: cluster.pods,
+            gaps: &cluster.gaps,
+        }
+    }
+}
+
+/// The text report followed by every finding of the run.
+pub fn to_text_with_findings(
+    o: &Outcome,
+    s: &Subject<'_>,
+    sources: &Sources,
+    styled: bool,
+) -> String {
+    let mut text = to_text(o, s);
+    if !o.findings.is_empty() {
+        text.push('\n');
+        text.push_str(&super::render(
+            &o.findings,
+            sources,
+            super::Format::Text,
+            styled,
+        ));
+    }
+    text
 }
 
 /// Resource names a node's table shows: cpu, memory, ephemeral-storage when allocatable, pods,
@@ -247,16 +283,7 @@ fn nodes_table(nodes: &[&NodeUsage]) -> String {
         }
         rows.push(row);
     }
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths = super::column_widths(&rows);
     let mut out = String::new();
     for row in rows {
         let cells: Vec<String> = row

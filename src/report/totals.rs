@@ -2,8 +2,6 @@
 //! Markdown for pull-request comments, and JSON (a versioned contract,
 //! `schemas/totals-report.schema.json`) with exact integers in base units next to a human form.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value as Json, json};
 
 use super::{Diagnostic, diag_json, exact_json};
@@ -262,33 +260,27 @@ fn table_text(table: &Table) -> String {
     out
 }
 
-fn storage_rows(t: &Totals) -> Vec<(String, BTreeMap<String, String>)> {
+/// `name, class, steady, peak` for each StorageClass of each named amount.
+fn storage_rows<'a>(named: impl IntoIterator<Item = (String, &'a ByScenario)>) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
-    for (k, by) in &t.components {
+    for (name, by) in named {
         let steady = by.get(&Scenario::Steady).cloned().unwrap_or_default();
         let peak = by.get(&Scenario::Peak).cloned().unwrap_or_default();
         for (class, q) in &steady.storage {
             let p = peak.storage.get(class).copied().unwrap_or(*q);
-            let mut cells = BTreeMap::new();
-            cells.insert("class".to_string(), class_name(class));
-            cells.insert("steady".to_string(), q.human("storage"));
-            cells.insert("peak".to_string(), p.human("storage"));
-            rows.push((k.display(), cells));
+            rows.push(vec![
+                name.clone(),
+                class_name(class),
+                q.human("storage"),
+                p.human("storage"),
+            ]);
         }
     }
     rows
 }
 
 fn align(rows: &[Vec<String>], numeric_from: usize) -> String {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths = super::column_widths(rows);
     let mut out = String::new();
     for r in rows {
         let mut line = String::new();
@@ -320,41 +312,15 @@ pub fn to_text(t: &Totals, subject: &Subject) -> String {
     out.push_str(&table_text(&table(t, Side::Requests)));
     out.push_str("\nLimits\n");
     out.push_str(&table_text(&table(t, Side::Limits)));
-    let storage = storage_rows(t);
+    let storage = storage_rows(t.components.iter().map(|(k, by)| (k.display(), by)));
     if !storage.is_empty() {
         out.push_str("\nPersistent storage\n");
-        let mut rows = vec![vec![
-            "COMPONENT".to_string(),
-            "STORAGECLASS".to_string(),
-            "STEADY".to_string(),
-            "PEAK".to_string(),
-        ]];
-        for (name, cells) in &storage {
-            rows.push(vec![
-                name.clone(),
-                cells["class"].clone(),
-                cells["steady"].clone(),
-                cells["peak"].clone(),
-            ]);
-        }
-        let total = t
-            .overall
-            .get(&Scenario::Steady)
-            .cloned()
-            .unwrap_or_default();
-        let peak = t.overall.get(&Scenario::Peak).cloned().unwrap_or_default();
-        for (class, q) in &total.storage {
-            rows.push(vec![
-                "TOTAL".to_string(),
-                class_name(class),
-                q.human("storage"),
-                peak.storage
-                    .get(class)
-                    .copied()
-                    .unwrap_or(*q)
-                    .human("storage"),
-            ]);
-        }
+        let header = ["COMPONENT", "STORAGECLASS", "STEADY", "PEAK"].map(String::from);
+        let total = storage_rows([("TOTAL".to_string(), &t.overall)]);
+        let rows: Vec<Vec<String>> = std::iter::once(header.to_vec())
+            .chain(storage)
+            .chain(total)
+            .collect();
         out.push_str(&align(&rows, 2));
     }
     let transient: Vec<_> = t

@@ -64,7 +64,6 @@ pub fn check_values(req: &Request<'_>, sources: &mut Sources) -> Result<ValuesRe
     let chart = chart::load(req.chart_dir, sources).map_err(|e| InputError {
         values: false,
         diagnostics: vec![match &e {
-            ChartError::Values(v) => v.diagnostic(),
             ChartError::NotAChart { .. } if !req.chart_named => Diagnostic::error(
                 Code::Chart,
                 match req.first_values_file {
@@ -76,13 +75,7 @@ pub fn check_values(req: &Request<'_>, sources: &mut Sources) -> Result<ValuesRe
                 },
             )
             .hint("name the chart with --chart PATH (a chart directory or a packaged .tgz)"),
-            _ => {
-                let d = Diagnostic::error(Code::Chart, e.to_string());
-                match e.hint() {
-                    Some(h) => d.hint(h),
-                    None => d,
-                }
-            }
+            _ => e.diagnostic(),
         }],
     })?;
     let resolved = scope::resolve(&chart, &user);

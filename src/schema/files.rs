@@ -91,18 +91,21 @@ pub fn is_untouched(text: &str) -> bool {
     SCHEMA_MARKER.is_untouched(text)
 }
 
-/// What happened to one chart's schema file.
+/// What happened to one generated file (a chart's schema or README).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileStatus {
     UpToDate,
     Written,
-    /// Would change (for `--check`), with a unified diff.
+    /// Would change (for `--check`), with a unified diff old → new.
     Stale {
         diff: String,
     },
     Missing,
-    /// Exists but was written or edited by hand: left alone without `--force`.
-    HandEdited,
+    /// Exists but was written or edited by hand: left alone without `--force`; the diff old →
+    /// new.
+    HandEdited {
+        diff: String,
+    },
     /// The chart is packed (`.tgz`): nothing can be written there.
     Packed,
 }
@@ -121,6 +124,46 @@ pub struct WriteError {
     pub message: String,
 }
 
+impl Marker {
+    /// Compare `new` with the file at `path` (and with `write`, replace it atomically). A file
+    /// that is not exactly as stackcheck wrote it is replaced only with `force`.
+    pub fn sync_file(
+        &self,
+        path: &Path,
+        new: &str,
+        write: bool,
+        force: bool,
+    ) -> Result<FileStatus, WriteError> {
+        let existing = match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(WriteError {
+                    path: path.display().to_string(),
+                    message: crate::values::io_message(&e),
+                });
+            }
+        };
+        let untouched = existing
+            .as_deref()
+            .is_some_and(|old| self.is_untouched(old));
+        Ok(match existing {
+            Some(old) if untouched && self.strip(&old) == self.strip(new) => FileStatus::UpToDate,
+            Some(old) if !untouched && !force => FileStatus::HandEdited {
+                diff: diff(&old, new, path),
+            },
+            _ if write => {
+                atomic_write(path, new)?;
+                FileStatus::Written
+            }
+            Some(old) => FileStatus::Stale {
+                diff: diff(&old, new, path),
+            },
+            None => FileStatus::Missing,
+        })
+    }
+}
+
 /// Compare (and with `write`, update) every generated schema with its file.
 pub fn sync(
     generated: &[Generated],
@@ -129,35 +172,13 @@ pub fn sync(
 ) -> Result<Vec<FileReport>, WriteError> {
     let mut reports = Vec::new();
     for g in generated {
-        let Some(dir) = g.location.dir() else {
-            reports.push(FileReport {
-                chart: g.chart_name.clone(),
-                path: PathBuf::from(g.location.display()),
-                status: FileStatus::Packed,
-            });
-            continue;
-        };
-        let path = dir.join("values.schema.json");
-        let new = render(&g.schema);
-        let existing = std::fs::read_to_string(&path).ok();
-        let status = match &existing {
-            Some(old) if strip_marker(old) == strip_marker(&new) && is_untouched(old) => {
-                FileStatus::UpToDate
+        let (path, status) = match g.location.dir() {
+            Some(dir) => {
+                let path = dir.join("values.schema.json");
+                let status = SCHEMA_MARKER.sync_file(&path, &render(&g.schema), write, force)?;
+                (path, status)
             }
-            Some(old) if !force && !is_untouched(old) => FileStatus::HandEdited,
-            Some(old) if write => {
-                atomic_write(&path, &new)?;
-                let _ = old;
-                FileStatus::Written
-            }
-            Some(old) => FileStatus::Stale {
-                diff: diff(old, &new, &path),
-            },
-            None if write => {
-                atomic_write(&path, &new)?;
-                FileStatus::Written
-            }
-            None => FileStatus::Missing,
+            None => (PathBuf::from(g.location.display()), FileStatus::Packed),
         };
         reports.push(FileReport {
             chart: g.chart_name.clone(),
@@ -166,10 +187,6 @@ pub fn sync(
         });
     }
     Ok(reports)
-}
-
-fn strip_marker(text: &str) -> String {
-    SCHEMA_MARKER.strip(text)
 }
 
 /// A unified diff, old → new.

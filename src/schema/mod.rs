@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::chart::{self, ChartError};
 use crate::source::Sources;
 
-/// Why the schemas of a chart on disk could not be compared.
+/// Why the schemas of a chart on disk could not be generated, compared or written.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
     #[error(transparent)]
@@ -24,11 +24,29 @@ pub enum CheckError {
     Files(#[from] files::WriteError),
 }
 
-/// What `stackcheck schema DIR --check` compares: every chart's `values.schema.json` against what
-/// its values generate now (nothing is written).
+/// The schemas every chart of `dir` generates (the umbrella first); its files are read into
+/// `sources`.
+pub fn generate_all(
+    dir: &Path,
+    sources: &mut Sources,
+) -> Result<Vec<generate::Generated>, CheckError> {
+    let chart = chart::load(dir, sources)?;
+    generate::generate(&chart, sources).map_err(CheckError::Annotations)
+}
+
+/// `stackcheck schema DIR --check` (and, with `write`, `--write`): every chart's
+/// `values.schema.json` against what its values generate now.
+pub fn sync(
+    dir: &Path,
+    write: bool,
+    force: bool,
+    sources: &mut Sources,
+) -> Result<Vec<files::FileReport>, CheckError> {
+    let generated = generate_all(dir, sources)?;
+    Ok(files::sync(&generated, write, force)?)
+}
+
+/// What `stackcheck schema DIR --check` compares (nothing is written).
 pub fn check(dir: &Path) -> Result<Vec<files::FileReport>, CheckError> {
-    let mut sources = Sources::new();
-    let chart = chart::load(dir, &mut sources)?;
-    let generated = generate::generate(&chart, &sources).map_err(CheckError::Annotations)?;
-    Ok(files::sync(&generated, false, false)?)
+    sync(dir, false, false, &mut Sources::new())
 }

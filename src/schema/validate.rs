@@ -70,13 +70,12 @@ pub fn validate(
     out
 }
 
-fn compile(schema: &Json) -> Result<jsonschema::Validator, String> {
-    let result = if schema.get("$schema").is_some() {
+fn compile(schema: &Json) -> Result<jsonschema::Validator, jsonschema::ValidationError<'static>> {
+    if schema.get("$schema").is_some() {
         jsonschema::validator_for(schema)
     } else {
         jsonschema::draft7::new(schema)
-    };
-    result.map_err(|e| e.to_string())
+    }
 }
 
 /// `/a/b~1c/0` → `["a", "b/c", "0"]`.
