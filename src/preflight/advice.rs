@@ -19,9 +19,10 @@ use std::collections::BTreeMap;
 use crate::cluster::{Node, Pod};
 use crate::quantity::human_amount;
 
-use super::filters::{self, NodeState, Reason};
 use super::release::{PodPlacement, place_release_on};
-use super::terms::{Incoming, Resources};
+use crate::scheduler::filters;
+use crate::scheduler::terms::{Incoming, Resources};
+use crate::scheduler::{NodeState, Reason, Rejection};
 
 /// At most this many distinct node shapes are tried.
 const MAX_SHAPES: usize = 32;
@@ -336,7 +337,7 @@ fn candidates(shapes: &[Node], pod: &Incoming, missing: usize) -> Vec<(usize, us
     out
 }
 
-fn static_filters(node: &NodeState, pod: &Incoming) -> Result<(), filters::Rejection> {
+fn static_filters(node: &NodeState, pod: &Incoming) -> Result<(), Rejection> {
     filters::node_unschedulable(node, pod)?;
     filters::taint_toleration(node, pod)?;
     filters::node_affinity(node, pod)?;
@@ -378,7 +379,7 @@ fn why_no_shape(nodes: &[Node], pod: &Incoming) -> String {
     if usable.is_empty() {
         return "every node is cordoned or NotReady: uncordon or repair nodes".into();
     }
-    let constraints = |n: &NodeState| -> Result<(), filters::Rejection> {
+    let constraints = |n: &NodeState| -> Result<(), Rejection> {
         filters::taint_toleration(n, pod)?;
         filters::node_affinity(n, pod)
     };

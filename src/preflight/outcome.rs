@@ -17,9 +17,9 @@ use crate::workload::objects::{Claim, Inventory, inventory};
 
 use super::advice::{Advice, advise};
 use super::release::{PodPlacement, place_release_on, release_pods};
-use super::terms::Resources;
-use super::{NodeState, TaintWording};
 use super::{admission, checks};
+use crate::scheduler::terms::Resources;
+use crate::scheduler::{NodeState, TaintWording};
 
 /// The answer, as the CLI contract names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use crate::quantity::Quantity;
 use crate::totals::{Scenario, WorkloadLine};
 use crate::workload::objects::Workload;
 
-use super::{Cursor, Namespaces, NodeState, Placement, place_from};
+use crate::scheduler::{Cursor, Namespaces, NodeState, Placement, place_from};
 
 /// One pod of the release and where it went.
 #[derive(Debug, Clone)]

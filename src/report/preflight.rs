@@ -2,12 +2,12 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::preflight::UNTOLERATED_TAINTS;
 use crate::preflight::advice::Advice;
 use crate::preflight::outcome::{NodeUsage, Outcome};
 use crate::preflight::release::PodPlacement;
-use crate::preflight::terms::Resources;
 use crate::quantity::human_amount;
+use crate::scheduler::UNTOLERATED_TAINTS;
+use crate::scheduler::terms::Resources;
 use crate::source::Sources;
 
 /// What was checked against what, for the report's header.
