@@ -654,16 +654,21 @@ pub struct CycleState {
     pub affinity: AffinityState,
 }
 
-/// The PreFilter extension point. `Err` is a PreFilter rejection message (every node fails).
+/// NodeAffinity's PreFilter rejection `errReasonConflict`: the `matchFields` of the required
+/// terms name no node in common.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("pod affinity terms conflict")]
+pub struct AffinityConflict;
+
+/// The PreFilter extension point. `Err` is a PreFilter rejection (every node fails).
 pub fn pre_filter(
     nodes: &[NodeState],
     pod: &Incoming,
     namespaces: &Namespaces,
-) -> Result<CycleState, String> {
+) -> Result<CycleState, AffinityConflict> {
     let node_names = pod.node_affinity.node_names();
     if node_names.as_ref().is_some_and(BTreeSet::is_empty) {
-        // NodeAffinity's `errReasonConflict`.
-        return Err("pod affinity terms conflict".into());
+        return Err(AffinityConflict);
     }
     Ok(CycleState {
         node_names,

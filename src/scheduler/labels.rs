@@ -1,244 +1,75 @@
-//! Label selectors as the scheduler evaluates them: apimachinery `labels.Requirement` (with the
-//! node-affinity operators `Gt`/`Lt`), `metav1.LabelSelectorAsSelector`, and the node selector of
-//! component-helpers `scheduling/corev1/nodeaffinity` (`matchExpressions` + `matchFields`).
+//! Node selectors as the scheduler evaluates them: component-helpers
+//! `scheduling/corev1/nodeaffinity` (`matchExpressions` + `matchFields`) over the label
+//! selectors of `workload::selector`, and [`SpecError`], why a pod spec cannot be read.
 //!
 //! Selectors are parsed once per pod; matching allocates nothing.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
 
-/// Labels of a node, pod or namespace.
-pub type Labels = BTreeMap<String, String>;
+use crate::workload::resources::is_extended_resource_name;
+pub use crate::workload::selector::{
+    LabelLookup, Labels, OneLabel, Op, Requirement, Selector, parse_go_int,
+};
+use crate::workload::selector::{
+    RequirementError, SelectorError, ShapeError, optional_array, string_field, string_list,
+    validate_label_value, validate_qualified_name,
+};
 
-/// Something labels can be looked up in (a label map, or the one default label of a namespace
-/// that is not otherwise known).
-pub trait LabelLookup {
-    fn label(&self, key: &str) -> Option<&str>;
+/// Why the scheduler cannot read a pod: what the API server would have refused. The text is
+/// the `invalid pod: ...` part of the scheduler's message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    #[error(transparent)]
+    Shape(#[from] ShapeError),
+    #[error(transparent)]
+    Selector(#[from] SelectorError),
+    #[error(
+        "matchExpressions: unsupported operator {0:?}: supported values: \"In\", \"NotIn\", \
+         \"Exists\", \"DoesNotExist\", \"Gt\", \"Lt\""
+    )]
+    NodeOperator(String),
+    #[error("matchFields: unsupported operator {0:?}: supported values: \"In\", \"NotIn\"")]
+    FieldOperator(String),
+    #[error("matchFields: {0:?} is not a valid field selector key (only \"metadata.name\")")]
+    FieldKey(String),
+    #[error("matchFields {0:?}: values must have one element")]
+    FieldValues(String),
+    #[error("{key} must be an integer, got {got}")]
+    NotAnInteger { key: String, got: Json },
+    #[error("weight must be in the range 1-100")]
+    Weight,
+    #[error("topologyKey can not be empty")]
+    EmptyTopologyKey,
+    #[error("maxSkew must be greater than zero, got {0}")]
+    MaxSkew(i64),
+    #[error(
+        "whenUnsatisfiable: unsupported value {0:?}: supported values: \"DoNotSchedule\", \
+         \"ScheduleAnyway\""
+    )]
+    WhenUnsatisfiable(String),
+    #[error("minDomains must be greater than zero, got {0}")]
+    MinDomains(i64),
+    #[error("minDomains can only be used with whenUnsatisfiable=DoNotSchedule")]
+    MinDomainsScheduleAnyway,
+    #[error("{field}: unsupported value {got}: supported values: \"Honor\", \"Ignore\"")]
+    Policy { field: String, got: Json },
+    /// An error inside `field` (`nodeAffinity.required`, `topologySpreadConstraints`...).
+    #[error("{field}: {error}")]
+    In {
+        field: &'static str,
+        error: Box<SpecError>,
+    },
 }
 
-impl LabelLookup for Labels {
-    fn label(&self, key: &str) -> Option<&str> {
-        self.get(key).map(String::as_str)
-    }
-}
-
-impl LabelLookup for FastMap<String, String> {
-    fn label(&self, key: &str) -> Option<&str> {
-        self.get(key).map(String::as_str)
-    }
-}
-
-/// A single `key=value` label.
-pub struct OneLabel<'a>(pub &'a str, pub &'a str);
-
-impl LabelLookup for OneLabel<'_> {
-    fn label(&self, key: &str) -> Option<&str> {
-        (key == self.0).then_some(self.1)
-    }
-}
-
-/// No labels at all.
-pub struct NoLabels;
-
-impl LabelLookup for NoLabels {
-    fn label(&self, _: &str) -> Option<&str> {
-        None
-    }
-}
-
-/// `selection.Operator`, limited to what pod specs can express.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// `In`, and `=` from `matchLabels`/`nodeSelector`.
-    In,
-    NotIn,
-    Exists,
-    DoesNotExist,
-    /// Node affinity only: the label parses as an `int64` greater than the value.
-    Gt,
-    /// Node affinity only: the label parses as an `int64` less than the value.
-    Lt,
-}
-
-impl Op {
-    fn parse(op: &str, node_affinity: bool) -> Option<Op> {
-        Some(match op {
-            "In" => Op::In,
-            "NotIn" => Op::NotIn,
-            "Exists" => Op::Exists,
-            "DoesNotExist" => Op::DoesNotExist,
-            "Gt" if node_affinity => Op::Gt,
-            "Lt" if node_affinity => Op::Lt,
-            _ => return None,
-        })
-    }
-}
-
-/// One requirement of a selector (`labels.Requirement`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Requirement {
-    key: String,
-    op: Op,
-    values: Vec<String>,
-    /// The parsed value of `Gt`/`Lt`.
-    bound: i64,
-}
-
-impl Requirement {
-    /// `labels.NewRequirement`: validates the key, the value count for the operator, `Gt`/`Lt`
-    /// integers and every value.
-    pub fn new(key: &str, op: Op, values: Vec<String>) -> Result<Requirement, String> {
-        if let Err(e) = validate_qualified_name(key) {
-            return Err(format!("key {key:?}: {e}"));
+impl SpecError {
+    /// This error, said of `field`.
+    pub fn within(self, field: &'static str) -> SpecError {
+        SpecError::In {
+            field,
+            error: Box::new(self),
         }
-        let mut bound = 0;
-        match op {
-            Op::In | Op::NotIn if values.is_empty() => {
-                return Err(format!(
-                    "key {key:?}: for 'In', 'NotIn' operators, values set can't be empty"
-                ));
-            }
-            Op::Exists | Op::DoesNotExist if !values.is_empty() => {
-                return Err(format!(
-                    "key {key:?}: values set must be empty for exists and does not exist"
-                ));
-            }
-            Op::Gt | Op::Lt => {
-                if values.len() != 1 {
-                    return Err(format!(
-                        "key {key:?}: for 'Gt', 'Lt' operators, exactly one value is required"
-                    ));
-                }
-                bound = parse_go_int(&values[0]).ok_or_else(|| {
-                    format!(
-                        "key {key:?}: for 'Gt', 'Lt' operators, the value must be an integer, got {:?}",
-                        values[0]
-                    )
-                })?;
-            }
-            _ => {}
-        }
-        for v in &values {
-            if let Err(e) = validate_label_value(v) {
-                return Err(format!("key {key:?}: value {v:?}: {e}"));
-            }
-        }
-        Ok(Requirement {
-            key: key.to_string(),
-            op,
-            values,
-            bound,
-        })
-    }
-
-    /// `Requirement.Matches`.
-    pub fn matches(&self, labels: &impl LabelLookup) -> bool {
-        let value = labels.label(&self.key);
-        match self.op {
-            Op::In => value.is_some_and(|v| self.values.iter().any(|x| x == v)),
-            Op::NotIn => value.is_none_or(|v| !self.values.iter().any(|x| x == v)),
-            Op::Exists => value.is_some(),
-            Op::DoesNotExist => value.is_none(),
-            Op::Gt | Op::Lt => {
-                let Some(n) = value.and_then(parse_go_int) else {
-                    return false;
-                };
-                if self.op == Op::Gt {
-                    n > self.bound
-                } else {
-                    n < self.bound
-                }
-            }
-        }
-    }
-}
-
-/// `strconv.ParseInt(s, 10, 64)`: optional sign, ASCII digits, no underscores.
-pub fn parse_go_int(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-/// A label selector: `Nothing` (from a missing selector) or the AND of requirements (none:
-/// everything).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selector {
-    Nothing,
-    All(Vec<Requirement>),
-}
-
-impl Selector {
-    pub fn everything() -> Selector {
-        Selector::All(Vec::new())
-    }
-
-    /// `Selector.Empty()`: true for the everything selector only (Go's `nothingSelector` is not
-    /// empty). PodTopologySpread counts no existing pods for an empty selector.
-    pub fn is_empty(&self) -> bool {
-        matches!(self, Selector::All(r) if r.is_empty())
-    }
-
-    pub fn matches(&self, labels: &impl LabelLookup) -> bool {
-        match self {
-            Selector::Nothing => false,
-            Selector::All(reqs) => reqs.iter().all(|r| r.matches(labels)),
-        }
-    }
-
-    /// `labels.SelectorFromSet`: `key=value` for every entry (not validated, as in Go).
-    pub fn from_set(set: &Labels) -> Selector {
-        Selector::All(
-            set.iter()
-                .map(|(k, v)| Requirement {
-                    key: k.clone(),
-                    op: Op::In,
-                    values: vec![v.clone()],
-                    bound: 0,
-                })
-                .collect(),
-        )
-    }
-
-    /// Adds a requirement (`Nothing` stays nothing, as `nothingSelector.Add` does).
-    pub fn add(&mut self, req: Requirement) {
-        if let Selector::All(reqs) = self {
-            reqs.push(req);
-        }
-    }
-
-    /// `metav1.LabelSelectorAsSelector` on a JSON `LabelSelector`: missing/`null` selects
-    /// nothing, `{}` everything.
-    pub fn from_label_selector(selector: Option<&Json>) -> Result<Selector, String> {
-        let sel = match selector {
-            None | Some(Json::Null) => return Ok(Selector::Nothing),
-            Some(Json::Object(sel)) => sel,
-            Some(other) => return Err(format!("label selector must be an object, got {other}")),
-        };
-        let match_labels = optional_object(sel.get("matchLabels"), "matchLabels")?;
-        let exprs = optional_array(sel.get("matchExpressions"), "matchExpressions")?;
-        let mut reqs = Vec::with_capacity(match_labels.len() + exprs.len());
-        for (k, v) in match_labels {
-            let v = v
-                .as_str()
-                .ok_or_else(|| format!("matchLabels.{k}: value must be a string, got {v}"))?;
-            reqs.push(Requirement::new(k, Op::In, vec![v.to_string()])?);
-        }
-        for e in exprs {
-            let key = string_field(e, "key")?;
-            let op_name = string_field(e, "operator")?;
-            let op = Op::parse(op_name, false)
-                .ok_or_else(|| format!("{op_name:?} is not a valid label selector operator"))?;
-            reqs.push(Requirement::new(
-                key,
-                op,
-                string_list(e.get("values"), "values")?,
-            )?);
-        }
-        Ok(Selector::All(reqs))
     }
 }
 
@@ -261,7 +92,7 @@ struct FieldRequirement {
 
 impl NodeSelectorTerm {
     /// Parses a term; `Ok(None)` for an empty term, which the scheduler skips.
-    pub fn parse(term: &Json) -> Result<Option<NodeSelectorTerm>, String> {
+    pub fn parse(term: &Json) -> Result<Option<NodeSelectorTerm>, SpecError> {
         let exprs = optional_array(term.get("matchExpressions"), "matchExpressions")?;
         let fields = optional_array(term.get("matchFields"), "matchFields")?;
         if exprs.is_empty() && fields.is_empty() {
@@ -275,21 +106,25 @@ impl NodeSelectorTerm {
             for e in exprs {
                 let key = string_field(e, "key")?;
                 let op_name = string_field(e, "operator")?;
-                let op = Op::parse(op_name, true).ok_or_else(|| {
-                    format!(
-                        "matchExpressions: unsupported operator {op_name:?}: supported values: \
-                         \"In\", \"NotIn\", \"Exists\", \"DoesNotExist\", \"Gt\", \"Lt\""
-                    )
-                })?;
+                let op = Op::parse(op_name, true)
+                    .ok_or_else(|| SpecError::NodeOperator(op_name.to_string()))?;
                 let values = string_list(e.get("values"), "values")?;
                 if matches!(op, Op::Gt | Op::Lt)
                     && values.len() == 1
                     && parse_go_int(&values[0]).is_none()
                 {
                     // Valid for the API server (a label value), unparsable for the scheduler.
-                    validate_qualified_name(key).map_err(|e| format!("key {key:?}: {e}"))?;
-                    validate_label_value(&values[0])
-                        .map_err(|e| format!("key {key:?}: value {:?}: {e}", values[0]))?;
+                    let invalid = |error| SelectorError::Requirement {
+                        key: key.to_string(),
+                        error,
+                    };
+                    validate_qualified_name(key).map_err(|e| invalid(RequirementError::Key(e)))?;
+                    validate_label_value(&values[0]).map_err(|error| {
+                        invalid(RequirementError::Value {
+                            value: values[0].clone(),
+                            error,
+                        })
+                    })?;
                     unparsable = true;
                     continue;
                 }
@@ -308,19 +143,13 @@ impl NodeSelectorTerm {
                 let equal = match op {
                     "In" => true,
                     "NotIn" => false,
-                    _ => {
-                        return Err(format!(
-                            "matchFields: unsupported operator {op:?}: supported values: \"In\", \"NotIn\""
-                        ));
-                    }
+                    _ => return Err(SpecError::FieldOperator(op.to_string())),
                 };
                 if key != "metadata.name" {
-                    return Err(format!(
-                        "matchFields: {key:?} is not a valid field selector key (only \"metadata.name\")"
-                    ));
+                    return Err(SpecError::FieldKey(key.to_string()));
                 }
                 let [value] = <[String; 1]>::try_from(values)
-                    .map_err(|_| format!("matchFields {key:?}: values must have one element"))?;
+                    .map_err(|_| SpecError::FieldValues(key.to_string()))?;
                 reqs.push(FieldRequirement { equal, value });
             }
             Some(reqs)
@@ -382,7 +211,7 @@ impl RequiredNodeAffinity {
     pub fn parse(
         node_selector: &Labels,
         required: Option<&Json>,
-    ) -> Result<RequiredNodeAffinity, String> {
+    ) -> Result<RequiredNodeAffinity, SpecError> {
         let selector = (!node_selector.is_empty()).then(|| Selector::from_set(node_selector));
         let terms = match required {
             None | Some(Json::Null) => None,
@@ -419,12 +248,12 @@ impl RequiredNodeAffinity {
 
     /// NodeAffinity's PreFilter: when every required term names nodes by `matchFields`
     /// (`metadata.name In`), only those nodes are evaluated. `None`: all nodes.
-    pub fn node_names(&self) -> Option<std::collections::BTreeSet<String>> {
+    pub fn node_names(&self) -> Option<BTreeSet<String>> {
         let terms = self.terms.as_ref()?;
         if terms.is_empty() {
             return None;
         }
-        let mut all = std::collections::BTreeSet::new();
+        let mut all = BTreeSet::new();
         for t in terms {
             for n in t.node_names()? {
                 all.insert(n.to_string());
@@ -432,117 +261,6 @@ impl RequiredNodeAffinity {
         }
         Some(all)
     }
-}
-
-fn optional_object<'a>(
-    v: Option<&'a Json>,
-    what: &str,
-) -> Result<&'a serde_json::Map<String, Json>, String> {
-    static EMPTY: std::sync::OnceLock<serde_json::Map<String, Json>> = std::sync::OnceLock::new();
-    match v {
-        None | Some(Json::Null) => Ok(EMPTY.get_or_init(serde_json::Map::new)),
-        Some(Json::Object(m)) => Ok(m),
-        Some(other) => Err(format!("{what} must be an object, got {other}")),
-    }
-}
-
-pub(crate) fn optional_array<'a>(v: Option<&'a Json>, what: &str) -> Result<&'a [Json], String> {
-    match v {
-        None | Some(Json::Null) => Ok(&[]),
-        Some(Json::Array(a)) => Ok(a),
-        Some(other) => Err(format!("{what} must be a list, got {other}")),
-    }
-}
-
-pub(crate) fn string_field<'a>(v: &'a Json, key: &str) -> Result<&'a str, String> {
-    match v.get(key) {
-        Some(Json::String(s)) => Ok(s),
-        None | Some(Json::Null) => Err(format!("{key} is required")),
-        Some(other) => Err(format!("{key} must be a string, got {other}")),
-    }
-}
-
-pub(crate) fn string_list(v: Option<&Json>, what: &str) -> Result<Vec<String>, String> {
-    optional_array(v, what)?
-        .iter()
-        .map(|s| {
-            s.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| format!("{what}: every entry must be a string, got {s}"))
-        })
-        .collect()
-}
-
-/// `validation.IsQualifiedName`: `[prefix/]name`, the prefix a DNS-1123 subdomain, the name at
-/// most 63 characters of `[A-Za-z0-9_.-]` starting and ending alphanumeric.
-pub fn validate_qualified_name(s: &str) -> Result<(), String> {
-    let (prefix, name) = match s.split_once('/') {
-        None => (None, s),
-        Some((p, n)) => (Some(p), n),
-    };
-    if let Some(prefix) = prefix {
-        if prefix.is_empty() {
-            return Err("prefix part must be non-empty".into());
-        }
-        if !is_dns1123_subdomain(prefix) {
-            return Err(format!(
-                "prefix part {prefix:?} must be a lowercase RFC 1123 subdomain"
-            ));
-        }
-    }
-    if name.is_empty() {
-        return Err("name part must be non-empty".into());
-    }
-    if name.len() > 63 {
-        return Err("name part must be no more than 63 characters".into());
-    }
-    if !is_label_name(name) {
-        return Err(format!(
-            "name part {name:?} must consist of alphanumeric characters, '-', '_' or '.', and \
-             must start and end with an alphanumeric character"
-        ));
-    }
-    Ok(())
-}
-
-/// `validation.IsValidLabelValue`: empty, or at most 63 characters of `[A-Za-z0-9_.-]`
-/// starting and ending alphanumeric.
-pub fn validate_label_value(v: &str) -> Result<(), String> {
-    if v.len() > 63 {
-        return Err("must be no more than 63 characters".into());
-    }
-    if !v.is_empty() && !is_label_name(v) {
-        return Err(
-            "a valid label must be an empty string or consist of alphanumeric characters, \
-                    '-', '_' or '.', and must start and end with an alphanumeric character"
-                .into(),
-        );
-    }
-    Ok(())
-}
-
-fn is_label_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-}
-
-fn is_dns1123_subdomain(s: &str) -> bool {
-    s.len() <= 253
-        && s.split('.').all(|label| {
-            let b = label.as_bytes();
-            !b.is_empty()
-                && is_lower_alnum(b[0])
-                && is_lower_alnum(b[b.len() - 1])
-                && b.iter().all(|&c| is_lower_alnum(c) || c == b'-')
-        })
-}
-
-fn is_lower_alnum(c: u8) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit()
 }
 
 /// `helper.IsScalarResourceName` of the scheduler: extended resources (`vendor/name` outside
@@ -553,14 +271,6 @@ pub fn is_scalar_resource_name(name: &str) -> bool {
         || name.starts_with("hugepages-")
         || name.contains("kubernetes.io/")
         || name.starts_with("attachable-volumes-")
-}
-
-/// `v1helper.IsExtendedResourceName`.
-pub fn is_extended_resource_name(name: &str) -> bool {
-    let native = !name.contains('/') || name.contains("kubernetes.io/");
-    !native
-        && !name.starts_with("requests.")
-        && validate_qualified_name(&format!("requests.{name}")).is_ok()
 }
 
 /// A `HashMap` with rustc's `FxHasher`: keys are short strings from the user's own cluster, so

@@ -178,7 +178,7 @@ fn search_feasible(
     let mut diagnosis = FitError::new(nodes.len());
     let state = match filters::pre_filter(nodes, pod, namespaces) {
         Ok(s) => s,
-        Err(msg) => return (Vec::new(), FitError::pre_filter(nodes.len(), msg)),
+        Err(e) => return (Vec::new(), FitError::pre_filter(nodes.len(), e.to_string())),
     };
     // A PreFilter result (matchFields on metadata.name) narrows the nodes searched.
     let candidates: Vec<usize> = match &state.node_names {

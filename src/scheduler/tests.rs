@@ -14,6 +14,7 @@ use super::*;
 use crate::cluster::model::scheduling_of;
 use crate::cluster::{Node, Pod, Taint, Toleration};
 use crate::workload::ResourceList;
+use crate::workload::resources::is_extended_resource_name;
 
 const ZONE: &str = "topology.kubernetes.io/zone";
 const HOST: &str = "kubernetes.io/hostname";
@@ -139,6 +140,7 @@ fn refused(nodes: &mut [NodeState], p: &Pod) -> String {
 
 fn req(key: &str, op: Op, values: &[&str]) -> Result<Requirement, String> {
     Requirement::new(key, op, values.iter().map(|v| v.to_string()).collect())
+        .map_err(|e| e.to_string())
 }
 
 fn toleration(
@@ -257,7 +259,8 @@ fn label_selector_as_selector() {
     let err = Selector::from_label_selector(Some(&json!({
         "matchExpressions": [{"key": "n", "operator": "Gt", "values": ["1"]}]
     })))
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("not a valid label selector operator"), "{err}");
 }
 
@@ -287,13 +290,13 @@ fn node_selector_terms_and_match_fields() {
     // Field requirements take exactly one value and only In/NotIn.
     let bad = NodeSelectorTerm::parse(&json!({"matchFields": [
         {"key": "metadata.name", "operator": "In", "values": ["n1", "n2"]}]}));
-    assert!(bad.unwrap_err().contains("one element"));
+    assert!(bad.unwrap_err().to_string().contains("one element"));
     let bad = NodeSelectorTerm::parse(&json!({"matchFields": [
         {"key": "metadata.name", "operator": "Exists"}]}));
-    assert!(bad.unwrap_err().contains("unsupported operator"));
+    assert!(bad.unwrap_err().to_string().contains("unsupported operator"));
     let bad = NodeSelectorTerm::parse(&json!({"matchFields": [
         {"key": "metadata.uid", "operator": "In", "values": ["x"]}]}));
-    assert!(bad.unwrap_err().contains("not a valid field selector key"));
+    assert!(bad.unwrap_err().to_string().contains("not a valid field selector key"));
     // `Gt` with a non-integer value passes API validation but never matches.
     let t = term(json!({"matchExpressions": [{"key": "zone", "operator": "Gt", "values": ["a"]}]}));
     assert!(!t.matches("n1", &l));

@@ -8,6 +8,7 @@ use serde_json::Value as Json;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::quantity::{Quantity, QuantityError};
 use crate::workload::objects::{Inventory, Workload};
+use crate::workload::resources::{is_extended_resource_name, is_native_resource_name};
 use crate::workload::selector;
 
 /// Every quantity field of a pod spec the API server would refuse: (field path, why). A value
@@ -66,18 +67,7 @@ pub(super) fn parse(v: &Json) -> Result<Quantity, String> {
 /// hugepages. The rest (GPUs and every other extended resource, hugepages) must have
 /// request == limit.
 fn overcommit_allowed(name: &str) -> bool {
-    is_native(name) && !name.starts_with("hugepages-")
-}
-
-/// `IsNativeResource`.
-fn is_native(name: &str) -> bool {
-    !name.contains('/') || name.contains("kubernetes.io/")
-}
-
-/// `IsExtendedResourceName`: a domain-qualified name outside `kubernetes.io`; such amounts must
-/// be whole numbers (`ValidateResourceQuantityValue`).
-fn is_extended(name: &str) -> bool {
-    !is_native(name) && !name.starts_with("requests.")
+    is_native_resource_name(name) && !name.starts_with("hugepages-")
 }
 
 pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>) {
@@ -170,7 +160,7 @@ pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>)
                 }
             }
             for (side, list) in [("request", &requests), ("limit", &limits)] {
-                for (res, q) in list.iter().filter(|(r, _)| is_extended(r)) {
+                for (res, q) in list.iter().filter(|(r, _)| is_extended_resource_name(r)) {
                     if q.milli_ceil() % 1000 != 0 {
                         findings.push(
                             Diagnostic::error(

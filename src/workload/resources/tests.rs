@@ -306,3 +306,30 @@ fn overflow_is_an_error_not_a_wrap() {
         Err(QuantityError::Overflow { .. })
     ));
 }
+
+/// `v1helper.IsExtendedResourceName`, case by case.
+#[test]
+fn extended_resource_names_are_the_api_servers() {
+    for (name, extended) in [
+        ("nvidia.com/gpu", true),
+        ("example.com/foo", true),
+        ("amd.com/gpu", true),
+        // Native: no domain, or a kubernetes.io domain (also as a suffix of the domain).
+        ("kubernetes.io/foo", false),
+        ("node.kubernetes.io/foo", false),
+        ("cpu", false),
+        ("memory", false),
+        ("hugepages-2Mi", false),
+        ("requests.x", false),
+        // `requests.` + the name must be a qualified name.
+        ("example.com/", false),
+        ("example.com/-foo", false),
+        ("example.com/foo_", false),
+        ("Example.com/foo", false),
+        ("example.com/a/b", false),
+        (&format!("example.com/{}", "a".repeat(64)), false),
+        (&format!("example.com/{}", "a".repeat(63)), true),
+    ] {
+        assert_eq!(is_extended_resource_name(name), extended, "{name}");
+    }
+}
