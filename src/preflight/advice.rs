@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 use crate::cluster::{Node, Pod};
 use crate::quantity::human_amount;
+use crate::workload::objects::WorkloadId;
 
 use super::release::{PodPlacement, place_release_on};
 use crate::scheduler::filters;
@@ -117,11 +118,11 @@ impl Advice {
 /// [`Advice::AddNodes`] are followed.
 pub fn advise(
     base: &[NodeState],
-    pods: &[(String, Pod)],
+    pods: &[(WorkloadId, Pod)],
     placements: &[PodPlacement],
 ) -> (Vec<Advice>, bool) {
     let cluster_nodes: Vec<Node> = base.iter().map(|s| s.node().clone()).collect();
-    let mut unplaced: Vec<(String, usize)> = Vec::new();
+    let mut unplaced: Vec<(WorkloadId, usize)> = Vec::new();
     for p in placements.iter().filter(|p| p.placement.node.is_none()) {
         match unplaced.iter_mut().find(|(w, _)| *w == p.workload) {
             Some((_, n)) => *n += 1,
@@ -150,7 +151,7 @@ pub fn advise(
         let candidates = candidates(&shapes, &incoming, missing);
         let Some(&(shape, per_node)) = candidates.first() else {
             advice.push(Advice::NoShapeFits {
-                workload: workload.clone(),
+                workload: workload.to_string(),
                 pods: *count,
                 why: why_no_shape(&cluster_nodes, &incoming),
             });
@@ -203,7 +204,7 @@ pub fn advise(
                 merge_advice(&mut advice, &shapes[shape], copies, workload);
             }
             None => advice.push(Advice::NoShapeFits {
-                workload: workload.clone(),
+                workload: workload.to_string(),
                 pods: *count,
                 why: if trials.get() >= MAX_TRIALS {
                     format!("not worked out: stopped after {MAX_TRIALS} trial placements")
@@ -223,7 +224,7 @@ pub fn advise(
     (advice, fits)
 }
 
-fn merge_advice(advice: &mut Vec<Advice>, shape: &Node, copies: usize, workload: &str) {
+fn merge_advice(advice: &mut Vec<Advice>, shape: &Node, copies: usize, workload: &WorkloadId) {
     for a in advice.iter_mut() {
         if let Advice::AddNodes {
             like,
@@ -246,7 +247,7 @@ fn merge_advice(advice: &mut Vec<Advice>, shape: &Node, copies: usize, workload:
     });
 }
 
-fn unplaced_by_workload(placements: &[PodPlacement]) -> BTreeMap<String, usize> {
+fn unplaced_by_workload(placements: &[PodPlacement]) -> BTreeMap<WorkloadId, usize> {
     let mut out = BTreeMap::new();
     for p in placements {
         let e = out.entry(p.workload.clone()).or_insert(0);
@@ -263,7 +264,7 @@ fn place_with(
     base: &[NodeState],
     shapes: &[Node],
     added: &[(usize, usize)],
-    pods: &[(String, Pod)],
+    pods: &[(WorkloadId, Pod)],
 ) -> Vec<PodPlacement> {
     let mut states = base.to_vec();
     let mut serial = 0;

@@ -13,7 +13,7 @@ use crate::cluster::{Cluster, Pod};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::render::manifest::Object;
 use crate::totals::{Options, Scenario, Totals, compute};
-use crate::workload::objects::{Claim, Inventory, inventory};
+use crate::workload::objects::{Claim, Inventory, WorkloadId, inventory};
 
 use super::advice::{Advice, advise};
 use super::release::{PodPlacement, place_release_on, release_pods};
@@ -196,7 +196,7 @@ fn cluster_checks(
     cluster: &Cluster,
     inv: &Inventory<'_>,
     totals: &Totals,
-    pods: &[(String, Pod)],
+    pods: &[(WorkloadId, Pod)],
     placements: &[PodPlacement],
     scenario: Scenario,
 ) -> (Vec<Diagnostic>, Vec<Advice>) {
@@ -220,11 +220,7 @@ fn cluster_checks(
         if gpus == 0 || !checked.insert(p.workload.clone()) {
             continue;
         }
-        let Some(w) = inv
-            .workloads
-            .iter()
-            .find(|w| w.object.display() == p.workload)
-        else {
+        let Some(w) = inv.workloads.iter().find(|w| w.id() == p.workload) else {
             continue;
         };
         let utilization = gpu_memory_utilization(w.pod_spec);
@@ -260,7 +256,7 @@ fn cluster_checks(
 fn gpu_memory_advice(
     cluster: &Cluster,
     pod: &Pod,
-    workload: &str,
+    workload: &WorkloadId,
     gpus: i128,
     per_gpu: i128,
 ) -> Advice {
@@ -408,6 +404,44 @@ mod tests {
             SourceKind::Other,
         );
         crate::render::manifest::parse_stream(&sources, id).0
+    }
+
+    /// Workloads are matched by kind, namespace and name: two Deployments `web` in two
+    /// namespaces each place their own pod spec (matching by `Kind/name` gave both the first).
+    #[test]
+    fn same_named_workloads_of_two_namespaces_keep_their_own_pods() {
+        let mut sources = Sources::new();
+        let web = |ns: &str, cpu: &str| {
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: {ns}}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        resources: {{requests: {{cpu: '{cpu}'}}}}\n"
+            )
+        };
+        let text = format!("{}---\n{}", web("a", "1"), web("b", "3"));
+        let id = sources.add("r.yaml", text, SourceKind::Other);
+        let objects = crate::render::manifest::parse_stream(&sources, id).0;
+        let cluster = Cluster {
+            nodes: vec![node("n", "2")],
+            ..Cluster::default()
+        };
+        let o = evaluate(&objects, cluster, "default", Scenario::Steady);
+        let placed: Vec<(String, String, Option<String>)> = o
+            .placements
+            .iter()
+            .map(|p| {
+                (
+                    p.workload.to_string(),
+                    p.namespace.clone(),
+                    p.placement.node.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                ("Deployment/web".into(), "a".into(), Some("n".into())),
+                ("Deployment/web".into(), "b".into(), None),
+            ]
+        );
     }
 
     #[test]

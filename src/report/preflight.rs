@@ -131,7 +131,7 @@ pub fn to_json(o: &Outcome, s: &Subject<'_>, sources: &Sources) -> Json {
         "namespace": s.namespace,
         "cluster": {"source": s.cluster, "nodes": s.cluster_nodes, "pods": s.cluster_pods},
         "pods": o.placements.iter().map(|p| json!({
-            "workload": p.workload,
+            "workload": p.workload.to_string(),
             "pod": p.pod,
             "namespace": p.namespace,
             "node": p.placement.node,

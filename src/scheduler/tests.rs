@@ -293,10 +293,18 @@ fn node_selector_terms_and_match_fields() {
     assert!(bad.unwrap_err().to_string().contains("one element"));
     let bad = NodeSelectorTerm::parse(&json!({"matchFields": [
         {"key": "metadata.name", "operator": "Exists"}]}));
-    assert!(bad.unwrap_err().to_string().contains("unsupported operator"));
+    assert!(
+        bad.unwrap_err()
+            .to_string()
+            .contains("unsupported operator")
+    );
     let bad = NodeSelectorTerm::parse(&json!({"matchFields": [
         {"key": "metadata.uid", "operator": "In", "values": ["x"]}]}));
-    assert!(bad.unwrap_err().to_string().contains("not a valid field selector key"));
+    assert!(
+        bad.unwrap_err()
+            .to_string()
+            .contains("not a valid field selector key")
+    );
     // `Gt` with a non-integer value passes API validation but never matches.
     let t = term(json!({"matchExpressions": [{"key": "zone", "operator": "Gt", "values": ["a"]}]}));
     assert!(!t.matches("n1", &l));

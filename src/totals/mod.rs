@@ -13,7 +13,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::quantity::{Quantity, QuantityError};
 use crate::render::Object;
 use crate::workload::objects::{
-    Claim, Inventory, Replicas, Transient, Workload, daemonset_rollout, inventory, namespace_of,
+    Claim, Inventory, Replicas, Transient, Workload, WorkloadId, daemonset_rollout, inventory,
+    namespace_of,
 };
 use crate::workload::{Limit, PodResources, PodSpec, pod_resources};
 
@@ -177,6 +178,16 @@ pub struct WorkloadLine {
     pub scaler: Option<String>,
     pub pod: PodResources,
     pub transient: Option<Transient>,
+}
+
+impl WorkloadLine {
+    pub fn id(&self) -> WorkloadId {
+        WorkloadId {
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -113,6 +113,31 @@ pub struct Workload<'a> {
     pub daemonset_surge: Option<IntOrPercent>,
 }
 
+impl Workload<'_> {
+    pub fn id(&self) -> WorkloadId {
+        WorkloadId {
+            kind: self.object.kind().to_string(),
+            namespace: self.namespace.clone(),
+            name: self.object.name().to_string(),
+        }
+    }
+}
+
+/// Which workload a release pod or placement belongs to. Shown as `Kind/name`, the form every
+/// report uses; compared with its namespace, so same-named workloads of two namespaces differ.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkloadId {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for WorkloadId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.kind, self.name)
+    }
+}
+
 /// What a manifest stream holds, split for the totals.
 #[derive(Debug, Default)]
 pub struct Inventory<'a> {
