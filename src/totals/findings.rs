@@ -13,7 +13,7 @@ use crate::workload::selector;
 
 /// Every quantity field of a pod spec the API server would refuse: (field path, why). A value
 /// that does not parse, or a negative one (`ValidateNonnegativeQuantity`).
-pub(super) fn malformed_quantities(pod_spec: &Json) -> Vec<(String, String)> {
+pub(super) fn malformed_quantities(pod_spec: &Json) -> Vec<(String, EntryError)> {
     let mut bad = Vec::new();
     let mut check = |path: String, list: &Json| {
         for (name, q) in list.as_object().into_iter().flatten() {
@@ -42,23 +42,33 @@ pub(super) fn malformed_quantities(pod_spec: &Json) -> Vec<(String, String)> {
     bad
 }
 
+/// A resource-list entry the API server refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    /// Not a quantity, in the decoder's words.
+    #[error("{0}")]
+    Decode(String),
+    #[error(transparent)]
+    Quantity(#[from] QuantityError),
+    /// Negative: `quantity "-1" must be greater than or equal to 0`.
+    #[error("quantity {0} must be greater than or equal to 0")]
+    Negative(String),
+}
+
 /// A quantity as the API server reads it, rejecting negative values as its validation does.
-pub(super) fn parse(v: &Json) -> Result<Quantity, String> {
+pub(super) fn parse(v: &Json) -> Result<Quantity, EntryError> {
     let q = <Quantity as serde::Deserialize>::deserialize(v).map_err(|e| match v {
-        Json::String(_) | Json::Number(_) => e.to_string(),
+        Json::String(_) | Json::Number(_) => EntryError::Decode(e.to_string()),
         other => QuantityError::NotANumber {
             input: format!("{other}"),
         }
-        .to_string(),
+        .into(),
     })?;
     if q.is_negative() {
-        return Err(format!(
-            "quantity {} must be greater than or equal to 0",
-            match v {
-                Json::String(s) => format!("{s:?}"),
-                other => other.to_string(),
-            }
-        ));
+        return Err(EntryError::Negative(match v {
+            Json::String(s) => format!("{s:?}"),
+            other => other.to_string(),
+        }));
     }
     Ok(q)
 }

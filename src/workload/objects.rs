@@ -105,7 +105,7 @@ pub struct Workload<'a> {
     pub claim_templates: Vec<Claim<'a>>,
     /// Why the rollout could not be worked out (a `spec.strategy` or `spec.updateStrategy` the
     /// API server rejects); rollout = steady.
-    pub rollout_problem: Option<String>,
+    pub rollout_problem: Option<RolloutError>,
     /// Why the API server refuses `spec.replicas` (not an int32, or negative); counted as the
     /// default of 1.
     pub replicas_problem: Option<String>,
@@ -377,7 +377,7 @@ const DS_MAX_UNAVAILABLE: &str = "spec.updateStrategy.rollingUpdate.maxUnavailab
 /// maxSurge 0), validated as `ValidateRollingUpdateDaemonSet` does: both non-negative ints or
 /// percentages of at most 100%, and exactly one of them non-zero. `None` when the update adds no
 /// pods (OnDelete, or maxSurge 0).
-fn daemonset_max_surge(strategy: &Json) -> Result<Option<IntOrPercent>, String> {
+fn daemonset_max_surge(strategy: &Json) -> Result<Option<IntOrPercent>, RolloutError> {
     let kind = strategy["type"].as_str().unwrap_or("");
     match kind {
         "" | "RollingUpdate" => {}
@@ -387,20 +387,23 @@ fn daemonset_max_surge(strategy: &Json) -> Result<Option<IntOrPercent>, String> 
                 field: "spec.updateStrategy.type",
                 value: other.to_string(),
                 expected: "RollingUpdate, OnDelete",
-            }
-            .to_string());
+            });
         }
     }
     let rolling = &strategy["rollingUpdate"];
     let field = |name: &str, field: &'static str, default: i64| {
         let raw = match &rolling[name] {
             Json::Null => IntOrString::Int(default),
-            v => serde_json::from_value::<IntOrString>(v.clone())
-                .map_err(|e| format!("{field}: {e}"))?,
+            v => serde_json::from_value::<IntOrString>(v.clone()).map_err(|e| {
+                RolloutError::Decode {
+                    field,
+                    message: e.to_string(),
+                }
+            })?,
         };
-        let value = IntOrPercent::from_manifest(&raw, field).map_err(|e| e.to_string())?;
+        let value = IntOrPercent::from_manifest(&raw, field)?;
         if matches!(value, IntOrPercent::Percent(p) if p > 100) {
-            return Err(RolloutError::OverHundredPercent { field, value: raw }.to_string());
+            return Err(RolloutError::OverHundredPercent { field, value: raw });
         }
         Ok(value)
     };
@@ -408,13 +411,8 @@ fn daemonset_max_surge(strategy: &Json) -> Result<Option<IntOrPercent>, String> 
     let surge = field("maxSurge", DS_MAX_SURGE, 0)?;
     let non_zero = |v: IntOrPercent| !matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
     match (non_zero(surge), non_zero(unavailable)) {
-        (true, true) => Err(format!(
-            "{DS_MAX_SURGE}: may not be set when maxUnavailable is non-zero (maxUnavailable \
-             defaults to 1: set it to 0 to surge)"
-        )),
-        (false, false) => Err(format!(
-            "{DS_MAX_UNAVAILABLE}: cannot be 0 when maxSurge is 0"
-        )),
+        (true, true) => Err(RolloutError::DaemonSetSurgeAndUnavailable),
+        (false, false) => Err(RolloutError::DaemonSetBothZero),
         (true, false) => Ok(Some(surge)),
         (false, true) => Ok(None),
     }
@@ -438,16 +436,16 @@ pub fn daemonset_rollout(nodes: u64, surge: Option<IntOrPercent>) -> u64 {
 }
 
 /// Pods a Deployment runs at once while rolling out `replicas` pods (replicas + surge).
-fn deployment_peak(replicas: u64, strategy: &Json) -> Result<u64, String> {
+fn deployment_peak(replicas: u64, strategy: &Json) -> Result<u64, RolloutError> {
     let strategy: DeploymentStrategy = if strategy.is_null() {
         DeploymentStrategy::default()
     } else {
         serde_json::from_value(strategy.clone())
-            .map_err(|e| format!("spec.strategy not understood: {e}"))?
+            .map_err(|e| RolloutError::Strategy(e.to_string()))?
     };
-    let replicas = i32::try_from(replicas).map_err(|_| "spec.replicas out of range".to_string())?;
-    let rollout = deployment_rollout(replicas, &strategy).map_err(|e| e.to_string())?;
-    u64::try_from(rollout.peak_pods).map_err(|_| "negative rollout size".to_string())
+    let replicas = i32::try_from(replicas).map_err(|_| RolloutError::ReplicasOutOfRange)?;
+    let rollout = deployment_rollout(replicas, &strategy)?;
+    u64::try_from(rollout.peak_pods).map_err(|_| RolloutError::NegativeRollout)
 }
 
 /// Pods a Job runs at once: `parallelism` (default 1), at most `completions` when set.
@@ -544,7 +542,9 @@ mod tests {
     /// (exactly one of the two non-zero, each at most 100%).
     #[test]
     fn daemonset_surge_is_defaulted_and_validated_as_the_api_server_does() {
-        let surge = |s: &str| daemonset_max_surge(&serde_json::from_str(s).unwrap());
+        let surge = |s: &str| {
+            daemonset_max_surge(&serde_json::from_str(s).unwrap()).map_err(|e| e.to_string())
+        };
         assert_eq!(surge("null"), Ok(None));
         assert_eq!(surge(r#"{"type": "OnDelete"}"#), Ok(None));
         assert_eq!(
@@ -599,8 +599,8 @@ mod tests {
         assert_eq!(w.replicas.rollout, 4);
         assert!(
             w.rollout_problem
-                .as_deref()
-                .is_some_and(|p| p.contains("may not be 0 when maxSurge is 0")),
+                .as_ref()
+                .is_some_and(|p| p.to_string().contains("may not be 0 when maxSurge is 0")),
             "{:?}",
             w.rollout_problem
         );
