@@ -138,11 +138,6 @@ fn refused(nodes: &mut [NodeState], p: &Pod) -> String {
     r.message().unwrap()
 }
 
-fn req(key: &str, op: Op, values: &[&str]) -> Result<Requirement, String> {
-    Requirement::new(key, op, values.iter().map(|v| v.to_string()).collect())
-        .map_err(|e| e.to_string())
-}
-
 fn toleration(
     key: Option<&str>,
     op: Option<&str>,
@@ -167,102 +162,7 @@ fn taint(key: &str, value: Option<&str>, effect: &str) -> Taint {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Labels, selectors, operators
-
-#[test]
-fn requirement_operators() {
-    let l = labels(&[
-        ("app", "web"),
-        ("gpu-mem", "81920"),
-        ("tier", "front"),
-        ("odd", "lots"),
-    ]);
-    assert!(req("app", Op::In, &["web", "api"]).unwrap().matches(&l));
-    assert!(!req("app", Op::In, &["api"]).unwrap().matches(&l));
-    assert!(!req("missing", Op::In, &["x"]).unwrap().matches(&l));
-    assert!(req("app", Op::NotIn, &["api"]).unwrap().matches(&l));
-    assert!(!req("app", Op::NotIn, &["web"]).unwrap().matches(&l));
-    assert!(
-        req("missing", Op::NotIn, &["x"]).unwrap().matches(&l),
-        "NotIn matches absent keys"
-    );
-    assert!(req("tier", Op::Exists, &[]).unwrap().matches(&l));
-    assert!(!req("missing", Op::Exists, &[]).unwrap().matches(&l));
-    assert!(req("missing", Op::DoesNotExist, &[]).unwrap().matches(&l));
-    assert!(!req("tier", Op::DoesNotExist, &[]).unwrap().matches(&l));
-    // Gt / Lt: strict integer comparisons; absent or non-integer labels never match.
-    assert!(req("gpu-mem", Op::Gt, &["49152"]).unwrap().matches(&l));
-    assert!(!req("gpu-mem", Op::Gt, &["81920"]).unwrap().matches(&l));
-    assert!(req("gpu-mem", Op::Lt, &["81921"]).unwrap().matches(&l));
-    assert!(!req("gpu-mem", Op::Lt, &["81920"]).unwrap().matches(&l));
-    assert!(req("gpu-mem", Op::Gt, &["0"]).unwrap().matches(&l));
-    assert!(!req("odd", Op::Gt, &["0"]).unwrap().matches(&l));
-    assert!(!req("odd", Op::Lt, &["0"]).unwrap().matches(&l));
-    assert!(!req("missing", Op::Lt, &["10"]).unwrap().matches(&l));
-}
-
-#[test]
-fn requirement_validation_matches_new_requirement() {
-    assert!(
-        req("app", Op::In, &[])
-            .unwrap_err()
-            .contains("can't be empty")
-    );
-    assert!(req("app", Op::NotIn, &[]).is_err());
-    assert!(
-        req("app", Op::Exists, &["x"])
-            .unwrap_err()
-            .contains("must be empty")
-    );
-    assert!(
-        req("n", Op::Gt, &["1", "2"])
-            .unwrap_err()
-            .contains("exactly one value")
-    );
-    assert!(
-        req("n", Op::Gt, &["1.5"])
-            .unwrap_err()
-            .contains("must be an integer")
-    );
-    assert!(req("n", Op::Lt, &["1_000"]).is_err());
-    // NewRequirement also validates every value as a label value, so signs are refused.
-    assert!(req("n", Op::Lt, &["+7"]).is_err());
-    assert!(req("n", Op::Gt, &["-5"]).is_err());
-    assert!(req("bad key!", Op::Exists, &[]).is_err());
-    assert!(
-        req("Example.com/x", Op::Exists, &[]).is_err(),
-        "prefix must be lowercase"
-    );
-    assert!(req("example.com/x", Op::Exists, &[]).is_ok());
-    assert!(req("app", Op::In, &["not valid"]).is_err());
-    assert_eq!(parse_go_int("-12"), Some(-12));
-    assert_eq!(parse_go_int(""), None);
-    assert_eq!(parse_go_int("+"), None);
-    assert_eq!(parse_go_int("9223372036854775808"), None);
-}
-
-#[test]
-fn label_selector_as_selector() {
-    let l = labels(&[("app", "web")]);
-    let nothing = Selector::from_label_selector(None).unwrap();
-    assert_eq!(nothing, Selector::Nothing);
-    assert!(!nothing.matches(&l) && !nothing.is_empty());
-    let everything = Selector::from_label_selector(Some(&json!({}))).unwrap();
-    assert!(everything.matches(&l) && everything.is_empty());
-    let sel = Selector::from_label_selector(Some(&json!({
-        "matchLabels": {"app": "web"},
-        "matchExpressions": [{"key": "canary", "operator": "DoesNotExist"}]
-    })))
-    .unwrap();
-    assert!(sel.matches(&l));
-    assert!(!sel.matches(&labels(&[("app", "web"), ("canary", "1")])));
-    let err = Selector::from_label_selector(Some(&json!({
-        "matchExpressions": [{"key": "n", "operator": "Gt", "values": ["1"]}]
-    })))
-    .unwrap_err()
-    .to_string();
-    assert!(err.contains("not a valid label selector operator"), "{err}");
-}
+// Node selectors
 
 #[test]
 fn node_selector_terms_and_match_fields() {
