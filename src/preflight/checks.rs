@@ -486,17 +486,12 @@ mod tests {
     }
 
     fn node_with(labels: &[(&str, &str)]) -> Node {
-        Node {
-            name: "gpu-mig-1".into(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            taints: Vec::new(),
-            unschedulable: false,
-            ready: true,
-            allocatable: crate::workload::ResourceList::new(),
-        }
+        let mut node = crate::scheduler::tests::node_with("gpu-mig-1", &[]);
+        node.labels = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        node
     }
 
     /// GFD's `mixed` MIG strategy: `nvidia.com/gpu.memory` is the whole A100-80GB, each profile

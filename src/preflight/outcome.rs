@@ -323,6 +323,7 @@ fn gpu_memory_utilization(pod_spec: &serde_json::Value) -> i128 {
 mod tests {
     use super::*;
     use crate::cluster::Gap;
+    use crate::scheduler::tests::{in_ns, node_with, on, pod};
     use crate::source::{SourceKind, Sources};
 
     fn release() -> Vec<Object> {
@@ -362,36 +363,11 @@ mod tests {
     }
 
     fn node(name: &str, cpu: &str) -> crate::cluster::Node {
-        let q = |s: &str| crate::quantity::Quantity::parse(s).expect("quantity");
-        crate::cluster::Node {
-            name: name.into(),
-            labels: [("kubernetes.io/hostname".to_string(), name.to_string())].into(),
-            taints: Vec::new(),
-            unschedulable: false,
-            ready: true,
-            allocatable: [
-                ("cpu".to_string(), q(cpu)),
-                ("memory".to_string(), q("32Gi")),
-                ("pods".to_string(), q("110")),
-            ]
-            .into(),
-        }
+        node_with(name, &[("cpu", cpu), ("memory", "32Gi"), ("pods", "110")])
     }
 
-    fn busy(name: &str, on: &str, cpu: &str) -> Pod {
-        Pod {
-            namespace: "other".into(),
-            name: name.into(),
-            labels: Default::default(),
-            node: Some(on.into()),
-            requests: [(
-                "cpu".to_string(),
-                crate::quantity::Quantity::parse(cpu).expect("quantity"),
-            )]
-            .into(),
-            non_zero: None,
-            scheduling: Default::default(),
-        }
+    fn busy(name: &str, node: &str, cpu: &str) -> Pod {
+        on(in_ns(pod(name, &[("cpu", cpu)]), "other"), node)
     }
 
     fn deployment(replicas: u32, cpu: &str) -> Vec<Object> {

@@ -140,31 +140,27 @@ pub fn release_pods(
             // A DaemonSet pod is pinned to each node its selector and tolerations admit; the
             // caller places one per eligible node (see `place_release`).
             add_daemon_pod_tolerations(&mut scheduling, w.pod_spec["hostNetwork"] == true);
-            pods.push((
-                workload,
-                Pod {
-                    namespace: line.namespace.clone(),
-                    name: format!("{}-*", line.name),
-                    labels,
-                    node: None,
-                    requests,
-                    non_zero,
-                    scheduling,
-                },
-            ));
-            continue;
         }
-        for i in 0..count {
+        let pod = Pod {
+            namespace: line.namespace.clone(),
+            name: String::new(),
+            labels,
+            node: None,
+            requests,
+            non_zero,
+            scheduling,
+        };
+        let names: Vec<String> = if line.per_node {
+            vec![format!("{}-*", line.name)]
+        } else {
+            (0..count).map(|i| format!("{}-{i}", line.name)).collect()
+        };
+        for name in names {
             pods.push((
                 workload.clone(),
                 Pod {
-                    namespace: line.namespace.clone(),
-                    name: format!("{}-{i}", line.name),
-                    labels: labels.clone(),
-                    node: None,
-                    requests: requests.clone(),
-                    non_zero,
-                    scheduling: scheduling.clone(),
+                    name,
+                    ..pod.clone()
                 },
             ));
         }

@@ -13,8 +13,7 @@ pub use crate::workload::selector::{
     LabelLookup, Labels, OneLabel, Op, Requirement, Selector, parse_go_int,
 };
 use crate::workload::selector::{
-    RequirementError, SelectorError, ShapeError, optional_array, string_field, string_list,
-    validate_label_value, validate_qualified_name,
+    SelectorError, ShapeError, optional_array, string_field, string_list,
 };
 
 /// Why the scheduler cannot read a pod: what the API server would have refused. The text is
@@ -113,18 +112,9 @@ impl NodeSelectorTerm {
                     && values.len() == 1
                     && parse_go_int(&values[0]).is_none()
                 {
-                    // Valid for the API server (a label value), unparsable for the scheduler.
-                    let invalid = |error| SelectorError::Requirement {
-                        key: key.to_string(),
-                        error,
-                    };
-                    validate_qualified_name(key).map_err(|e| invalid(RequirementError::Key(e)))?;
-                    validate_label_value(&values[0]).map_err(|error| {
-                        invalid(RequirementError::Value {
-                            value: values[0].clone(),
-                            error,
-                        })
-                    })?;
+                    // Valid for the API server (a label value: `In` validates key and value as
+                    // it does), unparsable for the scheduler.
+                    Requirement::new(key, Op::In, values)?;
                     unparsable = true;
                     continue;
                 }

@@ -43,7 +43,7 @@ pub mod labels;
 pub mod score;
 pub mod terms;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::BTreeMap;
 
@@ -218,102 +218,4 @@ fn search_feasible(
         c.next_start_node_index = (start + processed) % total;
     }
     (feasible, diagnosis)
-}
-
-#[cfg(test)]
-mod sampling_tests {
-    use super::*;
-    use crate::cluster::Node;
-    use crate::quantity::Quantity;
-
-    fn node(i: usize) -> Node {
-        let q = |s: &str| Quantity::parse(s).expect("quantity");
-        Node {
-            name: format!("n-{i:04}"),
-            labels: Default::default(),
-            taints: Vec::new(),
-            unschedulable: false,
-            ready: true,
-            allocatable: [
-                ("cpu".into(), q("4")),
-                ("memory".into(), q("8Gi")),
-                ("pods".into(), q("110")),
-            ]
-            .into(),
-        }
-    }
-
-    fn pod(name: &str, requests: &[(&str, &str)]) -> Pod {
-        Pod {
-            namespace: "default".into(),
-            name: name.into(),
-            labels: Default::default(),
-            node: None,
-            requests: requests
-                .iter()
-                .map(|(k, v)| (k.to_string(), Quantity::parse(v).expect("quantity")))
-                .collect(),
-            non_zero: None,
-            scheduling: Default::default(),
-        }
-    }
-
-    #[test]
-    fn the_number_of_feasible_nodes_to_find_is_the_schedulers() {
-        // numFeasibleNodesToFind with percentageOfNodesToScore unset (adaptive).
-        for (all, find) in [
-            (0, 0),
-            (99, 99),
-            (100, 100),
-            (250, 120),
-            (1000, 420),
-            (5000, 500),
-            (6000, 300),
-            (20000, 1000),
-        ] {
-            assert_eq!(num_feasible_nodes_to_find(all), find, "{all} nodes");
-        }
-    }
-
-    #[test]
-    fn on_large_clusters_the_search_stops_early_and_rotates() {
-        let mut nodes: Vec<NodeState> = (0..1000).map(|i| NodeState::new(node(i))).collect();
-        let pod = pod("p", &[]);
-        let mut cursor = Cursor::default();
-        let first = place_from(&mut nodes, &pod, &Namespaces::default(), &mut cursor);
-        assert_eq!(first.feasible_nodes, 420, "42% of 1000 nodes");
-        assert_eq!(cursor.next_start_node_index, 420);
-        let second = place_from(&mut nodes, &pod, &Namespaces::default(), &mut cursor);
-        assert_eq!(second.feasible_nodes, 420);
-        assert_eq!(cursor.next_start_node_index, 840);
-        // The second search started at node 420: its choice is among n-0420..n-0839.
-        let chosen = second.node.expect("placed");
-        assert!(("n-0420".."n-0840").contains(&chosen.as_str()), "{chosen}");
-        // `find_feasible` (diagnosis) examines every node.
-        let incoming = Incoming::new(&pod).expect("pod");
-        assert_eq!(
-            find_feasible(&nodes, &incoming, &Namespaces::default())
-                .0
-                .len(),
-            1000
-        );
-    }
-
-    #[test]
-    fn a_pod_that_fits_nowhere_is_checked_against_every_node() {
-        let mut nodes: Vec<NodeState> = (0..1000).map(|i| NodeState::new(node(i))).collect();
-        let pod = pod("big", &[("cpu", "5")]);
-        let mut cursor = Cursor {
-            next_start_node_index: 700,
-        };
-        let r = place_from(&mut nodes, &pod, &Namespaces::default(), &mut cursor);
-        assert_eq!(
-            r.message().as_deref(),
-            Some("0/1000 nodes are available: 1000 Insufficient cpu.")
-        );
-        assert_eq!(
-            cursor.next_start_node_index, 700,
-            "all 1000 processed: back where it started"
-        );
-    }
 }

@@ -33,7 +33,7 @@ fn labels(pairs: &[(&str, &str)]) -> Labels {
         .collect()
 }
 
-fn node_with(name: &str, alloc: &[(&str, &str)]) -> Node {
+pub(crate) fn node_with(name: &str, alloc: &[(&str, &str)]) -> Node {
     Node {
         name: name.into(),
         labels: labels(&[(HOST, name)]),
@@ -77,7 +77,7 @@ fn tainted(mut n: Node, key: &str, value: Option<&str>, effect: &str) -> Node {
     n
 }
 
-fn pod(name: &str, requests: &[(&str, &str)]) -> Pod {
+pub(crate) fn pod(name: &str, requests: &[(&str, &str)]) -> Pod {
     Pod {
         namespace: "default".into(),
         name: name.into(),
@@ -98,7 +98,7 @@ fn with_labels(mut p: Pod, pairs: &[(&str, &str)]) -> Pod {
     p
 }
 
-fn in_ns(mut p: Pod, ns: &str) -> Pod {
+pub(crate) fn in_ns(mut p: Pod, ns: &str) -> Pod {
     p.namespace = ns.into();
     p
 }
@@ -108,7 +108,7 @@ fn with_spec(mut p: Pod, spec: Json) -> Pod {
     p
 }
 
-fn on(mut p: Pod, node: &str) -> Pod {
+pub(crate) fn on(mut p: Pod, node: &str) -> Pod {
     p.node = Some(node.into());
     p
 }
@@ -1417,4 +1417,74 @@ fn affinity_match_label_keys_are_merged() {
     placed(&mut nodes, &p("a", "1"));
     assert!(place(&mut nodes, &p("b", "1")).node.is_none());
     assert_eq!(placed(&mut nodes, &p("c", "2")), "n1");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sampling on large clusters
+
+/// `n-0000`...: 4 CPUs, 8Gi, 110 pods.
+fn numbered(i: usize) -> Node {
+    node_with(
+        &format!("n-{i:04}"),
+        &[("cpu", "4"), ("memory", "8Gi"), ("pods", "110")],
+    )
+}
+
+#[test]
+fn the_number_of_feasible_nodes_to_find_is_the_schedulers() {
+    // numFeasibleNodesToFind with percentageOfNodesToScore unset (adaptive).
+    for (all, find) in [
+        (0, 0),
+        (99, 99),
+        (100, 100),
+        (250, 120),
+        (1000, 420),
+        (5000, 500),
+        (6000, 300),
+        (20000, 1000),
+    ] {
+        assert_eq!(num_feasible_nodes_to_find(all), find, "{all} nodes");
+    }
+}
+
+#[test]
+fn on_large_clusters_the_search_stops_early_and_rotates() {
+    let mut nodes: Vec<NodeState> = (0..1000).map(|i| NodeState::new(numbered(i))).collect();
+    let pod = pod("p", &[]);
+    let mut cursor = Cursor::default();
+    let first = place_from(&mut nodes, &pod, &Namespaces::default(), &mut cursor);
+    assert_eq!(first.feasible_nodes, 420, "42% of 1000 nodes");
+    assert_eq!(cursor.next_start_node_index, 420);
+    let second = place_from(&mut nodes, &pod, &Namespaces::default(), &mut cursor);
+    assert_eq!(second.feasible_nodes, 420);
+    assert_eq!(cursor.next_start_node_index, 840);
+    // The second search started at node 420: its choice is among n-0420..n-0839.
+    let chosen = second.node.expect("placed");
+    assert!(("n-0420".."n-0840").contains(&chosen.as_str()), "{chosen}");
+    // `find_feasible` (diagnosis) examines every node.
+    let incoming = Incoming::new(&pod).expect("pod");
+    assert_eq!(
+        find_feasible(&nodes, &incoming, &Namespaces::default())
+            .0
+            .len(),
+        1000
+    );
+}
+
+#[test]
+fn a_pod_that_fits_nowhere_is_checked_against_every_node() {
+    let mut nodes: Vec<NodeState> = (0..1000).map(|i| NodeState::new(numbered(i))).collect();
+    let pod = pod("big", &[("cpu", "5")]);
+    let mut cursor = Cursor {
+        next_start_node_index: 700,
+    };
+    let r = place_from(&mut nodes, &pod, &Namespaces::default(), &mut cursor);
+    assert_eq!(
+        r.message().as_deref(),
+        Some("0/1000 nodes are available: 1000 Insufficient cpu.")
+    );
+    assert_eq!(
+        cursor.next_start_node_index, 700,
+        "all 1000 processed: back where it started"
+    );
 }

@@ -38,7 +38,7 @@ pub enum WorkloadKind {
 }
 
 impl WorkloadKind {
-    fn of(kind: &str) -> Option<Self> {
+    pub fn of(kind: &str) -> Option<Self> {
         Some(match kind {
             "Deployment" => Self::Deployment,
             "StatefulSet" => Self::StatefulSet,
@@ -50,6 +50,15 @@ impl WorkloadKind {
             "Pod" => Self::Pod,
             _ => return None,
         })
+    }
+
+    /// Where the pod template is, as a JSON pointer into the object (a Pod is its own).
+    pub fn template_pointer(self) -> &'static str {
+        match self {
+            Self::Pod => "",
+            Self::CronJob => "/spec/jobTemplate/spec/template",
+            _ => "/spec/template",
+        }
     }
 }
 
@@ -273,14 +282,14 @@ fn workload<'a>(
     scalers: &Scalers,
 ) -> Workload<'a> {
     let spec = &o.json["spec"];
-    let (template, job_spec) = match kind {
-        WorkloadKind::Pod => (&o.json, None),
-        WorkloadKind::CronJob => (
-            &spec["jobTemplate"]["spec"]["template"],
-            Some(&spec["jobTemplate"]["spec"]),
-        ),
-        WorkloadKind::Job => (&spec["template"], Some(spec)),
-        _ => (&spec["template"], None),
+    let template = o
+        .json
+        .pointer(kind.template_pointer())
+        .unwrap_or(&Json::Null);
+    let job_spec = match kind {
+        WorkloadKind::CronJob => Some(&spec["jobTemplate"]["spec"]),
+        WorkloadKind::Job => Some(spec),
+        _ => None,
     };
     let scaler = scalers
         .iter()

@@ -242,10 +242,6 @@ pub enum Selector {
 }
 
 impl Selector {
-    pub fn everything() -> Selector {
-        Selector::All(Vec::new())
-    }
-
     /// `Selector.Empty()`: true for the everything selector only (Go's `nothingSelector` is not
     /// empty). PodTopologySpread counts no existing pods for an empty selector.
     pub fn is_empty(&self) -> bool {
@@ -467,63 +463,28 @@ mod tests {
     /// the scheduler's `invalid pod: ...`) and selects nothing for [`matches`], even where the
     /// requirement alone would match these labels.
     #[test]
+    #[rustfmt::skip]
     fn malformed_selectors_are_errors_and_select_nothing() {
         let labels = json!({"app": "web", "tier": "front"});
-        let expr = |e: Json| json!({"matchExpressions": [e]});
+        let expr = |key: &str, op: &str, values: Json| {
+            json!({"matchExpressions": [{"key": key, "operator": op, "values": values}]})
+        };
+        let chars = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
         for (sel, error) in [
-            (
-                expr(json!({"key": "app", "operator": "Equals", "values": ["web"]})),
-                r#""Equals" is not a valid label selector operator"#,
-            ),
-            (
-                expr(json!({"key": "app", "operator": "Gt", "values": ["1"]})),
-                r#""Gt" is not a valid label selector operator"#,
-            ),
-            (
-                expr(json!({"key": "app", "operator": "In", "values": []})),
-                r#"key "app": for 'In', 'NotIn' operators, values set can't be empty"#,
-            ),
-            (
-                expr(json!({"key": "zone", "operator": "NotIn"})),
-                r#"key "zone": for 'In', 'NotIn' operators, values set can't be empty"#,
-            ),
-            (
-                expr(json!({"key": "app", "operator": "Exists", "values": ["web"]})),
-                r#"key "app": values set must be empty for exists and does not exist"#,
-            ),
-            (
-                expr(json!({"key": "zone", "operator": "DoesNotExist", "values": ["a"]})),
-                r#"key "zone": values set must be empty for exists and does not exist"#,
-            ),
-            (
-                json!({"matchLabels": {"app": "web", "bad key": "x"}}),
-                r#"key "bad key": name part "bad key" must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"#,
-            ),
-            (
-                expr(json!({"key": "Example.com/app", "operator": "Exists"})),
-                r#"key "Example.com/app": prefix part "Example.com" must be a lowercase RFC 1123 subdomain"#,
-            ),
-            (
-                expr(json!({"key": "/app", "operator": "Exists"})),
-                r#"key "/app": prefix part must be non-empty"#,
-            ),
-            (
-                expr(json!({"key": "tier", "operator": "NotIn", "values": ["-x-"]})),
-                r#"key "tier": value "-x-": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"#,
-            ),
-            (
-                json!({"matchLabels": {"app": "a".repeat(64)}}),
-                r#"key "app": value "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": must be no more than 63 characters"#,
-            ),
-            (
-                json!({"matchLabels": {"app": 1}}),
-                "matchLabels.app: value must be a string, got 1",
-            ),
-            (expr(json!({"operator": "Exists"})), "key is required"),
-            (
-                json!("app=web"),
-                r#"label selector must be an object, got "app=web""#,
-            ),
+            (expr("app", "Equals", json!(["web"])), r#""Equals" is not a valid label selector operator"#.to_string()),
+            (expr("app", "Gt", json!(["1"])), r#""Gt" is not a valid label selector operator"#.into()),
+            (expr("app", "In", json!([])), r#"key "app": for 'In', 'NotIn' operators, values set can't be empty"#.into()),
+            (expr("zone", "NotIn", Json::Null), r#"key "zone": for 'In', 'NotIn' operators, values set can't be empty"#.into()),
+            (expr("app", "Exists", json!(["web"])), r#"key "app": values set must be empty for exists and does not exist"#.into()),
+            (expr("zone", "DoesNotExist", json!(["a"])), r#"key "zone": values set must be empty for exists and does not exist"#.into()),
+            (json!({"matchLabels": {"app": "web", "bad key": "x"}}), format!(r#"key "bad key": name part "bad key" {chars}"#)),
+            (expr("Example.com/app", "Exists", Json::Null), r#"key "Example.com/app": prefix part "Example.com" must be a lowercase RFC 1123 subdomain"#.into()),
+            (expr("/app", "Exists", Json::Null), r#"key "/app": prefix part must be non-empty"#.into()),
+            (expr("tier", "NotIn", json!(["-x-"])), r#"key "tier": value "-x-": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"#.into()),
+            (json!({"matchLabels": {"app": "a".repeat(64)}}), format!(r#"key "app": value "{}": must be no more than 63 characters"#, "a".repeat(64))),
+            (json!({"matchLabels": {"app": 1}}), "matchLabels.app: value must be a string, got 1".into()),
+            (json!({"matchExpressions": [{"operator": "Exists"}]}), "key is required".into()),
+            (json!("app=web"), r#"label selector must be an object, got "app=web""#.into()),
         ] {
             let err = Selector::from_label_selector(Some(&sel)).expect_err(&sel.to_string());
             assert_eq!(err.to_string(), error);
