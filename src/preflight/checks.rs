@@ -556,12 +556,8 @@ mod tests {
     }
 
     fn totals_of(text: &str, ns: &str) -> Totals {
-        let mut sources = crate::source::Sources::new();
-        let id = sources.add("m.yaml", text, crate::source::SourceKind::Other);
-        let (objects, diags) = crate::render::parse_stream(&sources, id);
-        assert!(diags.is_empty(), "{diags:?}");
         crate::totals::compute(
-            &objects,
+            &crate::test_support::objects(text),
             &crate::totals::Options {
                 namespace: ns.into(),
                 daemonset_nodes: 1,

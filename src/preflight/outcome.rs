@@ -324,16 +324,12 @@ mod tests {
     use super::*;
     use crate::cluster::Gap;
     use crate::scheduler::tests::{in_ns, node_with, on, pod};
-    use crate::source::{SourceKind, Sources};
+    use crate::test_support::objects;
 
     fn release() -> Vec<Object> {
-        let mut sources = Sources::new();
-        let id = sources.add(
-            "r.yaml",
+        objects(
             "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    resources: {requests: {cpu: 100m}}\n",
-            SourceKind::Other,
-        );
-        crate::render::manifest::parse_stream(&sources, id).0
+        )
     }
 
     #[test]
@@ -371,30 +367,21 @@ mod tests {
     }
 
     fn deployment(replicas: u32, cpu: &str) -> Vec<Object> {
-        let mut sources = Sources::new();
-        let id = sources.add(
-            "r.yaml",
-            format!(
-                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: batch}}\nspec:\n  replicas: {replicas}\n  template:\n    spec:\n      containers:\n      - name: c\n        resources: {{requests: {{cpu: '{cpu}'}}}}\n"
-            ),
-            SourceKind::Other,
-        );
-        crate::render::manifest::parse_stream(&sources, id).0
+        objects(&format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: batch}}\nspec:\n  replicas: {replicas}\n  template:\n    spec:\n      containers:\n      - name: c\n        resources: {{requests: {{cpu: '{cpu}'}}}}\n"
+        ))
     }
 
     /// Workloads are matched by kind, namespace and name: two Deployments `web` in two
     /// namespaces each place their own pod spec (matching by `Kind/name` gave both the first).
     #[test]
     fn same_named_workloads_of_two_namespaces_keep_their_own_pods() {
-        let mut sources = Sources::new();
         let web = |ns: &str, cpu: &str| {
             format!(
                 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: {ns}}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        resources: {{requests: {{cpu: '{cpu}'}}}}\n"
             )
         };
-        let text = format!("{}---\n{}", web("a", "1"), web("b", "3"));
-        let id = sources.add("r.yaml", text, SourceKind::Other);
-        let objects = crate::render::manifest::parse_stream(&sources, id).0;
+        let objects = objects(&format!("{}---\n{}", web("a", "1"), web("b", "3")));
         let cluster = Cluster {
             nodes: vec![node("n", "2")],
             ..Cluster::default()

@@ -60,24 +60,18 @@ pub struct NodeState {
 impl NodeState {
     pub fn new(node: Node) -> NodeState {
         let mut taints = node.taints.clone();
-        let has_no_schedule = |taints: &[Taint], keys: &[&str]| {
-            taints
-                .iter()
-                .any(|t| t.effect == "NoSchedule" && keys.contains(&t.key.as_str()))
-        };
-        if node.unschedulable && !has_no_schedule(&taints, &[TAINT_UNSCHEDULABLE]) {
-            taints.push(Taint {
-                key: TAINT_UNSCHEDULABLE.into(),
-                value: None,
-                effect: "NoSchedule".into(),
-            });
-        }
-        if !node.ready && !has_no_schedule(&taints, &[TAINT_NOT_READY, TAINT_UNREACHABLE]) {
-            taints.push(Taint {
-                key: TAINT_NOT_READY.into(),
-                value: None,
-                effect: "NoSchedule".into(),
-            });
+        for (applies, keys) in [
+            (node.unschedulable, &[TAINT_UNSCHEDULABLE][..]),
+            (!node.ready, &[TAINT_NOT_READY, TAINT_UNREACHABLE][..]),
+        ] {
+            let has_one = |t: &Taint| t.effect == "NoSchedule" && keys.contains(&t.key.as_str());
+            if applies && !taints.iter().any(has_one) {
+                taints.push(Taint {
+                    key: keys[0].into(),
+                    value: None,
+                    effect: "NoSchedule".into(),
+                });
+            }
         }
         NodeState {
             allocatable: Resources::from_list(&node.allocatable),
@@ -101,18 +95,7 @@ impl NodeState {
     /// One state per node, with every pod bound to one of them (`pod.node`) added. Pods bound
     /// to a node that is not in `nodes` are skipped.
     pub fn from_cluster(nodes: &[Node], pods: &[Pod]) -> Vec<NodeState> {
-        let mut states: Vec<NodeState> = nodes.iter().cloned().map(NodeState::new).collect();
-        let index: FastMap<&str, usize> = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.name.as_str(), i))
-            .collect();
-        for pod in pods {
-            if let Some(&i) = pod.node.as_deref().and_then(|n| index.get(n)) {
-                states[i].add_pod(pod.clone());
-            }
-        }
-        states
+        NodeState::from_parts(nodes.to_vec(), pods.to_vec())
     }
 
     /// [`NodeState::from_cluster`] taking ownership (no copies of the pods).

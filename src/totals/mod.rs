@@ -517,16 +517,10 @@ fn overflow(o: &Object, e: QuantityError) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::parse_stream;
-    use crate::source::{SourceKind, Sources};
 
     fn totals(text: &str, namespace: &str, nodes: u64) -> Totals {
-        let mut sources = Sources::new();
-        let id = sources.add("m.yaml", text, SourceKind::Other);
-        let (objects, diags) = parse_stream(&sources, id);
-        assert!(diags.is_empty(), "{diags:?}");
         compute(
-            &objects,
+            &crate::test_support::objects(text),
             &Options {
                 namespace: namespace.to_string(),
                 daemonset_nodes: nodes,

@@ -492,16 +492,7 @@ fn claim(pvc: &Json) -> Claim<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::parse_stream;
-    use crate::source::{SourceKind, Sources};
-
-    fn objects(text: &str) -> Vec<Object> {
-        let mut sources = Sources::new();
-        let id = sources.add("m.yaml", text, SourceKind::Other);
-        let (objects, diags) = parse_stream(&sources, id);
-        assert!(diags.is_empty(), "{diags:?}");
-        objects
-    }
+    use crate::test_support::objects;
 
     const ROUTER: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: router, namespace: llm}\nspec: {replicas: 1}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: router, namespace: other}\nspec: {replicas: 1}\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: router}\nspec: {scaleTargetRef: {kind: Deployment, name: router}, minReplicas: 2, maxReplicas: 6}\n";
 
