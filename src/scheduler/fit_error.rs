@@ -120,7 +120,7 @@ pub struct FitError {
     /// Nodes rejected with `Unschedulable` (not `...AndUnresolvable`): where preemption would
     /// look for victims.
     pub resolvable_nodes: usize,
-    /// TaintToleration's rejections by taint `(key, value)`: what [`FitError::fold_taints`] keeps
+    /// TaintToleration's rejections by taint `(key, value)`: what [`FitError::word_taints`] keeps
     /// when the message no longer names them.
     pub untolerated_taints: BTreeMap<(String, String), usize>,
 }

@@ -4,7 +4,7 @@
 //! label key/value rules they validate with (`validation.IsQualifiedName`,
 //! `IsValidLabelValue`). Selectors are parsed once; matching allocates nothing.
 //!
-//! A malformed selector is an error, as `LabelSelectorAsSelector` makes it; [`matches`] reads
+//! A malformed selector is an error, as `LabelSelectorAsSelector` makes it; [`matches()`] reads
 //! one as selecting nothing (see there why).
 
 use std::collections::{BTreeMap, HashMap};
@@ -460,7 +460,7 @@ mod tests {
     }
 
     /// Every malformed selector is the error `LabelSelectorAsSelector` returns (same wording as
-    /// the scheduler's `invalid pod: ...`) and selects nothing for [`matches`], even where the
+    /// the scheduler's `invalid pod: ...`) and selects nothing for [`matches()`], even where the
     /// requirement alone would match these labels.
     #[test]
     #[rustfmt::skip]
