@@ -6,66 +6,36 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Why a node was rejected, rendered as the scheduler's own status reasons.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Why a node was rejected, shown as the scheduler's own status reasons (each variant's plugin
+/// in its comment). Derived as an error only for its `Display`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, thiserror::Error)]
 pub enum Reason {
-    /// NodeUnschedulable: `node(s) were unschedulable`.
+    #[error("node(s) were unschedulable")] // NodeUnschedulable
     Unschedulable,
-    /// NodeName: `node(s) didn't match the requested node name`.
+    #[error("node(s) didn't match the requested node name")] // NodeName
     NodeName,
-    /// TaintToleration: `node(s) had untolerated taint {key: value}`.
+    #[error("node(s) had untolerated taint {{{key}: {value}}}")] // TaintToleration
     UntoleratedTaint { key: String, value: String },
-    /// NodeAffinity: `node(s) didn't match Pod's node affinity/selector`.
+    #[error("node(s) didn't match Pod's node affinity/selector")] // NodeAffinity
     NodeAffinity,
-    /// NodeResourcesFit: `Too many pods`.
+    #[error("Too many pods")] // NodeResourcesFit
     TooManyPods,
-    /// NodeResourcesFit: `Insufficient <resource>`.
+    #[error("Insufficient {0}")] // NodeResourcesFit
     Insufficient(String),
-    /// PodTopologySpread: `node(s) didn't match pod topology spread constraints`.
+    #[error("node(s) didn't match pod topology spread constraints")] // PodTopologySpread
     TopologySpread,
-    /// PodTopologySpread, node without the topology key:
-    /// `node(s) didn't match pod topology spread constraints (missing required label)`.
+    /// PodTopologySpread, a node without the topology key.
+    #[error("node(s) didn't match pod topology spread constraints (missing required label)")]
     TopologySpreadMissingLabel,
-    /// InterPodAffinity: `node(s) didn't match pod affinity rules`.
+    #[error("node(s) didn't match pod affinity rules")] // InterPodAffinity
     PodAffinity,
-    /// InterPodAffinity: `node(s) didn't match pod anti-affinity rules`.
+    #[error("node(s) didn't match pod anti-affinity rules")] // InterPodAffinity
     PodAntiAffinity,
-    /// InterPodAffinity: `node(s) didn't satisfy existing pods anti-affinity rules`.
+    #[error("node(s) didn't satisfy existing pods anti-affinity rules")] // InterPodAffinity
     ExistingPodsAntiAffinity,
-    /// A node a PreFilter result excluded (NodeAffinity `matchFields metadata.name`):
-    /// `node(s) didn't satisfy plugin(s) [NodeAffinity]`.
+    /// A node a PreFilter result excluded (NodeAffinity `matchFields metadata.name`).
+    #[error("node(s) didn't satisfy plugin(s) [{0}]")]
     ExcludedByPreFilter(String),
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reason::Unschedulable => f.write_str("node(s) were unschedulable"),
-            Reason::NodeName => f.write_str("node(s) didn't match the requested node name"),
-            Reason::UntoleratedTaint { key, value } => {
-                write!(f, "node(s) had untolerated taint {{{key}: {value}}}")
-            }
-            Reason::NodeAffinity => {
-                f.write_str("node(s) didn't match Pod's node affinity/selector")
-            }
-            Reason::TooManyPods => f.write_str("Too many pods"),
-            Reason::Insufficient(r) => write!(f, "Insufficient {r}"),
-            Reason::TopologySpread => {
-                f.write_str("node(s) didn't match pod topology spread constraints")
-            }
-            Reason::TopologySpreadMissingLabel => f.write_str(
-                "node(s) didn't match pod topology spread constraints (missing required label)",
-            ),
-            Reason::PodAffinity => f.write_str("node(s) didn't match pod affinity rules"),
-            Reason::PodAntiAffinity => f.write_str("node(s) didn't match pod anti-affinity rules"),
-            Reason::ExistingPodsAntiAffinity => {
-                f.write_str("node(s) didn't satisfy existing pods anti-affinity rules")
-            }
-            Reason::ExcludedByPreFilter(plugin) => {
-                write!(f, "node(s) didn't satisfy plugin(s) [{plugin}]")
-            }
-        }
-    }
 }
 
 /// A filter's verdict on a node: the reasons of one plugin and whether the status is
