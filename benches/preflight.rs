@@ -10,8 +10,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value as Json, json};
 use stackcheck::cluster::model::scheduling_of;
 use stackcheck::cluster::{Cluster, Pod, read_snapshot};
-use stackcheck::preflight::{NodeState, place};
 use stackcheck::quantity::Quantity;
+use stackcheck::scheduler::{NodeState, place};
 use stackcheck::source::Sources;
 
 const PODS_PER_NODE: usize = 30;

@@ -6,8 +6,8 @@
 //! with positions, [`diagnostic`] is what every stage reports, [`values`] merges layers in Helm's
 //! order, [`chart`] reads charts and their dependencies, [`schema`] generates and validates,
 //! [`render`], [`workload`] and [`totals`] read and add up manifests, [`conformance`] checks them
-//! as the API server's validation and admission would, [`cluster`] and [`preflight`] model the
-//! cluster and its scheduler, [`model_memory`] accounts a model server's GPU memory as vLLM does
+//! as the API server's validation and admission would, [`cluster`] and [`scheduler`] model the
+//! cluster and its scheduler, [`preflight`] checks a release against them, [`model_memory`] accounts a model server's GPU memory as vLLM does
 //! (both new stages are not yet called by [`release`]), [`release`] runs those stages on one
 //! release, [`check`] composes them into `stackcheck check`'s one report, [`report`] renders the
 //! results, [`docs`] and [`publish`] build on them, and [`cli`] parses the command line, calls
@@ -27,6 +27,7 @@ pub mod quantity;
 pub mod release;
 pub mod render;
 pub mod report;
+pub mod scheduler;
 pub mod schema;
 pub mod source;
 #[cfg(test)]

@@ -49,3 +49,12 @@ pub fn yaml_to_json(y: &saphyr::YamlOwned) -> serde_json::Value {
         other => panic!("unexpected YAML node {other:?}"),
     }
 }
+
+/// The objects of a manifest stream (`m.yaml`), which must parse without findings.
+pub fn objects(text: &str) -> Vec<crate::render::Object> {
+    let mut sources = crate::source::Sources::new();
+    let id = sources.add("m.yaml", text, crate::source::SourceKind::Other);
+    let (objects, diags) = crate::render::parse_stream(&sources, id);
+    assert!(diags.is_empty(), "{diags:?}");
+    objects
+}

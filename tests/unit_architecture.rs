@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["conformance"],
     &["totals"],
     &["cluster"],
+    &["scheduler"],
     &["model_memory"],
     &["preflight"],
     &["release"],

@@ -235,11 +235,10 @@ pub fn human_duration(d: Duration) -> String {
 /// context (or `--kube-apiserver`, or a pod's service account) says where one is, `Ok(Err(why
 /// not))` when nothing does; a kubeconfig that is broken, or a context that does not exist,
 /// is an error.
-pub fn detect(opts: &LiveOptions, env: &Env) -> Result<Result<String, String>, LiveError> {
-    Ok(match config::resolve(opts, env)? {
-        Ok(target) => Ok(target.description),
-        Err(not) => Err(not.into_error().to_string()),
-    })
+pub fn detect(opts: &LiveOptions, env: &Env) -> Result<Result<String, LiveError>, LiveError> {
+    Ok(config::resolve(opts, env)?
+        .map(|target| target.description)
+        .map_err(config::NotConfigured::into_error))
 }
 
 /// Read the cluster. `sources` gets one (empty) source per list, for diagnostics.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::workload::{PodSpec, ResourceList};
+use crate::workload::ResourceList;
 
 /// `key=value:Effect`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,9 +160,4 @@ pub struct Gap {
 /// The scheduling constraints of a pod spec; an error names the field serde could not read.
 pub fn scheduling_of(spec: &Json) -> Result<Scheduling, serde_json::Error> {
     Scheduling::deserialize(spec)
-}
-
-/// The effective requests of a pod spec (defaulting applied), for cluster pods.
-pub fn requests_of(spec: &PodSpec) -> Result<ResourceList, crate::quantity::QuantityError> {
-    crate::workload::pod_requests(spec)
 }

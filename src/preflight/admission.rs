@@ -22,6 +22,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::quantity::Quantity;
 use crate::render::manifest::Object;
 use crate::workload::ResourceList;
+use crate::workload::objects::WorkloadKind;
 
 /// One `type: Container` item of a LimitRange, completed by the API server's defaulting.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -86,25 +87,12 @@ pub fn apply_limit_ranges(
     out
 }
 
-/// The pod spec inside a workload object, by kind (the same places `workload::objects` reads).
+/// The pod spec inside a workload object, where `workload::objects` reads it.
 fn pod_spec_mut(json: &mut Json) -> Option<&mut Map<String, Json>> {
-    let kind = json["kind"].as_str().unwrap_or("").to_string();
-    let template = match kind.as_str() {
-        "Pod" => json,
-        "CronJob" => json
-            .get_mut("spec")?
-            .get_mut("jobTemplate")?
-            .get_mut("spec")?
-            .get_mut("template")?,
-        "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "Job" => json.get_mut("spec")?.get_mut("template")?,
-        _ => return None,
-    };
-    template.get_mut("spec")?.as_object_mut()
+    let kind = WorkloadKind::of(json["kind"].as_str()?)?;
+    json.pointer_mut(kind.template_pointer())?
+        .get_mut("spec")?
+        .as_object_mut()
 }
 
 /// The `Container` items of a LimitRange, completed by `SetDefaults_LimitRangeItem`.

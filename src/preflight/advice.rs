@@ -18,10 +18,12 @@ use std::collections::BTreeMap;
 
 use crate::cluster::{Node, Pod};
 use crate::quantity::human_amount;
+use crate::workload::objects::WorkloadId;
 
-use super::filters::{self, NodeState, Reason};
 use super::release::{PodPlacement, place_release_on};
-use super::terms::{Incoming, Resources};
+use crate::scheduler::filters;
+use crate::scheduler::terms::{Incoming, Resources};
+use crate::scheduler::{NodeState, Reason, Rejection};
 
 /// At most this many distinct node shapes are tried.
 const MAX_SHAPES: usize = 32;
@@ -116,11 +118,11 @@ impl Advice {
 /// [`Advice::AddNodes`] are followed.
 pub fn advise(
     base: &[NodeState],
-    pods: &[(String, Pod)],
+    pods: &[(WorkloadId, Pod)],
     placements: &[PodPlacement],
 ) -> (Vec<Advice>, bool) {
     let cluster_nodes: Vec<Node> = base.iter().map(|s| s.node().clone()).collect();
-    let mut unplaced: Vec<(String, usize)> = Vec::new();
+    let mut unplaced: Vec<(WorkloadId, usize)> = Vec::new();
     for p in placements.iter().filter(|p| p.placement.node.is_none()) {
         match unplaced.iter_mut().find(|(w, _)| *w == p.workload) {
             Some((_, n)) => *n += 1,
@@ -149,7 +151,7 @@ pub fn advise(
         let candidates = candidates(&shapes, &incoming, missing);
         let Some(&(shape, per_node)) = candidates.first() else {
             advice.push(Advice::NoShapeFits {
-                workload: workload.clone(),
+                workload: workload.to_string(),
                 pods: *count,
                 why: why_no_shape(&cluster_nodes, &incoming),
             });
@@ -202,7 +204,7 @@ pub fn advise(
                 merge_advice(&mut advice, &shapes[shape], copies, workload);
             }
             None => advice.push(Advice::NoShapeFits {
-                workload: workload.clone(),
+                workload: workload.to_string(),
                 pods: *count,
                 why: if trials.get() >= MAX_TRIALS {
                     format!("not worked out: stopped after {MAX_TRIALS} trial placements")
@@ -222,7 +224,7 @@ pub fn advise(
     (advice, fits)
 }
 
-fn merge_advice(advice: &mut Vec<Advice>, shape: &Node, copies: usize, workload: &str) {
+fn merge_advice(advice: &mut Vec<Advice>, shape: &Node, copies: usize, workload: &WorkloadId) {
     for a in advice.iter_mut() {
         if let Advice::AddNodes {
             like,
@@ -245,7 +247,7 @@ fn merge_advice(advice: &mut Vec<Advice>, shape: &Node, copies: usize, workload:
     });
 }
 
-fn unplaced_by_workload(placements: &[PodPlacement]) -> BTreeMap<String, usize> {
+fn unplaced_by_workload(placements: &[PodPlacement]) -> BTreeMap<WorkloadId, usize> {
     let mut out = BTreeMap::new();
     for p in placements {
         let e = out.entry(p.workload.clone()).or_insert(0);
@@ -262,7 +264,7 @@ fn place_with(
     base: &[NodeState],
     shapes: &[Node],
     added: &[(usize, usize)],
-    pods: &[(String, Pod)],
+    pods: &[(WorkloadId, Pod)],
 ) -> Vec<PodPlacement> {
     let mut states = base.to_vec();
     let mut serial = 0;
@@ -336,7 +338,7 @@ fn candidates(shapes: &[Node], pod: &Incoming, missing: usize) -> Vec<(usize, us
     out
 }
 
-fn static_filters(node: &NodeState, pod: &Incoming) -> Result<(), filters::Rejection> {
+fn static_filters(node: &NodeState, pod: &Incoming) -> Result<(), Rejection> {
     filters::node_unschedulable(node, pod)?;
     filters::taint_toleration(node, pod)?;
     filters::node_affinity(node, pod)?;
@@ -378,7 +380,7 @@ fn why_no_shape(nodes: &[Node], pod: &Incoming) -> String {
     if usable.is_empty() {
         return "every node is cordoned or NotReady: uncordon or repair nodes".into();
     }
-    let constraints = |n: &NodeState| -> Result<(), filters::Rejection> {
+    let constraints = |n: &NodeState| -> Result<(), Rejection> {
         filters::taint_toleration(n, pod)?;
         filters::node_affinity(n, pod)
     };

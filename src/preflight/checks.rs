@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use crate::cluster::{Cluster, Node};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::quantity::{Quantity, human_amount};
+use crate::quantity::{Quantity, QuantityError, human_amount};
 use crate::totals::{Amounts, Scenario, Totals};
 use crate::workload::objects::{Claim, Workload};
 
@@ -58,12 +58,29 @@ pub struct GpuNeed {
     pub explanation: String,
 }
 
+/// A `stackcheck.dev/*` model annotation that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnnotationError {
+    #[error("stackcheck.dev/gpu-memory-min: {0}")]
+    GpuMemoryMin(#[from] QuantityError),
+    #[error(
+        "stackcheck.dev/model-parameters {0:?} is not a parameter count (e.g. \"70B\", \"8e9\")"
+    )]
+    Parameters(String),
+    #[error(
+        "stackcheck.dev/model-dtype {0:?} is not known (bfloat16, float16, fp8, int8, int4, float32)"
+    )]
+    Dtype(String),
+    #[error("stackcheck.dev/tensor-parallel {0:?} is not a positive integer")]
+    TensorParallel(String),
+}
+
 /// Per-GPU memory a model needs: `gpu-memory-min` when given, else weights (parameters ×
 /// dtype bytes) split over the tensor-parallel GPUs, plus [`OVERHEAD_PER_GPU`] for the CUDA
 /// context, activations and a minimal KV cache. A floor, not a sizing: vLLM also needs KV cache
 /// for at least one `max-model-len` sequence, which depends on the architecture; set
 /// `stackcheck.dev/gpu-memory-min` to check a measured figure instead.
-pub fn gpu_need(annotations: &Json, gpus: i128) -> Option<Result<GpuNeed, String>> {
+pub fn gpu_need(annotations: &Json, gpus: i128) -> Option<Result<GpuNeed, AnnotationError>> {
     let get = |k: &str| annotations[format!("stackcheck.dev/{k}")].as_str();
     if let Some(min) = get("gpu-memory-min") {
         return Some(
@@ -72,29 +89,21 @@ pub fn gpu_need(annotations: &Json, gpus: i128) -> Option<Result<GpuNeed, String
                     bytes_per_gpu: q.value_ceil(),
                     explanation: format!("stackcheck.dev/gpu-memory-min {min}"),
                 })
-                .map_err(|e| format!("stackcheck.dev/gpu-memory-min: {e}")),
+                .map_err(AnnotationError::from),
         );
     }
     let params_text = get("model-parameters")?;
     let Some(params) = parse_parameters(params_text) else {
-        return Some(Err(format!(
-            "stackcheck.dev/model-parameters {params_text:?} is not a parameter count (e.g. \"70B\", \"8e9\")"
-        )));
+        return Some(Err(AnnotationError::Parameters(params_text.to_string())));
     };
     let dtype = get("model-dtype").unwrap_or("bfloat16");
     let Some(bx2) = dtype_bytes_x2(dtype) else {
-        return Some(Err(format!(
-            "stackcheck.dev/model-dtype {dtype:?} is not known (bfloat16, float16, fp8, int8, int4, float32)"
-        )));
+        return Some(Err(AnnotationError::Dtype(dtype.to_string())));
     };
     let tp = match get("tensor-parallel") {
         Some(t) => match t.trim().parse::<i128>() {
             Ok(n) if n > 0 => n,
-            _ => {
-                return Some(Err(format!(
-                    "stackcheck.dev/tensor-parallel {t:?} is not a positive integer"
-                )));
-            }
+            _ => return Some(Err(AnnotationError::TensorParallel(t.to_string()))),
         },
         None => gpus.max(1),
     };
@@ -477,17 +486,12 @@ mod tests {
     }
 
     fn node_with(labels: &[(&str, &str)]) -> Node {
-        Node {
-            name: "gpu-mig-1".into(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            taints: Vec::new(),
-            unschedulable: false,
-            ready: true,
-            allocatable: crate::workload::ResourceList::new(),
-        }
+        let mut node = crate::scheduler::tests::node_with("gpu-mig-1", &[]);
+        node.labels = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        node
     }
 
     /// GFD's `mixed` MIG strategy: `nvidia.com/gpu.memory` is the whole A100-80GB, each profile
@@ -552,12 +556,8 @@ mod tests {
     }
 
     fn totals_of(text: &str, ns: &str) -> Totals {
-        let mut sources = crate::source::Sources::new();
-        let id = sources.add("m.yaml", text, crate::source::SourceKind::Other);
-        let (objects, diags) = crate::render::parse_stream(&sources, id);
-        assert!(diags.is_empty(), "{diags:?}");
         crate::totals::compute(
-            &objects,
+            &crate::test_support::objects(text),
             &crate::totals::Options {
                 namespace: ns.into(),
                 daemonset_nodes: 1,

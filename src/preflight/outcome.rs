@@ -13,13 +13,13 @@ use crate::cluster::{Cluster, Pod};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::render::manifest::Object;
 use crate::totals::{Options, Scenario, Totals, compute};
-use crate::workload::objects::{Claim, Inventory, inventory};
+use crate::workload::objects::{Claim, Inventory, WorkloadId, inventory};
 
 use super::advice::{Advice, advise};
 use super::release::{PodPlacement, place_release_on, release_pods};
-use super::terms::Resources;
-use super::{NodeState, TaintWording};
 use super::{admission, checks};
+use crate::scheduler::terms::Resources;
+use crate::scheduler::{NodeState, TaintWording};
 
 /// The answer, as the CLI contract names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,7 +196,7 @@ fn cluster_checks(
     cluster: &Cluster,
     inv: &Inventory<'_>,
     totals: &Totals,
-    pods: &[(String, Pod)],
+    pods: &[(WorkloadId, Pod)],
     placements: &[PodPlacement],
     scenario: Scenario,
 ) -> (Vec<Diagnostic>, Vec<Advice>) {
@@ -220,11 +220,7 @@ fn cluster_checks(
         if gpus == 0 || !checked.insert(p.workload.clone()) {
             continue;
         }
-        let Some(w) = inv
-            .workloads
-            .iter()
-            .find(|w| w.object.display() == p.workload)
-        else {
+        let Some(w) = inv.workloads.iter().find(|w| w.id() == p.workload) else {
             continue;
         };
         let utilization = gpu_memory_utilization(w.pod_spec);
@@ -260,7 +256,7 @@ fn cluster_checks(
 fn gpu_memory_advice(
     cluster: &Cluster,
     pod: &Pod,
-    workload: &str,
+    workload: &WorkloadId,
     gpus: i128,
     per_gpu: i128,
 ) -> Advice {
@@ -327,16 +323,13 @@ fn gpu_memory_utilization(pod_spec: &serde_json::Value) -> i128 {
 mod tests {
     use super::*;
     use crate::cluster::Gap;
-    use crate::source::{SourceKind, Sources};
+    use crate::scheduler::tests::{in_ns, node_with, on, pod};
+    use crate::test_support::objects;
 
     fn release() -> Vec<Object> {
-        let mut sources = Sources::new();
-        let id = sources.add(
-            "r.yaml",
+        objects(
             "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    resources: {requests: {cpu: 100m}}\n",
-            SourceKind::Other,
-        );
-        crate::render::manifest::parse_stream(&sources, id).0
+        )
     }
 
     #[test]
@@ -366,48 +359,52 @@ mod tests {
     }
 
     fn node(name: &str, cpu: &str) -> crate::cluster::Node {
-        let q = |s: &str| crate::quantity::Quantity::parse(s).expect("quantity");
-        crate::cluster::Node {
-            name: name.into(),
-            labels: [("kubernetes.io/hostname".to_string(), name.to_string())].into(),
-            taints: Vec::new(),
-            unschedulable: false,
-            ready: true,
-            allocatable: [
-                ("cpu".to_string(), q(cpu)),
-                ("memory".to_string(), q("32Gi")),
-                ("pods".to_string(), q("110")),
-            ]
-            .into(),
-        }
+        node_with(name, &[("cpu", cpu), ("memory", "32Gi"), ("pods", "110")])
     }
 
-    fn busy(name: &str, on: &str, cpu: &str) -> Pod {
-        Pod {
-            namespace: "other".into(),
-            name: name.into(),
-            labels: Default::default(),
-            node: Some(on.into()),
-            requests: [(
-                "cpu".to_string(),
-                crate::quantity::Quantity::parse(cpu).expect("quantity"),
-            )]
-            .into(),
-            non_zero: None,
-            scheduling: Default::default(),
-        }
+    fn busy(name: &str, node: &str, cpu: &str) -> Pod {
+        on(in_ns(pod(name, &[("cpu", cpu)]), "other"), node)
     }
 
     fn deployment(replicas: u32, cpu: &str) -> Vec<Object> {
-        let mut sources = Sources::new();
-        let id = sources.add(
-            "r.yaml",
+        objects(&format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: batch}}\nspec:\n  replicas: {replicas}\n  template:\n    spec:\n      containers:\n      - name: c\n        resources: {{requests: {{cpu: '{cpu}'}}}}\n"
+        ))
+    }
+
+    /// Workloads are matched by kind, namespace and name: two Deployments `web` in two
+    /// namespaces each place their own pod spec (matching by `Kind/name` gave both the first).
+    #[test]
+    fn same_named_workloads_of_two_namespaces_keep_their_own_pods() {
+        let web = |ns: &str, cpu: &str| {
             format!(
-                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: batch}}\nspec:\n  replicas: {replicas}\n  template:\n    spec:\n      containers:\n      - name: c\n        resources: {{requests: {{cpu: '{cpu}'}}}}\n"
-            ),
-            SourceKind::Other,
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: {ns}}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        resources: {{requests: {{cpu: '{cpu}'}}}}\n"
+            )
+        };
+        let objects = objects(&format!("{}---\n{}", web("a", "1"), web("b", "3")));
+        let cluster = Cluster {
+            nodes: vec![node("n", "2")],
+            ..Cluster::default()
+        };
+        let o = evaluate(&objects, cluster, "default", Scenario::Steady);
+        let placed: Vec<(String, String, Option<String>)> = o
+            .placements
+            .iter()
+            .map(|p| {
+                (
+                    p.workload.to_string(),
+                    p.namespace.clone(),
+                    p.placement.node.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                ("Deployment/web".into(), "a".into(), Some("n".into())),
+                ("Deployment/web".into(), "b".into(), None),
+            ]
         );
-        crate::render::manifest::parse_stream(&sources, id).0
     }
 
     #[test]

@@ -8,15 +8,15 @@ use crate::cluster::{Cluster, Pod, Scheduling, Toleration};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::quantity::Quantity;
 use crate::totals::{Scenario, WorkloadLine};
-use crate::workload::objects::Workload;
+use crate::workload::objects::{Workload, WorkloadId};
 
-use super::{Cursor, Namespaces, NodeState, Placement, place_from};
+use crate::scheduler::{Cursor, Namespaces, NodeState, Placement, place_from};
 
 /// One pod of the release and where it went.
 #[derive(Debug, Clone)]
 pub struct PodPlacement {
-    /// `Deployment/name`.
-    pub workload: String,
+    /// Shown as `Deployment/name`.
+    pub workload: WorkloadId,
     /// `name-0`, `name-1`...: the pod's ordinal within its workload.
     pub pod: String,
     pub namespace: String,
@@ -45,13 +45,13 @@ fn install_rank(kind: &str) -> usize {
 
 /// The pods `workloads` run in `scenario`, as the scheduler would receive them.
 /// `lines` are the totals' per-workload lines (same order as `workloads` for non-skipped ones,
-/// matched by kind/name/namespace). Transient workloads (Jobs, hooks) are left out.
+/// matched by [`WorkloadId`]). Transient workloads (Jobs, hooks) are left out.
 pub fn release_pods(
     workloads: &[Workload<'_>],
     lines: &[WorkloadLine],
     cluster: &Cluster,
     scenario: Scenario,
-) -> (Vec<(String, Pod)>, Vec<Diagnostic>) {
+) -> (Vec<(WorkloadId, Pod)>, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     let mut order: Vec<&WorkloadLine> = lines.iter().filter(|l| l.transient.is_none()).collect();
     order.sort_by(|a, b| {
@@ -63,10 +63,8 @@ pub fn release_pods(
     });
     let mut pods = Vec::new();
     for line in order {
-        let Some(w) = workloads
-            .iter()
-            .find(|w| w.object.kind() == line.kind && w.object.name() == line.name)
-        else {
+        let workload = line.id();
+        let Some(w) = workloads.iter().find(|w| w.id() == workload) else {
             continue;
         };
         let mut scheduling: Scheduling = match crate::cluster::model::scheduling_of(w.pod_spec) {
@@ -138,36 +136,31 @@ pub fn release_pods(
             Scenario::Peak => line.replicas.peak,
             Scenario::Rollout => line.replicas.rollout,
         };
-        let workload = format!("{}/{}", line.kind, line.name);
         if line.per_node {
             // A DaemonSet pod is pinned to each node its selector and tolerations admit; the
             // caller places one per eligible node (see `place_release`).
             add_daemon_pod_tolerations(&mut scheduling, w.pod_spec["hostNetwork"] == true);
-            pods.push((
-                workload,
-                Pod {
-                    namespace: line.namespace.clone(),
-                    name: format!("{}-*", line.name),
-                    labels,
-                    node: None,
-                    requests,
-                    non_zero,
-                    scheduling,
-                },
-            ));
-            continue;
         }
-        for i in 0..count {
+        let pod = Pod {
+            namespace: line.namespace.clone(),
+            name: String::new(),
+            labels,
+            node: None,
+            requests,
+            non_zero,
+            scheduling,
+        };
+        let names: Vec<String> = if line.per_node {
+            vec![format!("{}-*", line.name)]
+        } else {
+            (0..count).map(|i| format!("{}-{i}", line.name)).collect()
+        };
+        for name in names {
             pods.push((
                 workload.clone(),
                 Pod {
-                    namespace: line.namespace.clone(),
-                    name: format!("{}-{i}", line.name),
-                    labels: labels.clone(),
-                    node: None,
-                    requests: requests.clone(),
-                    non_zero,
-                    scheduling: scheduling.clone(),
+                    name,
+                    ..pod.clone()
                 },
             ));
         }
@@ -176,13 +169,13 @@ pub fn release_pods(
 }
 
 /// Place every release pod on a copy of the cluster, in order.
-pub fn place_release(cluster: &Cluster, pods: &[(String, Pod)]) -> Vec<PodPlacement> {
+pub fn place_release(cluster: &Cluster, pods: &[(WorkloadId, Pod)]) -> Vec<PodPlacement> {
     let mut nodes = NodeState::from_cluster(&cluster.nodes, &cluster.pods);
     place_release_on(&mut nodes, pods)
 }
 
 /// [`place_release`] on node states the caller keeps: afterwards they hold the release's pods.
-pub fn place_release_on(nodes: &mut [NodeState], pods: &[(String, Pod)]) -> Vec<PodPlacement> {
+pub fn place_release_on(nodes: &mut [NodeState], pods: &[(WorkloadId, Pod)]) -> Vec<PodPlacement> {
     let mut out = Vec::new();
     let namespaces = Namespaces::default();
     let mut cursor = Cursor::default();

@@ -2,13 +2,13 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::preflight::UNTOLERATED_TAINTS;
 use crate::preflight::advice::Advice;
 use crate::preflight::outcome::{NodeUsage, Outcome};
 use crate::preflight::release::PodPlacement;
-use crate::preflight::terms::Resources;
 use crate::quantity::human_amount;
 use crate::release::{ClusterSummary, Rendered};
+use crate::scheduler::UNTOLERATED_TAINTS;
+use crate::scheduler::terms::Resources;
 use crate::source::Sources;
 
 /// What was checked against what, for the report's header.
@@ -167,7 +167,7 @@ pub fn to_json(o: &Outcome, s: &Subject<'_>, sources: &Sources) -> Json {
         "namespace": s.namespace,
         "cluster": {"source": s.cluster, "nodes": s.cluster_nodes, "pods": s.cluster_pods},
         "pods": o.placements.iter().map(|p| json!({
-            "workload": p.workload,
+            "workload": p.workload.to_string(),
             "pod": p.pod,
             "namespace": p.namespace,
             "node": p.placement.node,

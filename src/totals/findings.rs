@@ -8,11 +8,12 @@ use serde_json::Value as Json;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::quantity::{Quantity, QuantityError};
 use crate::workload::objects::{Inventory, Workload};
+use crate::workload::resources::{is_extended_resource_name, is_native_resource_name};
 use crate::workload::selector;
 
 /// Every quantity field of a pod spec the API server would refuse: (field path, why). A value
 /// that does not parse, or a negative one (`ValidateNonnegativeQuantity`).
-pub(super) fn malformed_quantities(pod_spec: &Json) -> Vec<(String, String)> {
+pub(super) fn malformed_quantities(pod_spec: &Json) -> Vec<(String, EntryError)> {
     let mut bad = Vec::new();
     let mut check = |path: String, list: &Json| {
         for (name, q) in list.as_object().into_iter().flatten() {
@@ -41,23 +42,33 @@ pub(super) fn malformed_quantities(pod_spec: &Json) -> Vec<(String, String)> {
     bad
 }
 
+/// A resource-list entry the API server refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    /// Not a quantity, in the decoder's words.
+    #[error("{0}")]
+    Decode(String),
+    #[error(transparent)]
+    Quantity(#[from] QuantityError),
+    /// Negative: `quantity "-1" must be greater than or equal to 0`.
+    #[error("quantity {0} must be greater than or equal to 0")]
+    Negative(String),
+}
+
 /// A quantity as the API server reads it, rejecting negative values as its validation does.
-pub(super) fn parse(v: &Json) -> Result<Quantity, String> {
+pub(super) fn parse(v: &Json) -> Result<Quantity, EntryError> {
     let q = <Quantity as serde::Deserialize>::deserialize(v).map_err(|e| match v {
-        Json::String(_) | Json::Number(_) => e.to_string(),
+        Json::String(_) | Json::Number(_) => EntryError::Decode(e.to_string()),
         other => QuantityError::NotANumber {
             input: format!("{other}"),
         }
-        .to_string(),
+        .into(),
     })?;
     if q.is_negative() {
-        return Err(format!(
-            "quantity {} must be greater than or equal to 0",
-            match v {
-                Json::String(s) => format!("{s:?}"),
-                other => other.to_string(),
-            }
-        ));
+        return Err(EntryError::Negative(match v {
+            Json::String(s) => format!("{s:?}"),
+            other => other.to_string(),
+        }));
     }
     Ok(q)
 }
@@ -66,18 +77,7 @@ pub(super) fn parse(v: &Json) -> Result<Quantity, String> {
 /// hugepages. The rest (GPUs and every other extended resource, hugepages) must have
 /// request == limit.
 fn overcommit_allowed(name: &str) -> bool {
-    is_native(name) && !name.starts_with("hugepages-")
-}
-
-/// `IsNativeResource`.
-fn is_native(name: &str) -> bool {
-    !name.contains('/') || name.contains("kubernetes.io/")
-}
-
-/// `IsExtendedResourceName`: a domain-qualified name outside `kubernetes.io`; such amounts must
-/// be whole numbers (`ValidateResourceQuantityValue`).
-fn is_extended(name: &str) -> bool {
-    !is_native(name) && !name.starts_with("requests.")
+    is_native_resource_name(name) && !name.starts_with("hugepages-")
 }
 
 pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>) {
@@ -170,7 +170,7 @@ pub(super) fn check_containers(w: &Workload<'_>, findings: &mut Vec<Diagnostic>)
                 }
             }
             for (side, list) in [("request", &requests), ("limit", &limits)] {
-                for (res, q) in list.iter().filter(|(r, _)| is_extended(r)) {
+                for (res, q) in list.iter().filter(|(r, _)| is_extended_resource_name(r)) {
                     if q.milli_ceil() % 1000 != 0 {
                         findings.push(
                             Diagnostic::error(

@@ -13,7 +13,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::quantity::{Quantity, QuantityError};
 use crate::render::Object;
 use crate::workload::objects::{
-    Claim, Inventory, Replicas, Transient, Workload, daemonset_rollout, inventory, namespace_of,
+    Claim, Inventory, Replicas, Transient, Workload, WorkloadId, daemonset_rollout, inventory,
+    namespace_of,
 };
 use crate::workload::{Limit, PodResources, PodSpec, pod_resources};
 
@@ -177,6 +178,16 @@ pub struct WorkloadLine {
     pub scaler: Option<String>,
     pub pod: PodResources,
     pub transient: Option<Transient>,
+}
+
+impl WorkloadLine {
+    pub fn id(&self) -> WorkloadId {
+        WorkloadId {
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -506,16 +517,10 @@ fn overflow(o: &Object, e: QuantityError) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::parse_stream;
-    use crate::source::{SourceKind, Sources};
 
     fn totals(text: &str, namespace: &str, nodes: u64) -> Totals {
-        let mut sources = Sources::new();
-        let id = sources.add("m.yaml", text, SourceKind::Other);
-        let (objects, diags) = parse_stream(&sources, id);
-        assert!(diags.is_empty(), "{diags:?}");
         compute(
-            &objects,
+            &crate::test_support::objects(text),
             &Options {
                 namespace: namespace.to_string(),
                 daemonset_nodes: nodes,

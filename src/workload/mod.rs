@@ -6,9 +6,11 @@
 //!   server's defaulting (limits-only containers get requests, every entry rounded up to milli).
 //! - [`rollout`]: Deployment surge and unavailability (`ResolveFenceposts`), StatefulSet
 //!   partitions, and the peak number of pods during a rolling update.
+//! - [`objects`]: which rendered objects run pods, how many, and their [`objects::WorkloadId`].
+//! - [`selector`]: label selectors (`LabelSelectorAsSelector`), for PDBs and the scheduler.
 //!
-//! Both are pure functions over small serde structs, so they can be fed from rendered manifests
-//! (`serde_json::from_value`) or built directly in tests.
+//! `resources` and `rollout` are pure functions over small serde structs, so they can be fed
+//! from rendered manifests (`serde_json::from_value`) or built directly in tests.
 
 pub mod objects;
 pub mod resources;

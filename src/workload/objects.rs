@@ -38,7 +38,7 @@ pub enum WorkloadKind {
 }
 
 impl WorkloadKind {
-    fn of(kind: &str) -> Option<Self> {
+    pub fn of(kind: &str) -> Option<Self> {
         Some(match kind {
             "Deployment" => Self::Deployment,
             "StatefulSet" => Self::StatefulSet,
@@ -50,6 +50,15 @@ impl WorkloadKind {
             "Pod" => Self::Pod,
             _ => return None,
         })
+    }
+
+    /// Where the pod template is, as a JSON pointer into the object (a Pod is its own).
+    pub fn template_pointer(self) -> &'static str {
+        match self {
+            Self::Pod => "",
+            Self::CronJob => "/spec/jobTemplate/spec/template",
+            _ => "/spec/template",
+        }
     }
 }
 
@@ -105,12 +114,37 @@ pub struct Workload<'a> {
     pub claim_templates: Vec<Claim<'a>>,
     /// Why the rollout could not be worked out (a `spec.strategy` or `spec.updateStrategy` the
     /// API server rejects); rollout = steady.
-    pub rollout_problem: Option<String>,
+    pub rollout_problem: Option<RolloutError>,
     /// Why the API server refuses `spec.replicas` (not an int32, or negative); counted as the
     /// default of 1.
     pub replicas_problem: Option<String>,
     /// DaemonSet: the validated `maxSurge` of a rolling update, when it is not 0.
     pub daemonset_surge: Option<IntOrPercent>,
+}
+
+impl Workload<'_> {
+    pub fn id(&self) -> WorkloadId {
+        WorkloadId {
+            kind: self.object.kind().to_string(),
+            namespace: self.namespace.clone(),
+            name: self.object.name().to_string(),
+        }
+    }
+}
+
+/// Which workload a release pod or placement belongs to. Shown as `Kind/name`, the form every
+/// report uses; compared with its namespace, so same-named workloads of two namespaces differ.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkloadId {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for WorkloadId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.kind, self.name)
+    }
 }
 
 /// What a manifest stream holds, split for the totals.
@@ -248,14 +282,14 @@ fn workload<'a>(
     scalers: &Scalers,
 ) -> Workload<'a> {
     let spec = &o.json["spec"];
-    let (template, job_spec) = match kind {
-        WorkloadKind::Pod => (&o.json, None),
-        WorkloadKind::CronJob => (
-            &spec["jobTemplate"]["spec"]["template"],
-            Some(&spec["jobTemplate"]["spec"]),
-        ),
-        WorkloadKind::Job => (&spec["template"], Some(spec)),
-        _ => (&spec["template"], None),
+    let template = o
+        .json
+        .pointer(kind.template_pointer())
+        .unwrap_or(&Json::Null);
+    let job_spec = match kind {
+        WorkloadKind::CronJob => Some(&spec["jobTemplate"]["spec"]),
+        WorkloadKind::Job => Some(spec),
+        _ => None,
     };
     let scaler = scalers
         .iter()
@@ -352,7 +386,7 @@ const DS_MAX_UNAVAILABLE: &str = "spec.updateStrategy.rollingUpdate.maxUnavailab
 /// maxSurge 0), validated as `ValidateRollingUpdateDaemonSet` does: both non-negative ints or
 /// percentages of at most 100%, and exactly one of them non-zero. `None` when the update adds no
 /// pods (OnDelete, or maxSurge 0).
-fn daemonset_max_surge(strategy: &Json) -> Result<Option<IntOrPercent>, String> {
+fn daemonset_max_surge(strategy: &Json) -> Result<Option<IntOrPercent>, RolloutError> {
     let kind = strategy["type"].as_str().unwrap_or("");
     match kind {
         "" | "RollingUpdate" => {}
@@ -362,20 +396,23 @@ fn daemonset_max_surge(strategy: &Json) -> Result<Option<IntOrPercent>, String> 
                 field: "spec.updateStrategy.type",
                 value: other.to_string(),
                 expected: "RollingUpdate, OnDelete",
-            }
-            .to_string());
+            });
         }
     }
     let rolling = &strategy["rollingUpdate"];
     let field = |name: &str, field: &'static str, default: i64| {
         let raw = match &rolling[name] {
             Json::Null => IntOrString::Int(default),
-            v => serde_json::from_value::<IntOrString>(v.clone())
-                .map_err(|e| format!("{field}: {e}"))?,
+            v => serde_json::from_value::<IntOrString>(v.clone()).map_err(|e| {
+                RolloutError::Decode {
+                    field,
+                    message: e.to_string(),
+                }
+            })?,
         };
-        let value = IntOrPercent::from_manifest(&raw, field).map_err(|e| e.to_string())?;
+        let value = IntOrPercent::from_manifest(&raw, field)?;
         if matches!(value, IntOrPercent::Percent(p) if p > 100) {
-            return Err(RolloutError::OverHundredPercent { field, value: raw }.to_string());
+            return Err(RolloutError::OverHundredPercent { field, value: raw });
         }
         Ok(value)
     };
@@ -383,13 +420,8 @@ fn daemonset_max_surge(strategy: &Json) -> Result<Option<IntOrPercent>, String> 
     let surge = field("maxSurge", DS_MAX_SURGE, 0)?;
     let non_zero = |v: IntOrPercent| !matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
     match (non_zero(surge), non_zero(unavailable)) {
-        (true, true) => Err(format!(
-            "{DS_MAX_SURGE}: may not be set when maxUnavailable is non-zero (maxUnavailable \
-             defaults to 1: set it to 0 to surge)"
-        )),
-        (false, false) => Err(format!(
-            "{DS_MAX_UNAVAILABLE}: cannot be 0 when maxSurge is 0"
-        )),
+        (true, true) => Err(RolloutError::DaemonSetSurgeAndUnavailable),
+        (false, false) => Err(RolloutError::DaemonSetBothZero),
         (true, false) => Ok(Some(surge)),
         (false, true) => Ok(None),
     }
@@ -413,16 +445,16 @@ pub fn daemonset_rollout(nodes: u64, surge: Option<IntOrPercent>) -> u64 {
 }
 
 /// Pods a Deployment runs at once while rolling out `replicas` pods (replicas + surge).
-fn deployment_peak(replicas: u64, strategy: &Json) -> Result<u64, String> {
+fn deployment_peak(replicas: u64, strategy: &Json) -> Result<u64, RolloutError> {
     let strategy: DeploymentStrategy = if strategy.is_null() {
         DeploymentStrategy::default()
     } else {
         serde_json::from_value(strategy.clone())
-            .map_err(|e| format!("spec.strategy not understood: {e}"))?
+            .map_err(|e| RolloutError::Strategy(e.to_string()))?
     };
-    let replicas = i32::try_from(replicas).map_err(|_| "spec.replicas out of range".to_string())?;
-    let rollout = deployment_rollout(replicas, &strategy).map_err(|e| e.to_string())?;
-    u64::try_from(rollout.peak_pods).map_err(|_| "negative rollout size".to_string())
+    let replicas = i32::try_from(replicas).map_err(|_| RolloutError::ReplicasOutOfRange)?;
+    let rollout = deployment_rollout(replicas, &strategy)?;
+    u64::try_from(rollout.peak_pods).map_err(|_| RolloutError::NegativeRollout)
 }
 
 /// Pods a Job runs at once: `parallelism` (default 1), at most `completions` when set.
@@ -460,16 +492,7 @@ fn claim(pvc: &Json) -> Claim<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::parse_stream;
-    use crate::source::{SourceKind, Sources};
-
-    fn objects(text: &str) -> Vec<Object> {
-        let mut sources = Sources::new();
-        let id = sources.add("m.yaml", text, SourceKind::Other);
-        let (objects, diags) = parse_stream(&sources, id);
-        assert!(diags.is_empty(), "{diags:?}");
-        objects
-    }
+    use crate::test_support::objects;
 
     const ROUTER: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: router, namespace: llm}\nspec: {replicas: 1}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: router, namespace: other}\nspec: {replicas: 1}\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: router}\nspec: {scaleTargetRef: {kind: Deployment, name: router}, minReplicas: 2, maxReplicas: 6}\n";
 
@@ -519,7 +542,9 @@ mod tests {
     /// (exactly one of the two non-zero, each at most 100%).
     #[test]
     fn daemonset_surge_is_defaulted_and_validated_as_the_api_server_does() {
-        let surge = |s: &str| daemonset_max_surge(&serde_json::from_str(s).unwrap());
+        let surge = |s: &str| {
+            daemonset_max_surge(&serde_json::from_str(s).unwrap()).map_err(|e| e.to_string())
+        };
         assert_eq!(surge("null"), Ok(None));
         assert_eq!(surge(r#"{"type": "OnDelete"}"#), Ok(None));
         assert_eq!(
@@ -574,8 +599,8 @@ mod tests {
         assert_eq!(w.replicas.rollout, 4);
         assert!(
             w.rollout_problem
-                .as_deref()
-                .is_some_and(|p| p.contains("may not be 0 when maxSurge is 0")),
+                .as_ref()
+                .is_some_and(|p| p.to_string().contains("may not be 0 when maxSurge is 0")),
             "{:?}",
             w.rollout_problem
         );

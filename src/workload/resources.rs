@@ -33,6 +33,21 @@ pub type ResourceList = BTreeMap<String, Quantity>;
 /// Resource name → limit.
 pub type LimitList = BTreeMap<String, Limit>;
 
+/// `v1helper.IsNativeResource`: no `domain/` prefix, or a `kubernetes.io/` one (matched
+/// anywhere in the name, as `IsPrefixedNativeResource` does).
+pub fn is_native_resource_name(name: &str) -> bool {
+    !name.contains('/') || name.contains("kubernetes.io/")
+}
+
+/// `v1helper.IsExtendedResourceName`: not native, not starting with `requests.`, and
+/// `requests.` + the name a qualified name (its quota name). Extended resources are whole
+/// numbers, and scalar resources for the scheduler.
+pub fn is_extended_resource_name(name: &str) -> bool {
+    !is_native_resource_name(name)
+        && !name.starts_with("requests.")
+        && super::selector::validate_qualified_name(&format!("requests.{name}")).is_ok()
+}
+
 /// The part of a pod spec that decides its resources.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]

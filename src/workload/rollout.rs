@@ -300,6 +300,26 @@ pub enum RolloutError {
         value: String,
         expected: &'static str,
     },
+    /// A field the decoder could not read, in the decoder's words.
+    #[error("{field}: {message}")]
+    Decode {
+        field: &'static str,
+        message: String,
+    },
+    /// A Deployment `spec.strategy` the decoder could not read, in the decoder's words.
+    #[error("spec.strategy not understood: {0}")]
+    Strategy(String),
+    #[error(
+        "spec.updateStrategy.rollingUpdate.maxSurge: may not be set when maxUnavailable is \
+         non-zero (maxUnavailable defaults to 1: set it to 0 to surge)"
+    )]
+    DaemonSetSurgeAndUnavailable,
+    #[error("spec.updateStrategy.rollingUpdate.maxUnavailable: cannot be 0 when maxSurge is 0")]
+    DaemonSetBothZero,
+    #[error("spec.replicas out of range")]
+    ReplicasOutOfRange,
+    #[error("negative rollout size")]
+    NegativeRollout,
 }
 
 fn check_replicas(replicas: i32, field: &'static str) -> Result<(), RolloutError> {

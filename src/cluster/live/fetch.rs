@@ -277,13 +277,11 @@ impl Api {
             let reply = self.get(&path).await?;
             match reply.status {
                 200..=299 => {
-                    let page =
-                        feed.page(&reply.body)
-                            .map_err(|message| LiveError::BadResponse {
-                                server: self.server.clone(),
-                                path: path.clone(),
-                                message,
-                            })?;
+                    let page = feed.page(&reply.body).map_err(|e| LiveError::BadResponse {
+                        server: self.server.clone(),
+                        path: path.clone(),
+                        message: e.to_string(),
+                    })?;
                     read += page.items;
                     progress(Progress::Reading {
                         what: spec.resource,

@@ -18,18 +18,16 @@ use crate::source::Pos;
 const CHUNK: usize = 8 << 20;
 
 /// Why the stream stopped.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StreamError {
+    #[error(transparent)]
     Io(std::io::Error),
     /// Invalid UTF-8 at this byte offset.
-    NotUtf8 {
-        offset: u64,
-    },
+    #[error("not UTF-8 (invalid byte at offset {offset})")]
+    NotUtf8 { offset: u64 },
     /// Not JSON (or not the JSON we expect) at `pos`.
-    Syntax {
-        message: String,
-        pos: Pos,
-    },
+    #[error("not valid JSON at line {} column {}: {message}", .pos.line, .pos.col)]
+    Syntax { message: String, pos: Pos },
 }
 
 /// One value that `serde_json` could read as JSON but not as the requested type.

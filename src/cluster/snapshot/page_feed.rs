@@ -20,6 +20,15 @@ pub(crate) struct PageFeed {
     pub(super) b: Builder,
 }
 
+/// Why a page body is not an API list.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PageError {
+    #[error(transparent)]
+    Stream(#[from] StreamError),
+    #[error("not a list (kind {0})")]
+    NotAList(String),
+}
+
 /// What a list page says about the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Page {
@@ -93,36 +102,22 @@ impl PageFeed {
 
     /// Decode one page (a JSON list object) into the model. An object that does not decode is
     /// reported and left out (a [`Gap`]); only a body that is not a JSON list is an error.
-    pub(crate) fn page(&mut self, body: &[u8]) -> Result<Page, String> {
-        let syntax = |e: StreamError| match e {
-            StreamError::Syntax { message, pos } => {
-                format!(
-                    "not valid JSON at line {} column {}: {message}",
-                    pos.line, pos.col
-                )
-            }
-            StreamError::NotUtf8 { offset } => {
-                format!("not UTF-8 (invalid byte at offset {offset})")
-            }
-            StreamError::Io(e) => e.to_string(),
-        };
+    pub(crate) fn page(&mut self, body: &[u8]) -> Result<Page, PageError> {
         let diagnostics = self.b.diagnostics.len();
         let objects = self.b.objects_seen;
         let id = self.b.source;
-        let mut s = JsonStream::from_reader(body).map_err(syntax)?;
+        let mut s = JsonStream::from_reader(body)?;
         let header = match s.peek() {
             Ok(Some(b'{')) => read_top_object(&mut self.b, id, &mut s),
             Ok(found) => Err(s.unexpected(found, "a JSON object `{`")),
             Err(e) => Err(e),
-        }
-        .map_err(syntax)?;
+        }?;
         for d in &mut self.b.diagnostics[diagnostics..] {
             d.span = None;
         }
         if !header["kind"].as_str().is_some_and(|k| k.ends_with("List")) {
-            return Err(format!(
-                "not a list (kind {})",
-                header["kind"].as_str().unwrap_or("missing")
+            return Err(PageError::NotAList(
+                header["kind"].as_str().unwrap_or("missing").to_string(),
             ));
         }
         let meta = &header["metadata"];

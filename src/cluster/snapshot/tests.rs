@@ -1143,6 +1143,7 @@ fn a_malformed_object_in_a_page_is_named_and_skipped() {
     assert!(
         feed.page(br#"{"kind": "Status", "code": 200}"#)
             .unwrap_err()
+            .to_string()
             .contains("not a list")
     );
     let (cluster, diags) = feed.finish();

@@ -306,3 +306,22 @@ fn overflow_is_an_error_not_a_wrap() {
         Err(QuantityError::Overflow { .. })
     ));
 }
+
+/// `v1helper.IsExtendedResourceName`, case by case: native names (no domain, or a
+/// `kubernetes.io` one, also as a suffix) are not extended, and `requests.` + the name must be a
+/// qualified name.
+#[test]
+#[rustfmt::skip]
+fn extended_resource_names_are_the_api_servers() {
+    let long = |n: usize| format!("example.com/{}", "a".repeat(n));
+    for (name, extended) in [
+        ("nvidia.com/gpu", true), ("example.com/foo", true), ("amd.com/gpu", true),
+        (&long(63), true), (&long(64), false),
+        ("kubernetes.io/foo", false), ("node.kubernetes.io/foo", false), ("cpu", false),
+        ("memory", false), ("hugepages-2Mi", false), ("requests.x", false),
+        ("example.com/", false), ("example.com/-foo", false), ("example.com/foo_", false),
+        ("Example.com/foo", false), ("example.com/a/b", false),
+    ] {
+        assert_eq!(is_extended_resource_name(name), extended, "{name}");
+    }
+}

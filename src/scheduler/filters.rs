@@ -9,17 +9,16 @@
 //!
 //! [`run_filters`] runs them in the profile's order and stops at the first rejection, as
 //! `RunFilterPlugins` does, so a node contributes the reasons of one plugin only (several for
-//! NodeResourcesFit). [`FitError`] aggregates rejections into the scheduler's
-//! `0/N nodes are available: ...` line (`FitError.Error()`).
+//! NodeResourcesFit); [`super::fit_error`] words and aggregates them.
 //!
 //! Modelled filters, in order: NodeUnschedulable, NodeName, TaintToleration, NodeAffinity,
 //! NodeResourcesFit, PodTopologySpread (`DoNotSchedule`), InterPodAffinity (required terms).
 //! Not modelled: NodePorts, the volume plugins (VolumeRestrictions, NodeVolumeLimits,
 //! VolumeBinding, VolumeZone) and DynamicResources.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
+use std::collections::BTreeSet;
 
+use super::fit_error::{Reason, Rejection};
 use super::labels::FastMap;
 use super::terms::{
     AffinityTerm, Incoming, Namespaces, PodInfo, Resources, SpreadConstraint, first_untolerated,
@@ -61,24 +60,18 @@ pub struct NodeState {
 impl NodeState {
     pub fn new(node: Node) -> NodeState {
         let mut taints = node.taints.clone();
-        let has_no_schedule = |taints: &[Taint], keys: &[&str]| {
-            taints
-                .iter()
-                .any(|t| t.effect == "NoSchedule" && keys.contains(&t.key.as_str()))
-        };
-        if node.unschedulable && !has_no_schedule(&taints, &[TAINT_UNSCHEDULABLE]) {
-            taints.push(Taint {
-                key: TAINT_UNSCHEDULABLE.into(),
-                value: None,
-                effect: "NoSchedule".into(),
-            });
-        }
-        if !node.ready && !has_no_schedule(&taints, &[TAINT_NOT_READY, TAINT_UNREACHABLE]) {
-            taints.push(Taint {
-                key: TAINT_NOT_READY.into(),
-                value: None,
-                effect: "NoSchedule".into(),
-            });
+        for (applies, keys) in [
+            (node.unschedulable, &[TAINT_UNSCHEDULABLE][..]),
+            (!node.ready, &[TAINT_NOT_READY, TAINT_UNREACHABLE][..]),
+        ] {
+            let has_one = |t: &Taint| t.effect == "NoSchedule" && keys.contains(&t.key.as_str());
+            if applies && !taints.iter().any(has_one) {
+                taints.push(Taint {
+                    key: keys[0].into(),
+                    value: None,
+                    effect: "NoSchedule".into(),
+                });
+            }
         }
         NodeState {
             allocatable: Resources::from_list(&node.allocatable),
@@ -102,18 +95,7 @@ impl NodeState {
     /// One state per node, with every pod bound to one of them (`pod.node`) added. Pods bound
     /// to a node that is not in `nodes` are skipped.
     pub fn from_cluster(nodes: &[Node], pods: &[Pod]) -> Vec<NodeState> {
-        let mut states: Vec<NodeState> = nodes.iter().cloned().map(NodeState::new).collect();
-        let index: FastMap<&str, usize> = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.name.as_str(), i))
-            .collect();
-        for pod in pods {
-            if let Some(&i) = pod.node.as_deref().and_then(|n| index.get(n)) {
-                states[i].add_pod(pod.clone());
-            }
-        }
-        states
+        NodeState::from_parts(nodes.to_vec(), pods.to_vec())
     }
 
     /// [`NodeState::from_cluster`] taking ownership (no copies of the pods).
@@ -319,104 +301,6 @@ impl<'a> NamespaceScope<'a> {
         names.sort_unstable();
         names.dedup();
         NamespaceScope::Names(names)
-    }
-}
-
-/// Why a node was rejected, rendered as the scheduler's own status reasons.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Reason {
-    /// NodeUnschedulable: `node(s) were unschedulable`.
-    Unschedulable,
-    /// NodeName: `node(s) didn't match the requested node name`.
-    NodeName,
-    /// TaintToleration: `node(s) had untolerated taint {key: value}`.
-    UntoleratedTaint { key: String, value: String },
-    /// NodeAffinity: `node(s) didn't match Pod's node affinity/selector`.
-    NodeAffinity,
-    /// NodeResourcesFit: `Too many pods`.
-    TooManyPods,
-    /// NodeResourcesFit: `Insufficient <resource>`.
-    Insufficient(String),
-    /// PodTopologySpread: `node(s) didn't match pod topology spread constraints`.
-    TopologySpread,
-    /// PodTopologySpread, node without the topology key:
-    /// `node(s) didn't match pod topology spread constraints (missing required label)`.
-    TopologySpreadMissingLabel,
-    /// InterPodAffinity: `node(s) didn't match pod affinity rules`.
-    PodAffinity,
-    /// InterPodAffinity: `node(s) didn't match pod anti-affinity rules`.
-    PodAntiAffinity,
-    /// InterPodAffinity: `node(s) didn't satisfy existing pods anti-affinity rules`.
-    ExistingPodsAntiAffinity,
-    /// A node a PreFilter result excluded (NodeAffinity `matchFields metadata.name`):
-    /// `node(s) didn't satisfy plugin(s) [NodeAffinity]`.
-    ExcludedByPreFilter(String),
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reason::Unschedulable => f.write_str("node(s) were unschedulable"),
-            Reason::NodeName => f.write_str("node(s) didn't match the requested node name"),
-            Reason::UntoleratedTaint { key, value } => {
-                write!(f, "node(s) had untolerated taint {{{key}: {value}}}")
-            }
-            Reason::NodeAffinity => {
-                f.write_str("node(s) didn't match Pod's node affinity/selector")
-            }
-            Reason::TooManyPods => f.write_str("Too many pods"),
-            Reason::Insufficient(r) => write!(f, "Insufficient {r}"),
-            Reason::TopologySpread => {
-                f.write_str("node(s) didn't match pod topology spread constraints")
-            }
-            Reason::TopologySpreadMissingLabel => f.write_str(
-                "node(s) didn't match pod topology spread constraints (missing required label)",
-            ),
-            Reason::PodAffinity => f.write_str("node(s) didn't match pod affinity rules"),
-            Reason::PodAntiAffinity => f.write_str("node(s) didn't match pod anti-affinity rules"),
-            Reason::ExistingPodsAntiAffinity => {
-                f.write_str("node(s) didn't satisfy existing pods anti-affinity rules")
-            }
-            Reason::ExcludedByPreFilter(plugin) => {
-                write!(f, "node(s) didn't satisfy plugin(s) [{plugin}]")
-            }
-        }
-    }
-}
-
-/// A filter's verdict on a node: the reasons of one plugin and whether the status is
-/// `UnschedulableAndUnresolvable` (preemption cannot help) or `Unschedulable`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    pub reasons: Vec<Reason>,
-    pub unresolvable: bool,
-}
-
-impl Rejection {
-    fn unresolvable(reason: Reason) -> Rejection {
-        Rejection {
-            reasons: vec![reason],
-            unresolvable: true,
-        }
-    }
-
-    fn unschedulable(reason: Reason) -> Rejection {
-        Rejection {
-            reasons: vec![reason],
-            unresolvable: false,
-        }
-    }
-}
-
-impl fmt::Display for Rejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, r) in self.reasons.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{r}")?;
-        }
-        Ok(())
     }
 }
 
@@ -753,16 +637,21 @@ pub struct CycleState {
     pub affinity: AffinityState,
 }
 
-/// The PreFilter extension point. `Err` is a PreFilter rejection message (every node fails).
+/// NodeAffinity's PreFilter rejection `errReasonConflict`: the `matchFields` of the required
+/// terms name no node in common.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("pod affinity terms conflict")]
+pub struct AffinityConflict;
+
+/// The PreFilter extension point. `Err` is a PreFilter rejection (every node fails).
 pub fn pre_filter(
     nodes: &[NodeState],
     pod: &Incoming,
     namespaces: &Namespaces,
-) -> Result<CycleState, String> {
+) -> Result<CycleState, AffinityConflict> {
     let node_names = pod.node_affinity.node_names();
     if node_names.as_ref().is_some_and(BTreeSet::is_empty) {
-        // NodeAffinity's `errReasonConflict`.
-        return Err("pod affinity terms conflict".into());
+        return Err(AffinityConflict);
     }
     Ok(CycleState {
         node_names,
@@ -787,201 +676,4 @@ pub fn run_filters(
         pod_topology_spread(node, pod, &state.spread)?;
     }
     inter_pod_affinity(node, pod, &state.affinity, namespaces)
-}
-
-/// `ErrNoNodesAvailable`.
-pub const NO_NODES_AVAILABLE: &str = "no nodes available to schedule pods";
-
-/// Why no node fits (`framework.FitError`): the per-reason node counts of the Filter phase,
-/// or the PreFilter message.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FitError {
-    pub num_all_nodes: usize,
-    /// A PreFilter rejection (every node fails with it), or an invalid pod spec.
-    pub pre_filter_msg: Option<String>,
-    /// Reason → number of nodes that gave it. A node rejected by NodeResourcesFit may count
-    /// for several reasons.
-    pub reasons: BTreeMap<String, usize>,
-    /// Nodes rejected with `Unschedulable` (not `...AndUnresolvable`): where preemption would
-    /// look for victims.
-    pub resolvable_nodes: usize,
-    /// TaintToleration's rejections by taint `(key, value)`: what [`FitError::fold_taints`] keeps
-    /// when the message no longer names them.
-    pub untolerated_taints: BTreeMap<(String, String), usize>,
-}
-
-/// `TaintToleration`'s reason since kube-scheduler v1.34.2 (kubernetes#134740, cherry-picked to
-/// v1.34 as #135023): one count for every untolerated taint, no keys or values.
-pub const UNTOLERATED_TAINTS: &str = "node(s) had untolerated taint(s)";
-
-/// How the cluster's kube-scheduler words a rejection by taint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaintWording {
-    /// `node(s) had untolerated taint {key: value}`, one reason per taint: up to v1.34.1 (and
-    /// every v1.33 and older patch), and when the server version is unknown (it names the taint).
-    PerTaint,
-    /// [`UNTOLERATED_TAINTS`]: v1.34.2 and later.
-    Folded,
-}
-
-impl TaintWording {
-    /// The wording of kube-scheduler `server_version` (`v1.34.4`, `v1.31.6+k3s1`, `v1.30.2-eks-…`).
-    pub fn for_server_version(server_version: Option<&str>) -> TaintWording {
-        let Some(v) = server_version else {
-            return TaintWording::PerTaint;
-        };
-        let mut parts = v.trim_start_matches('v').split('.').map(|p| {
-            let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse::<u64>().ok()
-        });
-        match (
-            parts.next().flatten(),
-            parts.next().flatten(),
-            parts.next().flatten(),
-        ) {
-            (Some(major), Some(minor), patch)
-                if (major, minor, patch.unwrap_or(0)) >= (1, 34, 2) =>
-            {
-                TaintWording::Folded
-            }
-            _ => TaintWording::PerTaint,
-        }
-    }
-}
-
-impl FitError {
-    pub fn new(num_all_nodes: usize) -> FitError {
-        FitError {
-            num_all_nodes,
-            ..FitError::default()
-        }
-    }
-
-    pub fn pre_filter(num_all_nodes: usize, msg: String) -> FitError {
-        FitError {
-            num_all_nodes,
-            pre_filter_msg: Some(msg),
-            ..FitError::default()
-        }
-    }
-
-    /// Counts one rejected node.
-    pub fn record(&mut self, rejection: &Rejection) {
-        for r in &rejection.reasons {
-            *self.reasons.entry(r.to_string()).or_default() += 1;
-            if let Reason::UntoleratedTaint { key, value } = r {
-                *self
-                    .untolerated_taints
-                    .entry((key.clone(), value.clone()))
-                    .or_default() += 1;
-            }
-        }
-        if !rejection.unresolvable {
-            self.resolvable_nodes += 1;
-        }
-    }
-
-    /// Counts `n` nodes a PreFilter result excluded.
-    pub fn record_excluded(&mut self, n: usize, reason: Reason) {
-        if n > 0 {
-            *self.reasons.entry(reason.to_string()).or_default() += n;
-        }
-    }
-
-    /// Words the taint reasons as `wording` does: [`TaintWording::Folded`] replaces the
-    /// per-taint reasons by one [`UNTOLERATED_TAINTS`] count (a node is rejected by its first
-    /// untolerated taint only, so the counts add up); `untolerated_taints` keeps the details.
-    pub fn word_taints(&mut self, wording: TaintWording) {
-        if wording == TaintWording::PerTaint || self.untolerated_taints.is_empty() {
-            return;
-        }
-        let mut folded = 0;
-        for ((key, value), n) in &self.untolerated_taints {
-            let reason = Reason::UntoleratedTaint {
-                key: key.clone(),
-                value: value.clone(),
-            };
-            if self.reasons.remove(&reason.to_string()).is_some() {
-                folded += n;
-            }
-        }
-        if folded > 0 {
-            *self
-                .reasons
-                .entry(UNTOLERATED_TAINTS.to_string())
-                .or_default() += folded;
-        }
-    }
-
-    /// `"<count> <reason>"` strings, sorted as the scheduler sorts them: as whole strings, byte
-    /// by byte (so `"10 ..."` sorts before `"2 ..."`).
-    pub fn histogram(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .reasons
-            .iter()
-            .map(|(r, n)| format!("{n} {r}"))
-            .collect();
-        v.sort();
-        v
-    }
-
-    /// `FitError.Error()` without the PostFilter (preemption) part:
-    /// `0/6 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.`
-    pub fn message(&self) -> String {
-        if self.num_all_nodes == 0 {
-            return NO_NODES_AVAILABLE.to_string();
-        }
-        let mut msg = format!("0/{} nodes are available:", self.num_all_nodes);
-        if let Some(pre) = &self.pre_filter_msg {
-            msg.push_str(&format!(" {pre}."));
-        } else {
-            let h = self.histogram();
-            if !h.is_empty() {
-                msg.push_str(&format!(" {}.", h.join(", ")));
-            }
-        }
-        msg
-    }
-
-    /// The DefaultPreemption PostFilter message, assuming no pod in the cluster has a lower
-    /// priority than the incoming one (no PriorityClasses in use): every `Unschedulable` node
-    /// finds no victims, every other node is "not helpful".
-    pub fn preemption_message(&self) -> String {
-        let resolvable = if self.pre_filter_msg.is_some() {
-            0
-        } else {
-            self.resolvable_nodes
-        };
-        let mut parts = Vec::new();
-        if resolvable > 0 {
-            parts.push(format!(
-                "{resolvable} No preemption victims found for incoming pod"
-            ));
-        }
-        let rest = self.num_all_nodes - resolvable;
-        if rest > 0 {
-            parts.push(format!("{rest} Preemption is not helpful for scheduling"));
-        }
-        parts.sort();
-        format!(
-            "preemption: 0/{} nodes are available: {}.",
-            self.num_all_nodes,
-            parts.join(", ")
-        )
-    }
-
-    /// The whole FailedScheduling message, preemption part included (see
-    /// [`FitError::preemption_message`] for its assumption).
-    pub fn full_message(&self) -> String {
-        if self.num_all_nodes == 0 {
-            return NO_NODES_AVAILABLE.to_string();
-        }
-        format!("{} {}", self.message(), self.preemption_message())
-    }
-}
-
-impl fmt::Display for FitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message())
-    }
 }

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::labels::FastMap;
 use super::labels::{
-    Labels, NodeSelectorTerm, OneLabel, Op, RequiredNodeAffinity, Requirement, Selector,
-    is_scalar_resource_name, optional_array, string_field, string_list,
+    FastMap, Labels, NodeSelectorTerm, OneLabel, Op, RequiredNodeAffinity, Requirement, Selector,
+    SpecError, is_scalar_resource_name,
 };
 use crate::cluster::{Pod, Taint, Toleration};
 use crate::workload::ResourceList;
+use crate::workload::selector::{ShapeError, optional_array, string_field, string_list};
 
 /// `schedutil.DefaultMilliCPURequest`: what scoring assumes for a container without a CPU
 /// request.
@@ -120,7 +120,7 @@ pub struct AffinityTerm {
 impl AffinityTerm {
     /// Parses a `PodAffinityTerm` of a pod in `ns` with `labels`, merging `matchLabelKeys` and
     /// `mismatchLabelKeys` into the selector as the API server does on pod creation.
-    pub fn parse(term: &Json, ns: &str, labels: &Labels) -> Result<AffinityTerm, String> {
+    pub fn parse(term: &Json, ns: &str, labels: &Labels) -> Result<AffinityTerm, SpecError> {
         let mut selector = Selector::from_label_selector(term.get("labelSelector"))?;
         for (field, op) in [("matchLabelKeys", Op::In), ("mismatchLabelKeys", Op::NotIn)] {
             for key in string_list(term.get(field), field)? {
@@ -141,7 +141,7 @@ impl AffinityTerm {
         };
         let topology_key = string_field(term, "topologyKey")?;
         if topology_key.is_empty() {
-            return Err("topologyKey can not be empty".into());
+            return Err(SpecError::EmptyTopologyKey);
         }
         Ok(AffinityTerm {
             namespaces,
@@ -181,7 +181,7 @@ impl PodAffinity {
     /// `None` when the pod has neither `podAffinity` nor `podAntiAffinity`. With `strict`, the
     /// first malformed term is an error; otherwise a malformed list is dropped (pods already
     /// in the cluster passed API validation, so this only guards against odd snapshots).
-    fn parse(pod: &Pod, strict: bool) -> Result<Option<PodAffinity>, String> {
+    fn parse(pod: &Pod, strict: bool) -> Result<Option<PodAffinity>, SpecError> {
         let Some(aff) = pod.scheduling.affinity.as_ref() else {
             return Ok(None);
         };
@@ -191,18 +191,19 @@ impl PodAffinity {
             return Ok(None);
         }
         let (ns, labels) = (pod.namespace.as_str(), &pod.labels);
-        let required = |v: Option<&Json>, what: &str| -> Result<Vec<AffinityTerm>, String> {
-            let terms = optional_array(
-                v.and_then(|v| v.get("requiredDuringSchedulingIgnoredDuringExecution")),
-                what,
-            )?;
-            terms
-                .iter()
-                .map(|t| AffinityTerm::parse(t, ns, labels).map_err(|e| format!("{what}: {e}")))
-                .collect()
-        };
+        let required =
+            |v: Option<&Json>, what: &'static str| -> Result<Vec<AffinityTerm>, SpecError> {
+                let terms = optional_array(
+                    v.and_then(|v| v.get("requiredDuringSchedulingIgnoredDuringExecution")),
+                    what,
+                )?;
+                terms
+                    .iter()
+                    .map(|t| AffinityTerm::parse(t, ns, labels).map_err(|e| e.within(what)))
+                    .collect()
+            };
         let preferred =
-            |v: Option<&Json>, what: &str| -> Result<Vec<(i64, AffinityTerm)>, String> {
+            |v: Option<&Json>, what: &'static str| -> Result<Vec<(i64, AffinityTerm)>, SpecError> {
                 let terms = optional_array(
                     v.and_then(|v| v.get("preferredDuringSchedulingIgnoredDuringExecution")),
                     what,
@@ -212,16 +213,16 @@ impl PodAffinity {
                     .map(|t| {
                         let weight = int_field(t, "weight")?.unwrap_or(0);
                         if !(1..=100).contains(&weight) {
-                            return Err(format!("{what}: weight must be in the range 1-100"));
+                            return Err(SpecError::Weight.within(what));
                         }
                         let term = t.get("podAffinityTerm").unwrap_or(&Json::Null);
                         AffinityTerm::parse(term, ns, labels)
                             .map(|term| (weight, term))
-                            .map_err(|e| format!("{what}: {e}"))
+                            .map_err(|e| e.within(what))
                     })
                     .collect()
             };
-        fn lenient<T>(r: Result<Vec<T>, String>, strict: bool) -> Result<Vec<T>, String> {
+        fn lenient<T>(r: Result<Vec<T>, SpecError>, strict: bool) -> Result<Vec<T>, SpecError> {
             match r {
                 Err(_) if !strict => Ok(Vec::new()),
                 r => r,
@@ -326,45 +327,37 @@ pub struct SpreadConstraint {
 
 impl SpreadConstraint {
     /// Parses one constraint; the bool is true for `whenUnsatisfiable: DoNotSchedule`.
-    fn parse(c: &Json, labels: &Labels) -> Result<(bool, SpreadConstraint), String> {
-        let max_skew = int_field(c, "maxSkew")?.ok_or("maxSkew is required")?;
+    fn parse(c: &Json, labels: &Labels) -> Result<(bool, SpreadConstraint), SpecError> {
+        let max_skew = int_field(c, "maxSkew")?.ok_or_else(|| ShapeError::Missing {
+            field: "maxSkew".into(),
+        })?;
         if max_skew < 1 {
-            return Err(format!("maxSkew must be greater than zero, got {max_skew}"));
+            return Err(SpecError::MaxSkew(max_skew));
         }
         let topology_key = string_field(c, "topologyKey")?;
         if topology_key.is_empty() {
-            return Err("topologyKey can not be empty".into());
+            return Err(SpecError::EmptyTopologyKey);
         }
         let hard = match string_field(c, "whenUnsatisfiable")? {
             "DoNotSchedule" => true,
             "ScheduleAnyway" => false,
-            other => {
-                return Err(format!(
-                    "whenUnsatisfiable: unsupported value {other:?}: supported values: \
-                     \"DoNotSchedule\", \"ScheduleAnyway\""
-                ));
-            }
+            other => return Err(SpecError::WhenUnsatisfiable(other.to_string())),
         };
         let min_domains = match int_field(c, "minDomains")? {
             None => 1,
             Some(n) if n >= 1 && hard => n,
-            Some(n) if n < 1 => {
-                return Err(format!("minDomains must be greater than zero, got {n}"));
-            }
-            Some(_) => {
-                return Err(
-                    "minDomains can only be used with whenUnsatisfiable=DoNotSchedule".into(),
-                );
-            }
+            Some(n) if n < 1 => return Err(SpecError::MinDomains(n)),
+            Some(_) => return Err(SpecError::MinDomainsScheduleAnyway),
         };
-        let policy = |field: &str, default_honor: bool| -> Result<bool, String> {
+        let policy = |field: &str, default_honor: bool| -> Result<bool, SpecError> {
             match c.get(field) {
                 None | Some(Json::Null) => Ok(default_honor),
                 Some(Json::String(s)) if s == "Honor" => Ok(true),
                 Some(Json::String(s)) if s == "Ignore" => Ok(false),
-                Some(other) => Err(format!(
-                    "{field}: unsupported value {other}: supported values: \"Honor\", \"Ignore\""
-                )),
+                Some(other) => Err(SpecError::Policy {
+                    field: field.to_string(),
+                    got: other.clone(),
+                }),
             }
         };
         let mut selector = Selector::from_label_selector(c.get("labelSelector"))?;
@@ -408,7 +401,7 @@ pub struct Incoming {
 }
 
 impl Incoming {
-    pub fn new(pod: &Pod) -> Result<Incoming, String> {
+    pub fn new(pod: &Pod) -> Result<Incoming, SpecError> {
         let affinity = PodAffinity::parse(pod, true)?;
         let node_aff = pod
             .scheduling
@@ -420,7 +413,7 @@ impl Incoming {
             &pod.scheduling.node_selector,
             node_aff.and_then(|a| a.get("requiredDuringSchedulingIgnoredDuringExecution")),
         )
-        .map_err(|e| format!("nodeAffinity.required: {e}"))?;
+        .map_err(|e| e.within("nodeAffinity.required"))?;
         let mut preferred_node_affinity = Vec::new();
         for t in optional_array(
             node_aff.and_then(|a| a.get("preferredDuringSchedulingIgnoredDuringExecution")),
@@ -428,10 +421,10 @@ impl Incoming {
         )? {
             let weight = int_field(t, "weight")?.unwrap_or(0);
             if !(1..=100).contains(&weight) {
-                return Err("nodeAffinity.preferred: weight must be in the range 1-100".into());
+                return Err(SpecError::Weight.within("nodeAffinity.preferred"));
             }
             let term = NodeSelectorTerm::parse(t.get("preference").unwrap_or(&Json::Null))
-                .map_err(|e| format!("nodeAffinity.preferred: {e}"))?;
+                .map_err(|e| e.within("nodeAffinity.preferred"))?;
             if let Some(term) = term {
                 preferred_node_affinity.push((weight, term));
             }
@@ -440,7 +433,7 @@ impl Incoming {
         let mut soft_spread = Vec::new();
         for c in &pod.scheduling.topology_spread_constraints {
             let (hard, c) = SpreadConstraint::parse(c, &pod.labels)
-                .map_err(|e| format!("topologySpreadConstraints: {e}"))?;
+                .map_err(|e| e.within("topologySpreadConstraints"))?;
             if hard {
                 hard_spread.push(c);
             } else {
@@ -506,7 +499,7 @@ pub fn first_untolerated<'a>(taints: &'a [Taint], tolerations: &[Toleration]) ->
 }
 
 /// An integer field; JSON numbers with an integral value are accepted (YAML may give `2.0`).
-fn int_field(v: &Json, key: &str) -> Result<Option<i64>, String> {
+fn int_field(v: &Json, key: &str) -> Result<Option<i64>, SpecError> {
     match v.get(key) {
         None | Some(Json::Null) => Ok(None),
         Some(Json::Number(n)) => n
@@ -517,7 +510,13 @@ fn int_field(v: &Json, key: &str) -> Result<Option<i64>, String> {
                     .map(|f| f as i64)
             })
             .map(Some)
-            .ok_or_else(|| format!("{key} must be an integer, got {n}")),
-        Some(other) => Err(format!("{key} must be an integer, got {other}")),
+            .ok_or_else(|| SpecError::NotAnInteger {
+                key: key.to_string(),
+                got: Json::Number(n.clone()),
+            }),
+        Some(other) => Err(SpecError::NotAnInteger {
+            key: key.to_string(),
+            got: other.clone(),
+        }),
     }
 }

@@ -14,6 +14,7 @@ use super::*;
 use crate::cluster::model::scheduling_of;
 use crate::cluster::{Node, Pod, Taint, Toleration};
 use crate::workload::ResourceList;
+use crate::workload::resources::is_extended_resource_name;
 
 const ZONE: &str = "topology.kubernetes.io/zone";
 const HOST: &str = "kubernetes.io/hostname";
@@ -32,7 +33,7 @@ fn labels(pairs: &[(&str, &str)]) -> Labels {
         .collect()
 }
 
-fn node_with(name: &str, alloc: &[(&str, &str)]) -> Node {
+pub(crate) fn node_with(name: &str, alloc: &[(&str, &str)]) -> Node {
     Node {
         name: name.into(),
         labels: labels(&[(HOST, name)]),
@@ -76,7 +77,7 @@ fn tainted(mut n: Node, key: &str, value: Option<&str>, effect: &str) -> Node {
     n
 }
 
-fn pod(name: &str, requests: &[(&str, &str)]) -> Pod {
+pub(crate) fn pod(name: &str, requests: &[(&str, &str)]) -> Pod {
     Pod {
         namespace: "default".into(),
         name: name.into(),
@@ -97,7 +98,7 @@ fn with_labels(mut p: Pod, pairs: &[(&str, &str)]) -> Pod {
     p
 }
 
-fn in_ns(mut p: Pod, ns: &str) -> Pod {
+pub(crate) fn in_ns(mut p: Pod, ns: &str) -> Pod {
     p.namespace = ns.into();
     p
 }
@@ -107,7 +108,7 @@ fn with_spec(mut p: Pod, spec: Json) -> Pod {
     p
 }
 
-fn on(mut p: Pod, node: &str) -> Pod {
+pub(crate) fn on(mut p: Pod, node: &str) -> Pod {
     p.node = Some(node.into());
     p
 }
@@ -137,10 +138,6 @@ fn refused(nodes: &mut [NodeState], p: &Pod) -> String {
     r.message().unwrap()
 }
 
-fn req(key: &str, op: Op, values: &[&str]) -> Result<Requirement, String> {
-    Requirement::new(key, op, values.iter().map(|v| v.to_string()).collect())
-}
-
 fn toleration(
     key: Option<&str>,
     op: Option<&str>,
@@ -165,101 +162,7 @@ fn taint(key: &str, value: Option<&str>, effect: &str) -> Taint {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Labels, selectors, operators
-
-#[test]
-fn requirement_operators() {
-    let l = labels(&[
-        ("app", "web"),
-        ("gpu-mem", "81920"),
-        ("tier", "front"),
-        ("odd", "lots"),
-    ]);
-    assert!(req("app", Op::In, &["web", "api"]).unwrap().matches(&l));
-    assert!(!req("app", Op::In, &["api"]).unwrap().matches(&l));
-    assert!(!req("missing", Op::In, &["x"]).unwrap().matches(&l));
-    assert!(req("app", Op::NotIn, &["api"]).unwrap().matches(&l));
-    assert!(!req("app", Op::NotIn, &["web"]).unwrap().matches(&l));
-    assert!(
-        req("missing", Op::NotIn, &["x"]).unwrap().matches(&l),
-        "NotIn matches absent keys"
-    );
-    assert!(req("tier", Op::Exists, &[]).unwrap().matches(&l));
-    assert!(!req("missing", Op::Exists, &[]).unwrap().matches(&l));
-    assert!(req("missing", Op::DoesNotExist, &[]).unwrap().matches(&l));
-    assert!(!req("tier", Op::DoesNotExist, &[]).unwrap().matches(&l));
-    // Gt / Lt: strict integer comparisons; absent or non-integer labels never match.
-    assert!(req("gpu-mem", Op::Gt, &["49152"]).unwrap().matches(&l));
-    assert!(!req("gpu-mem", Op::Gt, &["81920"]).unwrap().matches(&l));
-    assert!(req("gpu-mem", Op::Lt, &["81921"]).unwrap().matches(&l));
-    assert!(!req("gpu-mem", Op::Lt, &["81920"]).unwrap().matches(&l));
-    assert!(req("gpu-mem", Op::Gt, &["0"]).unwrap().matches(&l));
-    assert!(!req("odd", Op::Gt, &["0"]).unwrap().matches(&l));
-    assert!(!req("odd", Op::Lt, &["0"]).unwrap().matches(&l));
-    assert!(!req("missing", Op::Lt, &["10"]).unwrap().matches(&l));
-}
-
-#[test]
-fn requirement_validation_matches_new_requirement() {
-    assert!(
-        req("app", Op::In, &[])
-            .unwrap_err()
-            .contains("can't be empty")
-    );
-    assert!(req("app", Op::NotIn, &[]).is_err());
-    assert!(
-        req("app", Op::Exists, &["x"])
-            .unwrap_err()
-            .contains("must be empty")
-    );
-    assert!(
-        req("n", Op::Gt, &["1", "2"])
-            .unwrap_err()
-            .contains("exactly one value")
-    );
-    assert!(
-        req("n", Op::Gt, &["1.5"])
-            .unwrap_err()
-            .contains("must be an integer")
-    );
-    assert!(req("n", Op::Lt, &["1_000"]).is_err());
-    // NewRequirement also validates every value as a label value, so signs are refused.
-    assert!(req("n", Op::Lt, &["+7"]).is_err());
-    assert!(req("n", Op::Gt, &["-5"]).is_err());
-    assert!(req("bad key!", Op::Exists, &[]).is_err());
-    assert!(
-        req("Example.com/x", Op::Exists, &[]).is_err(),
-        "prefix must be lowercase"
-    );
-    assert!(req("example.com/x", Op::Exists, &[]).is_ok());
-    assert!(req("app", Op::In, &["not valid"]).is_err());
-    assert_eq!(parse_go_int("-12"), Some(-12));
-    assert_eq!(parse_go_int(""), None);
-    assert_eq!(parse_go_int("+"), None);
-    assert_eq!(parse_go_int("9223372036854775808"), None);
-}
-
-#[test]
-fn label_selector_as_selector() {
-    let l = labels(&[("app", "web")]);
-    let nothing = Selector::from_label_selector(None).unwrap();
-    assert_eq!(nothing, Selector::Nothing);
-    assert!(!nothing.matches(&l) && !nothing.is_empty());
-    let everything = Selector::from_label_selector(Some(&json!({}))).unwrap();
-    assert!(everything.matches(&l) && everything.is_empty());
-    let sel = Selector::from_label_selector(Some(&json!({
-        "matchLabels": {"app": "web"},
-        "matchExpressions": [{"key": "canary", "operator": "DoesNotExist"}]
-    })))
-    .unwrap();
-    assert!(sel.matches(&l));
-    assert!(!sel.matches(&labels(&[("app", "web"), ("canary", "1")])));
-    let err = Selector::from_label_selector(Some(&json!({
-        "matchExpressions": [{"key": "n", "operator": "Gt", "values": ["1"]}]
-    })))
-    .unwrap_err();
-    assert!(err.contains("not a valid label selector operator"), "{err}");
-}
+// Node selectors
 
 #[test]
 fn node_selector_terms_and_match_fields() {
@@ -287,13 +190,21 @@ fn node_selector_terms_and_match_fields() {
     // Field requirements take exactly one value and only In/NotIn.
     let bad = NodeSelectorTerm::parse(&json!({"matchFields": [
         {"key": "metadata.name", "operator": "In", "values": ["n1", "n2"]}]}));
-    assert!(bad.unwrap_err().contains("one element"));
+    assert!(bad.unwrap_err().to_string().contains("one element"));
     let bad = NodeSelectorTerm::parse(&json!({"matchFields": [
         {"key": "metadata.name", "operator": "Exists"}]}));
-    assert!(bad.unwrap_err().contains("unsupported operator"));
+    assert!(
+        bad.unwrap_err()
+            .to_string()
+            .contains("unsupported operator")
+    );
     let bad = NodeSelectorTerm::parse(&json!({"matchFields": [
         {"key": "metadata.uid", "operator": "In", "values": ["x"]}]}));
-    assert!(bad.unwrap_err().contains("not a valid field selector key"));
+    assert!(
+        bad.unwrap_err()
+            .to_string()
+            .contains("not a valid field selector key")
+    );
     // `Gt` with a non-integer value passes API validation but never matches.
     let t = term(json!({"matchExpressions": [{"key": "zone", "operator": "Gt", "values": ["a"]}]}));
     assert!(!t.matches("n1", &l));
@@ -1506,4 +1417,74 @@ fn affinity_match_label_keys_are_merged() {
     placed(&mut nodes, &p("a", "1"));
     assert!(place(&mut nodes, &p("b", "1")).node.is_none());
     assert_eq!(placed(&mut nodes, &p("c", "2")), "n1");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sampling on large clusters
+
+/// `n-0000`...: 4 CPUs, 8Gi, 110 pods.
+fn numbered(i: usize) -> Node {
+    node_with(
+        &format!("n-{i:04}"),
+        &[("cpu", "4"), ("memory", "8Gi"), ("pods", "110")],
+    )
+}
+
+#[test]
+fn the_number_of_feasible_nodes_to_find_is_the_schedulers() {
+    // numFeasibleNodesToFind with percentageOfNodesToScore unset (adaptive).
+    for (all, find) in [
+        (0, 0),
+        (99, 99),
+        (100, 100),
+        (250, 120),
+        (1000, 420),
+        (5000, 500),
+        (6000, 300),
+        (20000, 1000),
+    ] {
+        assert_eq!(num_feasible_nodes_to_find(all), find, "{all} nodes");
+    }
+}
+
+#[test]
+fn on_large_clusters_the_search_stops_early_and_rotates() {
+    let mut nodes: Vec<NodeState> = (0..1000).map(|i| NodeState::new(numbered(i))).collect();
+    let pod = pod("p", &[]);
+    let mut cursor = Cursor::default();
+    let first = place_from(&mut nodes, &pod, &Namespaces::default(), &mut cursor);
+    assert_eq!(first.feasible_nodes, 420, "42% of 1000 nodes");
+    assert_eq!(cursor.next_start_node_index, 420);
+    let second = place_from(&mut nodes, &pod, &Namespaces::default(), &mut cursor);
+    assert_eq!(second.feasible_nodes, 420);
+    assert_eq!(cursor.next_start_node_index, 840);
+    // The second search started at node 420: its choice is among n-0420..n-0839.
+    let chosen = second.node.expect("placed");
+    assert!(("n-0420".."n-0840").contains(&chosen.as_str()), "{chosen}");
+    // `find_feasible` (diagnosis) examines every node.
+    let incoming = Incoming::new(&pod).expect("pod");
+    assert_eq!(
+        find_feasible(&nodes, &incoming, &Namespaces::default())
+            .0
+            .len(),
+        1000
+    );
+}
+
+#[test]
+fn a_pod_that_fits_nowhere_is_checked_against_every_node() {
+    let mut nodes: Vec<NodeState> = (0..1000).map(|i| NodeState::new(numbered(i))).collect();
+    let pod = pod("big", &[("cpu", "5")]);
+    let mut cursor = Cursor {
+        next_start_node_index: 700,
+    };
+    let r = place_from(&mut nodes, &pod, &Namespaces::default(), &mut cursor);
+    assert_eq!(
+        r.message().as_deref(),
+        Some("0/1000 nodes are available: 1000 Insufficient cpu.")
+    );
+    assert_eq!(
+        cursor.next_start_node_index, 700,
+        "all 1000 processed: back where it started"
+    );
 }
