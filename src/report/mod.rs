@@ -12,6 +12,7 @@ use serde_json::json;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::schema::check_values::ValuesReport;
 use crate::source::{SourceKind, Sources, Span};
+use crate::values::secret::{mask_set_argument, mask_yaml, set_pair_at};
 
 /// Output format chosen with `-o`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +28,11 @@ fn layer(sources: &Sources, span: &Span) -> String {
     match sources.get(span.source).map(|f| &f.kind) {
         Some(SourceKind::ChartDefaults { chart }) => format!("default of chart {chart}"),
         Some(SourceKind::ValuesFile { .. }) => "values file".into(),
-        Some(SourceKind::SetArgument { flag }) => format!("{flag} {}", sources.text(span.source)),
+        // Only the pair that set the value, masked: never a sibling secret of the argument.
+        Some(SourceKind::SetArgument { flag }) => {
+            let arg = sources.text(span.source);
+            format!("{flag} {}", set_pair_at(arg, span.byte_range(arg).start))
+        }
         Some(SourceKind::SetFile { flag }) => format!("file read by {flag}"),
         _ => "file".into(),
     }
@@ -142,6 +147,7 @@ fn text_styled(diags: &[Diagnostic], sources: &Sources) -> String {
         let mut groups = Vec::new();
         let mut group = Group::with_title(level.primary_title(title.as_str()).id(d.code.as_str()));
         let label = d.span.map(|s| layer(sources, &s)).unwrap_or_default();
+        let masked;
         if let Some(span) = &d.span
             && let Some(file) = sources.get(span.source)
         {
@@ -156,7 +162,12 @@ fn text_styled(diags: &[Diagnostic], sources: &Sources) -> String {
             } else {
                 range
             };
-            let mut snippet = Snippet::source(file.text.as_str())
+            // The lines shown with secret-looking values masked (same byte offsets).
+            masked = match file.kind {
+                SourceKind::SetArgument { .. } => mask_set_argument(&file.text),
+                _ => mask_yaml(&file.text),
+            };
+            let mut snippet = Snippet::source(masked.as_str())
                 .line_start(1)
                 .path(file.name.as_str())
                 .annotation(AnnotationKind::Primary.span(range).label(label.as_str()));
@@ -345,6 +356,44 @@ mod tests {
             .path("replicas")
             .hint("write a number");
         (vec![d], sources)
+    }
+
+    #[test]
+    fn snippets_mask_secret_values_and_set_arguments_show_one_pair() {
+        let mut sources = Sources::new();
+        let file = sources.add(
+            "values.yaml",
+            "auth:\n  password: hunter2\n  user: x\n",
+            SourceKind::ValuesFile { index: 0 },
+        );
+        let arg = sources.add(
+            "--set",
+            "auth.token=T0KEN,replicas=x",
+            SourceKind::SetArgument { flag: "--set" },
+        );
+        let at = |source, line, col, index| Span {
+            source,
+            start: Pos { line, col, index },
+            end: Pos {
+                line,
+                col: col + 1,
+                index: index + 1,
+            },
+        };
+        let diags = [
+            Diagnostic::error(Code::Type, "bad").at(Some(at(file, 2, 13, 18))),
+            Diagnostic::error(Code::Type, "bad").at(Some(at(arg, 1, 18, 17))),
+        ];
+        for styled in [false, true] {
+            let text = render(&diags, &sources, Format::Text, styled);
+            assert!(
+                !text.contains("hunter2") && !text.contains("T0KEN"),
+                "{text}"
+            );
+            assert!(text.contains("--set replicas=x"), "{text}");
+        }
+        let json = render(&diags, &sources, Format::Json, false);
+        assert!(!json.contains("T0KEN") && json.contains("\"layer\": \"--set replicas=x\""));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 use crate::chart::scope::Resolved;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{SourceKind, Sources, Span};
+use crate::values::secret::looks_secret;
 use crate::values::{Kind, Value, display_path};
 
 /// The schema one chart of the release is validated against.
@@ -118,10 +119,13 @@ fn span_near(values: &Value, segments: &[String]) -> (Option<Span>, Option<Span>
     (None, None)
 }
 
-fn shown(v: &Value) -> String {
+/// A value for a message: its type and text, or only its type under a secret-looking key.
+fn shown(v: &Value, secret: bool) -> String {
     match &v.kind {
-        Kind::Str(s) => format!("string {s:?}"),
         Kind::Map(_) | Kind::List(_) => format!("a {}", v.type_name()),
+        Kind::Null => "null".into(),
+        _ if secret => format!("a {} (not shown: its key looks secret)", v.type_name()),
+        Kind::Str(s) => format!("string {s:?}"),
         _ => format!("{} {}", v.type_name(), v.to_json()),
     }
 }
@@ -144,6 +148,8 @@ fn describe(
     let path = display_path(segments);
     let node = values.at(segments.iter().map(String::as_str));
     let (span, written) = span_near(values, segments);
+    let secret = segments.last().is_some_and(|k| looks_secret(k));
+    let shown = |v: &Value| shown(v, secret);
     let keyword_parent = schema_path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
     match error.kind() {
         K::AdditionalProperties { unexpected } => {
@@ -196,7 +202,7 @@ fn describe(
             let d = Diagnostic::error(Code::Type, format!("expected {expected}, found {found}"))
                 .at_alias(span, written)
                 .path(path);
-            match node.and_then(|n| type_hint(n, &expected, sources)) {
+            match node.and_then(|n| type_hint(n, &expected, sources, secret)) {
                 Some(h) => vec![d.hint(h)],
                 None => vec![d],
             }
@@ -239,9 +245,16 @@ fn describe(
             ]
         }
         _ => vec![
-            Diagnostic::error(code_of(error.kind()), error.to_string())
-                .at_alias(span, written)
-                .path(path),
+            Diagnostic::error(
+                code_of(error.kind()),
+                if secret {
+                    error.masked().to_string()
+                } else {
+                    error.to_string()
+                },
+            )
+            .at_alias(span, written)
+            .path(path),
         ],
     }
 }
@@ -285,7 +298,22 @@ fn types(t: &Json) -> String {
 }
 
 /// Explain the Helm reading rules behind a type error.
-fn type_hint(node: &Value, expected: &str, sources: &Sources) -> Option<String> {
+/// [`value_hint`], unless it would show the value of a secret-looking key.
+fn type_hint(node: &Value, expected: &str, sources: &Sources, secret: bool) -> Option<String> {
+    let hint = value_hint(node, expected, sources)?;
+    let raw = node.span.map(|span| raw_text(sources, span)).unwrap_or("");
+    let shows_value = (!raw.is_empty() && hint.contains(raw))
+        || node
+            .as_str()
+            .is_some_and(|s| !s.is_empty() && hint.contains(s));
+    Some(if secret && shows_value {
+        "the value is not shown (its key looks secret): Helm reads unquoted values by YAML 1.1 rules, so quote it to keep it text".into()
+    } else {
+        hint
+    })
+}
+
+fn value_hint(node: &Value, expected: &str, sources: &Sources) -> Option<String> {
     let span = node.span?;
     let kind = &sources.get(span.source)?.kind;
     let raw = raw_text(sources, span);

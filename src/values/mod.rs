@@ -7,6 +7,7 @@
 //! order, but the kinds always in this order), and the chart defaults last by coalescing.
 
 pub mod coalesce;
+pub mod secret;
 pub mod set;
 
 use indexmap::IndexMap;
