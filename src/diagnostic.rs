@@ -60,7 +60,7 @@ codes! {
     NoRequests = "no-requests", NoLimits = "no-limits", NoResources = "no-resources",
     RequestAboveLimit = "request-above-limit", ExtendedResource = "extended-resource",
     ClaimSize = "claim-size", RolloutStrategy = "rollout-strategy", Replicas = "replicas",
-    PdbBlocksEviction = "pdb-blocks-eviction",
+    PdbBlocksEviction = "pdb-blocks-eviction", PodSlots = "pod-slots",
     // Cluster snapshots and live reads.
     SnapshotJson = "snapshot-json", SnapshotObject = "snapshot-object",
     SnapshotDocuments = "snapshot-documents", SnapshotDuplicate = "snapshot-duplicate",

@@ -16,7 +16,7 @@ use crate::totals::{Options, Scenario, Totals, compute};
 use crate::workload::objects::{Claim, Inventory, WorkloadId, inventory};
 
 use super::advice::{Advice, advise};
-use super::release::{PodPlacement, place_release_on, release_pods};
+use super::release::{PodPlacement, ReleasePods, Unsimulated, place_release_on, release_pods};
 use super::{admission, checks};
 use crate::scheduler::terms::Resources;
 use crate::scheduler::{NodeState, TaintWording};
@@ -62,6 +62,8 @@ pub struct Outcome {
     pub verdict: Verdict,
     pub scenario: Scenario,
     pub placements: Vec<PodPlacement>,
+    /// Pods beyond the cluster's free pod slots, counted as unplaced without a placement each.
+    pub unsimulated: Vec<Unsimulated>,
     pub nodes: Vec<NodeUsage>,
     pub advice: Vec<Advice>,
     /// Whether following every [`Advice::AddNodes`] places every pod (true when all fit).
@@ -73,11 +75,18 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn unplaced(&self) -> usize {
+    /// Release pods without a node, the unsimulated ones included.
+    pub fn unplaced(&self) -> u64 {
         self.placements
             .iter()
             .filter(|p| p.placement.node.is_none())
-            .count()
+            .count() as u64
+            + self.unsimulated.iter().map(|u| u.pods).sum::<u64>()
+    }
+
+    /// Every release pod of the scenario, the unsimulated ones included.
+    pub fn pods(&self) -> u64 {
+        self.placements.len() as u64 + self.unsimulated.iter().map(|u| u.pods).sum::<u64>()
     }
 }
 
@@ -103,9 +112,23 @@ pub fn evaluate(
     );
     findings.extend(totals.findings.iter().cloned());
     let inv = inventory(&admitted, namespace);
-    let (pods, problems) = release_pods(&inv.workloads, &totals.workloads, cluster, scenario);
-    findings.extend(problems);
     let mut states = NodeState::from_parts(cluster.nodes.clone(), cluster_pods);
+    let pod_slots: i128 = states
+        .iter()
+        .map(|s| (s.allocatable().pods - s.pod_count() as i128).max(0))
+        .sum();
+    let ReleasePods {
+        pods,
+        unsimulated,
+        problems,
+    } = release_pods(
+        &inv.workloads,
+        &totals.workloads,
+        cluster,
+        scenario,
+        u64::try_from(pod_slots).unwrap_or(u64::MAX),
+    );
+    findings.extend(problems);
     let before: Vec<(Resources, usize)> = states
         .iter()
         .map(|s| (s.requested().clone(), s.pod_count()))
@@ -119,7 +142,7 @@ pub fn evaluate(
         .chain(&findings)
         .any(|d| d.severity == Severity::Error);
     findings.extend(blocking);
-    let unplaced = placements.iter().any(|p| p.placement.node.is_none());
+    let unplaced = !unsimulated.is_empty() || placements.iter().any(|p| p.placement.node.is_none());
     // Pods without a node on a cluster whose nodes or pods were not all read: maybe the unread
     // part had room. Unknown, not "does not fit".
     let placement_inputs_missing = cluster.gaps.iter().any(|g| {
@@ -154,7 +177,11 @@ pub fn evaluate(
                 .collect(),
         })
         .collect();
-    let (mut advice, fits_with_advice) = if unplaced {
+    // Advice places the simulated pods again; with pods left unsimulated it would plan for
+    // part of the release (the finding says how many pod slots are missing instead).
+    let (mut advice, fits_with_advice) = if !unsimulated.is_empty() {
+        (Vec::new(), false)
+    } else if unplaced {
         // The nodes as they were before the release: each node's first pods.
         let base: Vec<NodeState> = states
             .iter()
@@ -183,6 +210,7 @@ pub fn evaluate(
         verdict,
         scenario,
         placements,
+        unsimulated,
         nodes,
         advice,
         fits_with_advice,
@@ -435,6 +463,55 @@ mod tests {
             (4000, 7000)
         );
         assert_eq!((a.pods_before, a.pods_after), (1, 2));
+    }
+
+    /// `replicas: 2147483647` is valid; expanding every replica ran until the kernel killed the
+    /// process (24 GB). Only the cluster's free pod slots are simulated, the rest is counted.
+    #[test]
+    fn pods_beyond_the_free_pod_slots_are_counted_not_simulated() {
+        let cluster = || Cluster {
+            nodes: vec![node("b", "8"), node("a", "8")],
+            pods: vec![busy("x", "a", "1")],
+            ..Cluster::default()
+        };
+        // 2 × 110 slots, one taken: 219 placed (each 1m cpu fits), one more simulated to show
+        // the scheduler's reason (Too many pods), the rest counted.
+        let o = evaluate(
+            &deployment(i32::MAX as u32, "1m"),
+            cluster(),
+            "default",
+            Scenario::Steady,
+        );
+        assert_eq!(o.placements.len(), 220);
+        assert_eq!(o.pods(), i32::MAX as u64);
+        assert_eq!(o.unplaced(), i32::MAX as u64 - 219);
+        assert_eq!(o.verdict, Verdict::DoesNotFit);
+        assert_eq!(o.unsimulated[0].pods, i32::MAX as u64 - 220);
+        let finding = o
+            .findings
+            .iter()
+            .find(|d| d.code == Code::PodSlots)
+            .expect("pod-slots finding");
+        assert_eq!(
+            finding.message,
+            "Deployment/batch: 2147483647 pods in scenario steady, but the cluster's nodes have 219 free pod slots in all: 2147483427 of them cannot be placed (counted, not simulated)"
+        );
+        assert!(
+            o.advice.is_empty(),
+            "advice would plan for part of the release"
+        );
+        // Within the slots nothing changes.
+        let o = evaluate(
+            &deployment(200, "1m"),
+            cluster(),
+            "default",
+            Scenario::Steady,
+        );
+        assert!(
+            o.unsimulated.is_empty() && o.unplaced() == 0,
+            "{:?}",
+            o.findings
+        );
     }
 
     #[test]

@@ -43,7 +43,26 @@ fn install_rank(kind: &str) -> usize {
         .unwrap_or(INSTALL_ORDER.len())
 }
 
+/// Pods of a workload beyond what the cluster could ever hold: counted as unplaced, not
+/// simulated one by one (a valid `replicas: 2147483647` must not take the machine's memory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsimulated {
+    pub workload: WorkloadId,
+    pub pods: u64,
+}
+
+/// The pods a release asks for, as the scheduler would receive them.
+#[derive(Debug, Default)]
+pub struct ReleasePods {
+    pub pods: Vec<(WorkloadId, Pod)>,
+    pub unsimulated: Vec<Unsimulated>,
+    pub problems: Vec<Diagnostic>,
+}
+
 /// The pods `workloads` run in `scenario`, as the scheduler would receive them.
+/// No more pods are expanded than `pod_slots` (the free pod slots of every node: the scheduler
+/// can never place more) and one more per workload, which shows the scheduler's reason; the
+/// rest is counted in [`ReleasePods::unsimulated`] with a finding.
 /// `lines` are the totals' per-workload lines (same order as `workloads` for non-skipped ones,
 /// matched by [`WorkloadId`]). Transient workloads (Jobs, hooks) are left out.
 pub fn release_pods(
@@ -51,8 +70,11 @@ pub fn release_pods(
     lines: &[WorkloadLine],
     cluster: &Cluster,
     scenario: Scenario,
-) -> (Vec<(WorkloadId, Pod)>, Vec<Diagnostic>) {
+    pod_slots: u64,
+) -> ReleasePods {
     let mut problems = Vec::new();
+    let mut unsimulated = Vec::new();
+    let mut slots = pod_slots;
     let mut order: Vec<&WorkloadLine> = lines.iter().filter(|l| l.transient.is_none()).collect();
     order.sort_by(|a, b| {
         (install_rank(&a.kind), &a.namespace, &a.name).cmp(&(
@@ -153,7 +175,34 @@ pub fn release_pods(
         let names: Vec<String> = if line.per_node {
             vec![format!("{}-*", line.name)]
         } else {
-            (0..count).map(|i| format!("{}-{i}", line.name)).collect()
+            // One pod past the slots is simulated too: it gets the scheduler's own reason.
+            let simulated = count.min(slots.saturating_add(1));
+            slots = slots.saturating_sub(simulated);
+            if simulated < count {
+                let rest = count - simulated;
+                problems.push(
+                    Diagnostic::error(
+                        Code::PodSlots,
+                        format!(
+                            "{}: {count} pods in scenario {}, but the cluster's nodes have {pod_slots} free pod slots in all: {rest} of them cannot be placed (counted, not simulated)",
+                            w.object.display_with_template(),
+                            scenario.name()
+                        ),
+                    )
+                    .at(Some(w.object.span))
+                    .hint(format!(
+                        "lower the replicas, or add nodes with room for at least {} more pods (allocatable `pods`)",
+                        count.saturating_sub(pod_slots)
+                    )),
+                );
+                unsimulated.push(Unsimulated {
+                    workload: workload.clone(),
+                    pods: rest,
+                });
+            }
+            (0..simulated)
+                .map(|i| format!("{}-{i}", line.name))
+                .collect()
         };
         for name in names {
             pods.push((
@@ -165,7 +214,11 @@ pub fn release_pods(
             ));
         }
     }
-    (pods, problems)
+    ReleasePods {
+        pods,
+        unsimulated,
+        problems,
+    }
 }
 
 /// Place every release pod on a copy of the cluster, in order.

@@ -175,6 +175,7 @@ pub fn to_json(o: &Outcome, s: &Subject<'_>, sources: &Sources) -> Json {
             "untoleratedTaints": untolerated_taints(p).map(|(key, value, n)| json!({"key": key, "value": value, "nodes": n})).collect::<Vec<_>>(),
             "message": p.placement.message(),
         })).collect::<Vec<_>>(),
+        "unsimulatedPods": o.unsimulated.iter().map(|u| json!({"workload": u.workload.to_string(), "pods": u.pods})).collect::<Vec<_>>(),
         "nodes": o.nodes.iter().map(node_json).collect::<Vec<_>>(),
         "advice": o.advice.iter().map(advice_json).collect::<Vec<_>>(),
         "fitsWithAdvice": o.fits_with_advice,
@@ -217,8 +218,8 @@ pub fn to_text(o: &Outcome, s: &Subject<'_>) -> String {
     out.push_str(&format!(
         "\nverdict: {} — {} of {} pod(s) placed\n",
         o.verdict.word(),
-        o.placements.len() - o.unplaced(),
-        o.placements.len()
+        o.pods() - o.unplaced(),
+        o.pods()
     ));
     if !o.advice.is_empty() {
         out.push_str("\nWhat would make it fit:\n");
