@@ -520,6 +520,15 @@ def run_scenario(name, directory, sc, out_dir):
     rejected = [line for line in proc.stderr.splitlines() if line.startswith("Error from server")]
     if proc.returncode != 0 and not rejected:
         raise Kubectl(f"creating the release: {proc.stderr.strip()}")
+    hpas = [o for o in objs if o["kind"] == "HorizontalPodAutoscaler"]
+    if hpas:
+        # The HPA controller reconciles each HPA within its sync period (15 s); only then has it
+        # clamped its target's replicas into [minReplicas, maxReplicas], which is what the
+        # preflight counts at steady state. Its first status conditions say it has.
+        def reconciled():
+            return all(kget("hpa", h["metadata"]["name"], "-n", h["metadata"]["namespace"])
+                       .get("status", {}).get("conditions") for h in hpas)
+        wait_until("every HorizontalPodAutoscaler reconciled once", 90, reconciled, 1)
     pods, refused, pvcs = settle(namespaces, before, since)
     refused = sorted(set(refused) | set(rejected))
     if scenario == "rollout":

@@ -78,6 +78,8 @@ scenarios! {
     storage_beta_annotation_class: "storage-beta-annotation-class";
     runtimeclass_overhead: "runtimeclass-overhead";
     hpa_steady_fits: "hpa-steady-fits";
+    hpa_replicas_inside_range: "hpa-replicas-inside-range";
+    hpa_replicas_unset_below_min: "hpa-replicas-unset-below-min";
     hpa_peak_does_not_fit: "hpa-peak-does-not-fit";
     rollout_surge_does_not_fit: "rollout-surge-does-not-fit";
     limitrange_default_requests: "limitrange-default-requests";

@@ -313,21 +313,23 @@ fn recreate_adds_no_pods() {
     assert_eq!(req(c, "rollout", "cpu"), 300);
 }
 
-/// An HPA owns its target's replica count: steady = `minReplicas` (default 1), peak =
-/// `maxReplicas`; the rollout surges from the steady count. KEDA's ScaledObject likewise with
-/// `minReplicaCount` (default 0) and `maxReplicaCount` (default 100).
+/// An HPA bounds its target's replica count: steady = `spec.replicas` clamped into
+/// [`minReplicas` (default 1), `maxReplicas`] (what the HPA controller does before metrics;
+/// measured on the test control plane), peak = `maxReplicas`; the rollout surges from the steady
+/// count. KEDA's ScaledObject owns it: `minReplicaCount` (default 0) and `maxReplicaCount`
+/// (default 100).
 #[test]
 fn autoscalers_give_the_peak() {
     let r = replicas();
-    // autoscaling/v2: min 3, max 12; spec.replicas 2 is ignored. Rollout: 3 + ceil(0.75) = 4.
+    // autoscaling/v2: min 3, max 12; spec.replicas 2 is raised to 3. Rollout: 3 + ceil(0.75) = 4.
     let c = component(&r, "hpa-v2");
     assert_eq!(pod_counts(c), (3, 12, 4));
     // peak cpu 12 × 100m; memory 12 × 100Mi.
     assert_eq!(req(c, "peak", "cpu"), 1200);
     assert_eq!(req(c, "peak", "memory"), 1200 * MI);
     assert_eq!(lim(c, "peak", "memory"), Some(1200 * MI));
-    // autoscaling/v1 without minReplicas: 1; max 5; rollout 1 + ceil(0.25) = 2.
-    assert_eq!(pod_counts(component(&r, "hpa-v1")), (1, 5, 2));
+    // autoscaling/v1 without minReplicas (1), max 5: spec.replicas 4 stays; rollout 4 + ceil(1) = 5.
+    assert_eq!(pod_counts(component(&r, "hpa-v1")), (4, 5, 5));
     // KEDA: min 2, max 20; rollout 2 + ceil(0.5) = 3.
     let keda = component(&r, "keda");
     assert_eq!(pod_counts(keda), (2, 20, 3));
@@ -340,7 +342,7 @@ fn autoscalers_give_the_peak() {
     // A target at replicas: 0 is left alone by its HPA (reconcileAutoscaler: "scaling is
     // disabled since the replica count of the target is zero").
     assert_eq!(pod_counts(component(&r, "hpa-zero")), (0, 0, 0));
-    // Every HPA/KEDA peak adds up: 12 + 5 + 0 + 20 + 100 = 137 pods where 3 + 1 + 0 + 2 + 0 = 6
+    // Every HPA/KEDA peak adds up: 12 + 5 + 0 + 20 + 100 = 137 pods where 3 + 4 + 0 + 2 + 0 = 9
     // run at steady state.
     let scaled = ["hpa-v2", "hpa-v1", "hpa-zero", "keda", "keda-defaults"];
     let sum = |s: &str| {
@@ -349,7 +351,7 @@ fn autoscalers_give_the_peak() {
             .map(|n| pods(component(&r, n), s))
             .sum::<u64>()
     };
-    assert_eq!((sum("steady"), sum("peak")), (6, 137));
+    assert_eq!((sum("steady"), sum("peak")), (9, 137));
 }
 
 /// A StatefulSet never surges (it replaces pods in place) and keeps one claim per
@@ -415,20 +417,20 @@ fn daemonsets_run_one_pod_per_node() {
 
 /// The overall totals of replicas.yaml, pod by pod (steady / peak / rollout):
 /// surge-default 10/10/13, surge-default-one 1/1/2, surge-half 5/5/8, surge-absolute 4/4/6,
-/// recreate 3/3/3, no-replicas 1/1/2, hpa-v2 3/12/4, hpa-v1 1/5/2, hpa-zero 0/0/0,
+/// recreate 3/3/3, no-replicas 1/1/2, hpa-v2 3/12/4, hpa-v1 4/5/5, hpa-zero 0/0/0,
 /// keda 2/20/3, keda-defaults 0/100/0, postgres 3/3/3, scaled-sts 2/4/2,
 /// node-agent 5/5/5, node-agent-surge 5/5/7.
 #[test]
 fn overall_totals_add_up_every_workload() {
     let r = replicas();
-    // steady: 10+1+5+4+3+1+3+1+0+2+0+3+2+5+5 = 45; peak: 10+1+5+4+3+1+12+5+0+20+100+3+4+5+5
-    // = 178; rollout: 13+2+8+6+3+2+4+2+0+3+0+3+2+5+7 = 60.
-    assert_eq!(pod_counts(&r), (45, 178, 60));
+    // steady: 10+1+5+4+3+1+3+4+0+2+0+3+2+5+5 = 48; peak: 10+1+5+4+3+1+12+5+0+20+100+3+4+5+5
+    // = 178; rollout: 13+2+8+6+3+2+4+5+0+3+0+3+2+5+7 = 63.
+    assert_eq!(pod_counts(&r), (48, 178, 63));
     // Every pod asks 100m and 100Mi (limits equal).
-    assert_eq!(req(&r, "steady", "cpu"), 4500);
+    assert_eq!(req(&r, "steady", "cpu"), 4800);
     assert_eq!(req(&r, "peak", "cpu"), 17_800);
-    assert_eq!(req(&r, "rollout", "cpu"), 6000);
-    assert_eq!(lim(&r, "rollout", "memory"), Some(6000 * MI));
+    assert_eq!(req(&r, "rollout", "cpu"), 6300);
+    assert_eq!(lim(&r, "rollout", "memory"), Some(6300 * MI));
     // All in the release namespace.
     let ns = r["namespaces"].as_array().unwrap();
     assert_eq!(ns.len(), 1);

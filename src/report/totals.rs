@@ -368,7 +368,7 @@ pub fn to_text(t: &Totals, subject: &Subject) -> String {
         ));
     }
     out.push_str(
-        "\nsteady:  every workload at its replicas (autoscalers at their minimum)\n\
+        "\nsteady:  every workload at its replicas (an HPA clamps them into its min..max, KEDA at its minimum)\n\
          peak:    every autoscaler (HPA, KEDA) at its maximum\n\
          rollout: steady plus the extra pods rolling updates run at once (maxSurge)\n",
     );
@@ -483,7 +483,7 @@ pub fn to_markdown(t: &Totals, subject: &Subject, diags: &[Diagnostic]) -> Strin
         ));
     }
     out.push_str(
-        "_steady_: every workload at its replicas (autoscalers at their minimum); \
+        "_steady_: every workload at its replicas (an HPA clamps them into its min..max, KEDA at its minimum); \
          _peak_: every autoscaler (HPA, KEDA) at its maximum; \
          _rollout_: steady plus the extra pods rolling updates run at once (maxSurge).\n\n",
     );

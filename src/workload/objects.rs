@@ -4,8 +4,11 @@
 //!
 //! Replica rules (Kubernetes defaulting and controllers):
 //! - `spec.replicas` defaults to 1 (Deployment, StatefulSet, ReplicaSet, ReplicationController).
-//! - An HPA (autoscaling/v1, v2) on the object owns the count: steady = `minReplicas` (default 1),
-//!   peak = `maxReplicas`. A KEDA ScaledObject likewise: `minReplicaCount` (default 0),
+//! - An HPA (autoscaling/v1, v2) on the object bounds the count: steady = the object's own
+//!   replicas clamped into [`minReplicas` (default 1), `maxReplicas`] — what the cluster holds
+//!   right after `helm install`, before metrics move it (measured on the test control plane:
+//!   `replicas: 3` with an HPA 2..10 stays 3) — and peak = `maxReplicas`. A KEDA ScaledObject
+//!   owns it: steady `minReplicaCount` (default 0),
 //!   `maxReplicaCount` (default 100). An HPA leaves a target whose `spec.replicas` is 0 alone
 //!   ("scaling is disabled since the replica count of the target is zero",
 //!   `podautoscaler.reconcileAutoscaler`), so such a workload runs no pods at all.
@@ -326,7 +329,11 @@ fn workload<'a>(
             let (steady, peak) = match &scaler {
                 // reconcileAutoscaler: a target scaled to 0 has autoscaling disabled.
                 Some(Scaler::Hpa { .. }) if declared == 0 => (0, 0),
-                Some(Scaler::Hpa { min, max, .. } | Scaler::Keda { min, max, .. }) => (*min, *max),
+                // Right after install the HPA only clamps the target's own count into
+                // [min, max] (reconcileAutoscaler, before any metric is read); it may shrink to
+                // `min` later, which the scaler keeps visible.
+                Some(Scaler::Hpa { min, max, .. }) => (declared.clamp(*min, *max), *max),
+                Some(Scaler::Keda { min, max, .. }) => (*min, *max),
                 None => (declared, declared),
             };
             let rollout = if kind == WorkloadKind::Deployment {
@@ -511,6 +518,25 @@ mod tests {
         // In another release namespace the HPA scales neither.
         let inv = inventory(&objs, "default");
         assert!(inv.workloads.iter().all(|w| w.scaler.is_none()));
+    }
+
+    /// Right after install an HPA clamps the target's replicas into [min, max] and waits for
+    /// metrics (measured on the test control plane without a metrics server: `replicas: 3`
+    /// with an HPA 2..10 kept 3 pods; no `replicas` with min 3 got 3).
+    #[test]
+    fn steady_is_the_replicas_clamped_by_the_hpa() {
+        let case = |replicas: &str, min: u64, max: u64| {
+            let text = format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: a}}\nspec: {{{replicas}}}\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: a}}\nspec: {{scaleTargetRef: {{kind: Deployment, name: a}}, minReplicas: {min}, maxReplicas: {max}}}\n"
+            );
+            let objs = objects(&text);
+            let r = inventory(&objs, "default").workloads[0].replicas;
+            (r.steady, r.peak)
+        };
+        assert_eq!(case("replicas: 3", 2, 10), (3, 10));
+        assert_eq!(case("", 3, 10), (3, 10));
+        assert_eq!(case("replicas: 1", 2, 6), (2, 6));
+        assert_eq!(case("replicas: 12", 2, 10), (10, 10));
     }
 
     /// podautoscaler `reconcileAutoscaler`: "scaling is disabled since the replica count of the
