@@ -62,6 +62,28 @@ pub struct Rendered {
 }
 
 impl Rendered {
+    /// The release these manifests were rendered for, as their objects name it: the most common
+    /// `app.kubernetes.io/instance` label (Helm tells a post-renderer nothing else; charts that
+    /// follow the recommended labels set it to `.Release.Name`).
+    pub fn release_from_labels(&self) -> Option<String> {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for o in &self.objects {
+            if let Some(name) = o.json["metadata"]["labels"]["app.kubernetes.io/instance"].as_str()
+            {
+                match counts.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, c)) => *c += 1,
+                    None => counts.push((name, 1)),
+                }
+            }
+        }
+        // The first of the most common: max_by_key keeps the last of equals, so go in reverse.
+        counts
+            .into_iter()
+            .rev()
+            .max_by_key(|(_, c)| *c)
+            .map(|(n, _)| n.to_string())
+    }
+
     /// `text` (the manifests, shown as `label`) split into objects.
     pub fn parse(
         mut sources: Sources,

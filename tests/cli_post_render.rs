@@ -60,6 +60,42 @@ fn a_release_that_does_not_fit_is_refused_with_the_reasons_on_stderr() {
     );
 }
 
+/// Helm tells a post-renderer nothing about the release: the report takes its name from the
+/// objects' `app.kubernetes.io/instance` label (it said "release-name"), or from `--release`.
+#[test]
+fn the_report_names_the_release_from_the_instance_label() {
+    let labelled = FITS.replace(
+        "metadata:\r\n  name:   web   # spaced",
+        "metadata:\r\n  name:   web   # spaced\r\n  labels: {app.kubernetes.io/instance: prod-llm}",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("report.txt");
+    let path = report.to_str().expect("utf-8");
+    for (args, name) in [
+        (&["--report-file", path][..], "prod-llm"),
+        (&["--report-file", path, "--release", "given"], "given"),
+    ] {
+        let out = post_render(labelled.clone(), args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let written = std::fs::read_to_string(&report).expect("report file");
+        assert!(
+            written.starts_with(&format!("Preflight of release {name} (")),
+            "{written}"
+        );
+    }
+    post_render(FITS, &["--report-file", path]);
+    let written = std::fs::read_to_string(&report).expect("report file");
+    assert!(
+        written.starts_with("Preflight of release (unnamed: pass --release) ("),
+        "{written}"
+    );
+}
+
 #[test]
 fn an_unreadable_part_of_the_cluster_refuses_unless_allowed() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -460,9 +460,9 @@ struct PostRenderArgs {
     /// Namespace of the release (Helm does not pass it to post-renderers; default: $HELM_NAMESPACE, else `default`).
     #[arg(short = 'n', long, env = "HELM_NAMESPACE", hide_env = true)]
     namespace: Option<String>,
-    /// Release name, for the report.
-    #[arg(long, default_value = "release-name")]
-    release: String,
+    /// Release name, for the report (default: the `app.kubernetes.io/instance` label of the objects; Helm does not pass the name to post-renderers).
+    #[arg(long)]
+    release: Option<String>,
     /// Which pods to place: steady state, every autoscaler at its maximum, or a rolling update.
     #[arg(long, value_enum, default_value = "steady")]
     scenario: ScenarioArg,

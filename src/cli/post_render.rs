@@ -54,7 +54,12 @@ pub(super) fn run(args: PostRenderArgs) -> Outcome {
         Verdict::Unknown => args.allow_unknown,
         Verdict::DoesNotFit => false,
     };
-    let subject = Subject::new(&cluster, &args.release, &rendered);
+    let release = args
+        .release
+        .clone()
+        .or_else(|| rendered.release_from_labels())
+        .unwrap_or_else(|| "(unnamed: pass --release)".to_string());
+    let subject = Subject::new(&cluster, &release, &rendered);
     if let Some(path) = &args.report_file {
         let report = to_text_with_findings(&outcome, &subject, &rendered.sources, false);
         std::fs::write(path, report).map_err(|e| {
