@@ -137,10 +137,12 @@ pub fn evaluate(
     let (blocking, gpu_advice) =
         cluster_checks(cluster, &inv, &totals, &pods, &placements, scenario);
     // Any error is an object the API server would refuse, or a check that failed.
+    // Pods past the pod slots are unplaced pods, judged with the others below (on a cluster
+    // read in part, unknown rather than does-not-fit).
     let blocked = blocking
         .iter()
         .chain(&findings)
-        .any(|d| d.severity == Severity::Error);
+        .any(|d| d.severity == Severity::Error && d.code != Code::PodSlots);
     findings.extend(blocking);
     let unplaced = !unsimulated.is_empty() || placements.iter().any(|p| p.placement.node.is_none());
     // Pods without a node on a cluster whose nodes or pods were not all read: maybe the unread
