@@ -16,6 +16,7 @@ use crate::cluster::model::{
     Cluster, Gap, LimitRange, Node, Pod, ResourceQuota, RuntimeClass, StorageClass,
 };
 use crate::diagnostic::{Code, Diagnostic};
+use crate::quantity::Quantity;
 use crate::render::manifest::to_json;
 use crate::source::{SourceId, Span};
 
@@ -322,11 +323,36 @@ impl Builder {
     pub(super) fn add(&mut self, kind: Kind, decoded: Decoded, at: &mut dyn FnMut() -> Span) {
         match decoded {
             Decoded::Node {
-                node,
+                mut node,
                 allocatable_from_capacity,
                 no_ready_condition,
             } => {
                 let what = node.display(kind);
+                // The API server refuses a negative quantity in a node's status: a snapshot
+                // holding one was edited or is corrupt. The scheduler would fit nothing there.
+                let negative: Vec<String> = node
+                    .allocatable
+                    .iter_mut()
+                    .filter(|(_, q)| **q < Quantity::ZERO)
+                    .map(|(name, q)| {
+                        let shown = format!("{name} {q}");
+                        *q = Quantity::ZERO;
+                        shown
+                    })
+                    .collect();
+                if !negative.is_empty() {
+                    self.diagnostics.push(
+                        Diagnostic::warning(
+                            Code::SnapshotObject,
+                            format!(
+                                "{what} has negative allocatable {}: counted as 0 (the API server accepts no negative quantity there)",
+                                negative.join(", ")
+                            ),
+                        )
+                        .at(Some(at()))
+                        .hint("fix the snapshot: take it again with `stackcheck snapshot` or kubectl"),
+                    );
+                }
                 match allocatable_from_capacity {
                     Some(true) => self.gap(Gap {
                         what: what.clone(),

@@ -505,6 +505,23 @@ fn readiness_and_cordon() {
     );
 }
 
+/// The API server refuses a negative quantity in a node's status; a snapshot holding one is
+/// flagged, and the node offers nothing of that resource (it was read as offering less).
+#[test]
+fn negative_allocatable_is_flagged_and_counted_as_zero() {
+    let text = "apiVersion: v1\nkind: Node\nmetadata: {name: bent}\nstatus:\n  allocatable: {cpu: \"-2\", memory: -1Gi, pods: \"110\"}\n  conditions: [{type: Ready, status: \"True\"}]\n";
+    let (c, diags) = read_text("s.yaml", text);
+    assert_eq!(c.nodes[0].allocatable["cpu"], Quantity::ZERO);
+    assert_eq!(c.nodes[0].allocatable["memory"], Quantity::ZERO);
+    assert_eq!(c.nodes[0].allocatable["pods"], q("110"));
+    let w = warnings(&diags);
+    assert_eq!(w.len(), 1, "{diags:?}");
+    assert_eq!(
+        w[0].message,
+        "Node/bent has negative allocatable cpu -2, memory -1Gi: counted as 0 (the API server accepts no negative quantity there)"
+    );
+}
+
 #[test]
 fn allocatable_falls_back_to_capacity_with_a_gap() {
     let text = r#"
