@@ -387,3 +387,30 @@ fn set_syntax_errors() {
         );
     }
 }
+
+/// A missing repository directory is said at once, before the gates (schema, README, `helm
+/// lint`) that take seconds: no Helm is even started (a Helm that does not exist is never
+/// noticed).
+#[test]
+fn publish_to_a_missing_directory_fails_before_any_gate() {
+    let chart = common::repo_root().join("charts/llm-stack");
+    let out = Run::of(
+        common::stackcheck()
+            .env("HELM_BIN", "/nonexistent/helm")
+            .args([
+                "publish",
+                chart.to_str().unwrap(),
+                "--repo",
+                "/nonexistent/charts-repo",
+            ])
+            .timeout(Duration::from_secs(60)),
+    );
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("repository /nonexistent/charts-repo: no such directory (create it first"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("nonexistent/helm"), "{}", out.stderr);
+}

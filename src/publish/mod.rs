@@ -360,6 +360,7 @@ pub fn publish(opts: &Options, url: Option<&str>) -> Result<(Package, Published)
     if let Target::Url(u) = target {
         return Err(PublishError::ReadOnlyTarget(u.clone()));
     }
+    repo::check_target(target)?;
     let package = package(opts)?;
     let reference = target.reference(&package.name, &package.version.to_string());
     let published = match target {

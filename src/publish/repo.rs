@@ -100,6 +100,17 @@ pub fn parse_version(v: &str) -> Result<semver::Version, semver::Error> {
     semver::Version::parse(v.trim().trim_start_matches('v'))
 }
 
+/// A directory target must exist before anything is packaged (the gates take seconds).
+pub fn check_target(target: &Target) -> Result<(), PublishError> {
+    match target {
+        Target::Dir(dir) if !dir.is_dir() => Err(PublishError::Repository {
+            repo: target.display(),
+            message: "no such directory (create it first: a static repository is a directory a web server serves)".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The highest version of chart `name` already published in `target`, if any.
 pub fn latest(
     helm: &Helm,
@@ -113,11 +124,7 @@ pub fn latest(
     };
     match target {
         Target::Dir(dir) => {
-            if !dir.is_dir() {
-                return Err(repo_err(
-                    "no such directory (create it first: a static repository is a directory a web server serves)".into(),
-                ));
-            }
+            check_target(target)?;
             let path = dir.join("index.yaml");
             match std::fs::read_to_string(&path) {
                 Ok(text) => Ok(index_versions(&text, name)
