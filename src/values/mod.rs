@@ -299,6 +299,7 @@ fn yaml_hint(e: &YamlError) -> String {
         YamlError::ComplexKey { .. } => "Helm turns values into JSON, where keys are strings; write the key as a plain word".into(),
         YamlError::NotJson { .. } => "Helm turns values into JSON, which has no such number".into(),
         YamlError::BadMerge { .. } => "`<<: *anchor` merges a map anchored elsewhere; point it at a map".into(),
+        YamlError::ControlCharacter { .. } => "it is invisible in most editors: `cat -A FILE` shows it (as ^@ for NUL)".into(),
     }
 }
 

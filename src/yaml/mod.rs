@@ -113,6 +113,14 @@ pub enum YamlError {
     },
     #[error("`<<` merge key needs a map or a list of maps")]
     BadMerge { span: Span },
+    /// YAML allows no control character but tab and line breaks anywhere, quoted or not
+    /// (`c-printable`); the parser's own words for one ("unexpected end of stream" inside
+    /// quotes) point elsewhere.
+    #[error(
+        "control character U+{code:04X}{} is not allowed in YAML (Helm refuses it: \"control characters are not allowed\"): remove it, or inside double quotes write it as \"\\u{code:04X}\"",
+        if *.code == 0 { " (NUL)" } else { "" }
+    )]
+    ControlCharacter { code: u32, span: Span },
 }
 
 impl YamlError {
@@ -125,7 +133,8 @@ impl YamlError {
             | YamlError::UnknownAlias { span }
             | YamlError::ComplexKey { span, .. }
             | YamlError::NotJson { span, .. }
-            | YamlError::BadMerge { span } => *span,
+            | YamlError::BadMerge { span }
+            | YamlError::ControlCharacter { span, .. } => *span,
         }
     }
 }
@@ -139,10 +148,24 @@ pub fn parse(source: SourceId, text: &str) -> Result<Option<Node>, YamlError> {
         Some(rest) => (rest, 1),
         None => (text, 0),
     };
+    let text_index = Text::new(text, bom);
+    // go-yaml's reader refuses a control character anywhere ("control characters are not
+    // allowed"); saphyr takes some inside quotes, or names another place ("unexpected end of
+    // stream" at the opening quote).
+    if let Some((at, c)) = text_index.first_control() {
+        return Err(YamlError::ControlCharacter {
+            code: c as u32,
+            span: Span {
+                source,
+                start: at,
+                end: at,
+            },
+        });
+    }
     let mut builder = Builder {
         source,
         parser: Parser::new_from_str(text),
-        text: Text::new(text, bom),
+        text: text_index,
         prev_end: None,
         anchors: HashMap::new(),
         nodes: 0,
@@ -411,6 +434,29 @@ impl Text {
         }
     }
 
+    /// The first character YAML's `c-printable` excludes (control characters but tab and line
+    /// breaks, DEL, the C1 controls but NEL, U+FFFE/U+FFFF), and where it is.
+    fn first_control(&self) -> Option<(Pos, char)> {
+        self.lines
+            .iter()
+            .enumerate()
+            .find_map(|(l, &(start, end))| {
+                (start..end).find_map(|i| {
+                    let c = self.chars[i];
+                    let printable = matches!(c, '\t' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{fffd}')
+                        || c >= '\u{10000}';
+                    (!printable).then_some((
+                        Pos {
+                            line: l as u32 + 1,
+                            col: (i - start) as u32 + 1,
+                            index: i + self.bom,
+                        },
+                        c,
+                    ))
+                })
+            })
+    }
+
     fn at(&self, pos: Pos) -> Option<char> {
         self.chars.get(pos.index.checked_sub(self.bom)?).copied()
     }
@@ -661,6 +707,32 @@ mod tests {
 
     fn p(text: &str) -> Node {
         parse(0, text).expect("parse").expect("document")
+    }
+
+    /// A NUL inside quotes was "unexpected end of stream" at the opening quote; any control
+    /// character is now named where it is.
+    #[test]
+    fn a_control_character_is_named_where_it_is() {
+        for (text, code, line, col) in [
+            ("a: \"x\0y\"\n", 0, 1, 6),
+            ("a: 1\nb: x\0\n", 0, 2, 5),
+            ("\0", 0, 1, 1),
+            ("k: 'it\u{7f}s'\n", 0x7f, 1, 7),
+            ("k: [1,\r\n  \u{1b}2]\n", 0x1b, 2, 3),
+        ] {
+            match parse(0, text) {
+                Err(YamlError::ControlCharacter { code: c, span }) => {
+                    assert_eq!(
+                        (c, span.start.line, span.start.col),
+                        (code, line, col),
+                        "{text:?}"
+                    );
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+        // Tab, NEL and the rest of Unicode are printable.
+        assert!(parse(0, "a: \"\tb\u{85}é\u{1f600}\"\n").is_ok());
     }
 
     fn get<'n>(node: &'n Node, key: &str) -> &'n Node {

@@ -153,6 +153,10 @@ fn shift_error(e: yaml::YamlError, f: &dyn Fn(Span) -> Span) -> yaml::YamlError 
             found,
             span: f(span),
         },
+        E::ControlCharacter { code, span } => E::ControlCharacter {
+            code,
+            span: f(span),
+        },
         E::NotJson { text, what, span } => E::NotJson {
             text,
             what,
