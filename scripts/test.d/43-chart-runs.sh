@@ -28,9 +28,16 @@ t0=$SECONDS
 step() { printf '\n-- %s (+%ss)\n' "$*" "$((SECONDS - t0))"; }
 fail() { echo "$suite: FAIL: $*" >&2; exit 1; }
 
-# values-prod+model: prod with the first model NOTES.txt describes (an external provider): chat
-# through Open WebUI and the gateway.
-default_profiles="values-dev values-prod values-prod+model values-openshift values-gpu values-litemaas-small values-router-prod values-aiops-prod"
+# PROFILE+OVERLAY[+OVERLAY...]: the profile with scripts/chart-runs/overlays/OVERLAY.yaml layered on it.
+#   values-prod+model: prod with the first model NOTES.txt describes (an external provider): chat
+#     through Open WebUI and the gateway;
+#   +existing-secrets: every password and key from Secrets the user created before the install
+#     (existingSecret of the gateway, PostgreSQL, Redis and Open WebUI; existing-objects.yaml);
+#   values-dev+r2r: dev with the models R2R's default configuration asks the gateway for (the fake
+#     server): R2R ingests a document and retrieves it, its embeddings through the gateway;
+#   values-gpu+ports: every port of global.ports changed (gateway 4100, vLLM 8100, Qdrant 6400,
+#     Redis 6380, PostgreSQL 5433), with Open WebUI: chat Open WebUI -> gateway -> model server.
+default_profiles="values-dev+r2r values-prod values-prod+model+existing-secrets values-openshift values-gpu values-gpu+ports values-litemaas-small values-router-prod values-aiops-prod"
 read -r -a profiles <<<"${PROFILES:-$default_profiles}"
 components="${COMPONENTS:-}"
 
@@ -84,9 +91,11 @@ if [[ "$(id -u)" != 0 ]]; then unshare_net=(unshare --user --map-root-user --net
 for profile in "${profiles[@]}"; do
   step "profile $profile"
   rendered="$work/$profile.yaml"
-  # PROFILE+OVERLAY: the profile with scripts/chart-runs/overlays/OVERLAY.yaml layered on it.
   files=(-f "charts/llm-stack/${profile%%+*}.yaml")
-  if [[ "$profile" == *+* ]]; then files+=(-f "scripts/chart-runs/overlays/${profile#*+}.yaml"); fi
+  IFS=+ read -r -a overlays <<<"${profile#"${profile%%+*}"}"
+  for o in "${overlays[@]}"; do
+    [[ -n "$o" ]] && files+=(-f "scripts/chart-runs/overlays/$o.yaml")
+  done
   "$HELM_V3" template llm charts/llm-stack "${files[@]}" >"$rendered" \
     || fail "helm template of $profile failed"
   if ! $netns_ok; then
