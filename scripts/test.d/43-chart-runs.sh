@@ -113,9 +113,11 @@ step "summary"
 python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print(f"{'PROFILE':<16} {'COMPONENT':<18} {'STARTED':<8} {'PROBES':<8} {'SCENARIO':<8} {'TIME':>7}  DETAIL")
+wp = max([16] + [len(r["profile"]) for r in rows])  # profiles with overlays are long
+wc = max([18] + [len(r["component"]) for r in rows])
+print(f"{'PROFILE':<{wp}} {'COMPONENT':<{wc}} {'STARTED':<8} {'PROBES':<8} {'SCENARIO':<8} {'TIME':>7}  DETAIL")
 for r in rows:
-    print(f"{r['profile']:<16} {r['component']:<18} {r['started']:<8} {r['probes']:<8} {r['scenario']:<8} {r['seconds']:>6}s  {r['detail'][:150]}")
+    print(f"{r['profile']:<{wp}} {r['component']:<{wc}} {r['started']:<8} {r['probes']:<8} {r['scenario']:<8} {r['seconds']:>6}s  {r['detail'][:150]}")
 PY
 read -r passed failed skipped xfail < <(python3 - "$results" <<'PY'
 import json, sys
