@@ -1190,6 +1190,15 @@ fn template_guards_reject_inconsistent_values() {
         (&["--set", "litemaas.enabled=true"], "litemaas"),
         (&["--set", "postgresql.mode=external"], "external.host"),
         (&["--set", "litellm.resources.limits=null"], "limits"),
+        (
+            &[
+                "--set",
+                "open-webui.enabled=true",
+                "--set",
+                "open-webui.vectorDb=qdrant",
+            ],
+            "qdrant.enabled",
+        ),
     ];
     for h in &helms {
         for (args, needle) in cases {
