@@ -120,6 +120,22 @@ class Manifests:
             out[k] = base64.b64decode(v)
         return out
 
+    SOURCES = (("configMap", "ConfigMap"), ("configMapRef", "ConfigMap"), ("configMapKeyRef", "ConfigMap"),
+               ("secret", "Secret"), ("secretRef", "Secret"), ("secretKeyRef", "Secret"))
+
+    def source_data(self, holder):
+        """The ConfigMap or Secret a volume, a projected source, an envFrom or a valueFrom names:
+        (its data or None when it is not in the manifests, the reference, "Kind name"), or None
+        when holder names neither. holder: the dict with configMap/secret (volumes and projected
+        sources), configMapRef/secretRef (envFrom) or configMapKeyRef/secretKeyRef (valueFrom)."""
+        for field, kind in self.SOURCES:
+            if field in holder:
+                ref = holder[field]
+                name = ref.get("name") or ref.get("secretName")
+                data = self.configmap_data(name) if kind == "ConfigMap" else self.secret_data(name)
+                return data, ref, f"{kind} {name}"
+        return None
+
     def secret_values(self):
         """The values of Secret keys that name credentials (for redacting logs): passwords, keys,
         tokens, and URIs or URLs that may carry them; not hosts, ports, user or database names."""
@@ -328,26 +344,23 @@ class Pod:
                 os.makedirs(d)
                 os.chmod(d, 0o777)
             elif "configMap" in v or "secret" in v:
-                src = v.get("configMap") or v.get("secret")
-                ref = src.get("name") or src.get("secretName")
-                data = m.configmap_data(ref) if "configMap" in v else m.secret_data(ref)
+                data, src, what = m.source_data(v)
                 if data is None:
                     if src.get("optional"):
                         os.makedirs(d)
                         vols[name] = d
                         continue
-                    raise RuntimeError(f"volume {name}: {'ConfigMap' if 'configMap' in v else 'Secret'} {ref} not in the manifests")
+                    raise RuntimeError(f"volume {name}: {what} not in the manifests")
                 self._write_items(d, data, src.get("items"), src.get("defaultMode", 0o644))
             elif "projected" in v:
                 os.makedirs(d)
                 for s in v["projected"].get("sources") or []:
                     if "configMap" in s or "secret" in s:
-                        src = s.get("configMap") or s.get("secret")
-                        data = m.configmap_data(src["name"]) if "configMap" in s else m.secret_data(src["name"])
+                        data, src, what = m.source_data(s)
                         if data is None:
                             if src.get("optional"):
                                 continue
-                            raise RuntimeError(f"volume {name}: {src['name']} not in the manifests")
+                            raise RuntimeError(f"volume {name}: {what} not in the manifests")
                         self._write_items(d, data, src.get("items"), v["projected"].get("defaultMode", 0o644))
                     elif "serviceAccountToken" in s:
                         with open(os.path.join(d, s["serviceAccountToken"]["path"]), "w") as f:
@@ -425,12 +438,11 @@ class Pod:
         for ef in c.get("envFrom") or []:
             pre = ef.get("prefix", "")
             if "configMapRef" in ef or "secretRef" in ef:
-                ref = ef.get("configMapRef") or ef.get("secretRef")
-                data = m.configmap_data(ref["name"]) if "configMapRef" in ef else m.secret_data(ref["name"])
+                data, ref, what = m.source_data(ef)
                 if data is None:
                     if ref.get("optional"):
                         continue
-                    raise RuntimeError(f"envFrom: {ref['name']} not in the manifests")
+                    raise RuntimeError(f"envFrom: {what} not in the manifests")
                 for k, v in data.items():
                     own[pre + k] = v.decode()
         for e in c.get("env") or []:
@@ -440,12 +452,11 @@ class Pod:
             elif "valueFrom" in e:
                 vf = e["valueFrom"]
                 if "secretKeyRef" in vf or "configMapKeyRef" in vf:
-                    ref = vf.get("secretKeyRef") or vf.get("configMapKeyRef")
-                    data = m.secret_data(ref["name"]) if "secretKeyRef" in vf else m.configmap_data(ref["name"])
+                    data, ref, what = m.source_data(vf)
                     if data is None or ref["key"] not in data:
                         if ref.get("optional"):
                             continue
-                        raise RuntimeError(f"env {name}: {ref['name']}/{ref['key']} not in the manifests")
+                        raise RuntimeError(f"env {name}: {what}, key {ref['key']}, not in the manifests")
                     own[name] = data[ref["key"]].decode()
                 elif "fieldRef" in vf:
                     own[name] = self.field(vf["fieldRef"]["fieldPath"])

@@ -752,10 +752,10 @@ fn network_policies_allow_exactly_the_component_edges() {
                 ("litemaas-backend", "postgresql", 5432),
                 ("litemaas-frontend", "litemaas-backend", 8080),
                 ("open-webui", "litellm", 4000),
+                ("open-webui", "postgresql", 5432),
+                ("open-webui", "qdrant", 6333),
                 ("r2r", "litellm", 4000),
                 ("r2r", "postgresql", 5432),
-                ("r2r", "qdrant", 6333),
-                ("r2r", "redis", 6379),
                 ("test-litellm", "litellm", 4000),
                 ("test-litemaas", "litemaas-backend", 8080),
                 ("test-litemaas", "litemaas-frontend", 8080),
@@ -834,6 +834,61 @@ fn network_policies_allow_exactly_the_component_edges() {
             "{ctx}: NetworkPolicy edges\n missing: {missing:?}\n extra: {extra:?}"
         );
     });
+}
+
+/// Ports are contracts in one place (`global.ports`): with every one changed, no default port is
+/// left anywhere in the rendered objects (consumers' env and configs, init waits, probes, Services,
+/// NetworkPolicies), and the NetworkPolicies open the component edges on the new ports.
+#[test]
+fn changed_ports_reach_every_consumer() {
+    let Some(helms) = helms() else { return };
+    let ports = "global.ports.litellm=4100,global.ports.vllm=8100,global.ports.qdrant=6400,\
+                 global.ports.qdrantGrpc=6401,global.ports.redis=6380,global.ports.postgresql=5433";
+    let defaults = ["4000", "8000", "6333", "6334", "6379", "5432"];
+    let has_default = |line: &str| {
+        line.split(|c: char| !c.is_ascii_digit())
+            .any(|n| defaults.contains(&n))
+    };
+    for h in &helms {
+        for (profile, want) in [
+            (
+                "values-dev.yaml",
+                &[
+                    ("litellm", "postgresql", 5433),
+                    ("litellm", "redis", 6380),
+                    ("open-webui", "litellm", 4100),
+                    ("open-webui", "qdrant", 6400),
+                    ("r2r", "postgresql", 5433),
+                    ("test-qdrant", "qdrant", 6400),
+                ][..],
+            ),
+            (
+                "values-gpu.yaml",
+                &[
+                    ("litellm", "vllm-llama-3-2-3b", 8100),
+                    ("test-litellm", "litellm", 4100),
+                    ("test-redis", "redis", 6380),
+                ][..],
+            ),
+        ] {
+            let ctx = format!("[helm {} {profile} {ports}]", h.name);
+            let text =
+                template(h, profile, &["--set", ports]).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+            let left: Vec<&str> = text.lines().filter(|l| has_default(l)).collect();
+            assert!(
+                left.is_empty(),
+                "{ctx}: default ports left:\n{}",
+                left.join("\n")
+            );
+            let got = allowed_edges(&parse_docs(&text));
+            for e in edges(want) {
+                assert!(
+                    got.contains(&e),
+                    "{ctx}: NetworkPolicies do not allow {e:?}"
+                );
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1134,6 +1189,15 @@ fn template_guards_reject_inconsistent_values() {
         (&["--set", "litemaas.enabled=true"], "litemaas"),
         (&["--set", "postgresql.mode=external"], "external.host"),
         (&["--set", "litellm.resources.limits=null"], "limits"),
+        (
+            &[
+                "--set",
+                "open-webui.enabled=true",
+                "--set",
+                "open-webui.vectorDb=qdrant",
+            ],
+            "qdrant.enabled",
+        ),
     ];
     for h in &helms {
         for (args, needle) in cases {

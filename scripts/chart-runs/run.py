@@ -97,6 +97,12 @@ def secret(m, name, key):
 # ---- Redis ---------------------------------------------------------------------------------------
 
 
+def redis_cli(pod, *a):
+    """redis-cli in the Redis container, on the port it listens on (global.ports.redis)."""
+    port = pod.specs["redis"][1]["ports"].get("redis", 6379)
+    return pod.exec("redis", ["redis-cli", "--no-auth-warning", "-p", str(port), *a], timeout=15)
+
+
 def redis_scenario(node, check, args):
     m = node.manifests
     sts = f"{RELEASE}-redis"
@@ -109,7 +115,7 @@ def redis_scenario(node, check, args):
         return
 
     def cli(*a):
-        r = pod.exec("redis", ["redis-cli", "--no-auth-warning", *a], timeout=15)
+        r = redis_cli(pod, *a)
         return (r.stdout + r.stderr).strip()
 
     steps, errors = [], []
@@ -140,7 +146,7 @@ def redis_scenario(node, check, args):
     if persistent and not errors:
         pod2 = node.pod("StatefulSet", sts)
         pod2.start(args.timeout)
-        r = pod2.exec("redis", ["redis-cli", "--no-auth-warning", "GET", "podrun:k2"], timeout=15)
+        r = redis_cli(pod2, "GET", "podrun:k2")
         if r.stdout.strip() != "v2":
             errors.append(f"data lost across a restart: GET after restart = {r.stdout.strip()!r}")
         else:
@@ -159,6 +165,27 @@ def consumer_secrets(m):
     return [d for d in m.of_kind("Secret") if "llm-stack.dev/database" in (d["metadata"].get("labels") or {})]
 
 
+def connection_uri(m, name):
+    """A consumer's connection URI: its Secret's `uri`; with global.postgresql.existingSecret the
+    Secret has no password, and the URI is composed as the consumers' env does (the password from
+    the Secret the PostgreSQL pod's `consumers` volume projects for that database)."""
+    d = m.secret_data(name)
+    if "uri" in d:
+        return d["uri"].decode()
+    db = d["database"].decode()
+    pw = None
+    for sts in m.of_kind("StatefulSet"):
+        for v in sts["spec"]["template"]["spec"].get("volumes") or []:
+            for src in (v.get("projected") or {}).get("sources") or []:
+                for it in (src.get("secret") or {}).get("items") or []:
+                    if it["path"] == f"{db}/password":
+                        pw = secret(m, src["secret"]["name"], it["key"])
+    if pw is None:
+        raise RuntimeError(f"Secret {name} has no uri and no password Secret is projected for {db}")
+    return (f"postgresql://{d['username'].decode()}:{pw}@{d['host'].decode()}:{d['port'].decode()}/{db}"
+            f"{d.get('query', b'').decode()}")
+
+
 def postgresql_scenario(node, check, args):
     m = node.manifests
     sts = f"{RELEASE}-postgresql"
@@ -170,7 +197,7 @@ def postgresql_scenario(node, check, args):
     made, errors = [], []
     for sec in consumer_secrets(m):
         name = sec["metadata"]["name"]
-        uri = secret(m, name, "uri")
+        uri = connection_uri(m, name)
         sql = "CREATE TABLE IF NOT EXISTS podrun_check (id int); INSERT INTO podrun_check VALUES (1); SELECT count(*) FROM podrun_check;"
         r = pod.exec("postgresql", ["psql", uri, "-v", "ON_ERROR_STOP=1", "-tAc", sql], timeout=30)
         if r.returncode != 0:
@@ -274,7 +301,7 @@ def litellm_scenario(node, check, args):
     gw = res[f"Deployment/{dep}"][0]
     port = gw.specs["litellm"][1]["ports"].get("http", 4000)
     base = f"http://{node.address(dep)}:{port}"
-    key = secret(m, f"{RELEASE}-litellm-keys", "master-key")
+    key = gw.specs["litellm"][1]["env"]["LITELLM_MASTER_KEY"]  # the keys' Secret may be the user's
     auth = {"Authorization": f"Bearer {key}"}
     steps, errors = ["without DATABASE_URL (Prisma engines not installable offline)"], []
     code, body, _ = http("GET", base + "/v1/models", headers=auth)
@@ -320,7 +347,7 @@ def litellm_scenario(node, check, args):
                 rcli = res.get(f"StatefulSet/{RELEASE}-redis")
                 nkeys = ""
                 if rcli:
-                    r = rcli[0].exec("redis", ["redis-cli", "--no-auth-warning", "DBSIZE"], timeout=15)
+                    r = redis_cli(rcli[0], "DBSIZE")
                     nkeys = r.stdout.strip()
                 again = sum(answered().values()) - sum(first.values())
                 if c2 == 200 and again == 0 and nkeys not in ("", "0"):
@@ -437,12 +464,22 @@ def open_webui_scenario(node, check, args):
             raise AssertionError(f"first sign-up: {code} {body[:200]}")
         headers = {"Authorization": f"Bearer {json.loads(body)['token']}"}
         steps.append("first sign-up is the admin")
+    else:  # without login the UI signs in as the admin Open WebUI creates (admin@localhost)
+        code, body, _ = http("POST", base + "/api/v1/auths/signin", {"email": "", "password": ""})
+        if code != 200:
+            raise AssertionError(f"sign-in without login (WEBUI_AUTH=False): {code} {body[:200]}")
+        headers = {"Authorization": f"Bearer {json.loads(body)['token']}"}
+        steps.append("no login (its automatic admin)")
     code, body, _ = http("GET", base + "/api/models", headers=headers)
     models = [x["id"] for x in json.loads(body).get("data", [])] if code == 200 else []
     cfg = m.get("ConfigMap", f"{RELEASE}-litellm-config")
-    configured = bool(cfg and (yaml.safe_load(cfg["data"]["config.yaml"]) or {}).get("model_list"))
+    configured = sorted({x["model_name"] for x in
+                         ((yaml.safe_load(cfg["data"]["config.yaml"]) or {}).get("model_list") or [])} if cfg else [])
     if not models and configured:
         errors.append(f"the gateway has models, Open WebUI shows none (/api/models: {code})")
+    elif sorted(models) != configured:
+        # each of the gateway's models once, and nothing else (no arena model, no second connection)
+        errors.append(f"Open WebUI lists {sorted(models)}, the gateway serves {configured}")
     elif not models:
         steps.append("no model: the profile configures none (NOTES.txt says how to add one; prod+model covers chat)")
     else:
@@ -458,25 +495,176 @@ def open_webui_scenario(node, check, args):
     return ", ".join(steps)
 
 
+# ---- R2R (PostgreSQL with pgvector; LLM and embeddings through the gateway) ---------------------
+
+
+def form(url, fields, timeout=120):
+    """POST multipart/form-data (R2R's document upload)."""
+    b = "podrun-boundary-7c1"
+    body = "".join(f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                   for k, v in fields.items()) + f"--{b}--\r\n"
+    req = urllib.request.Request(url, data=body.encode(), method="POST",
+                                 headers={"Content-Type": f"multipart/form-data; boundary={b}"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+R2R_EXTENSIONS = ["uuid-ossp", "vector", "pg_trgm", "fuzzystrmatch"]
+
+
+def r2r_scenario(node, check, args):
+    m = node.manifests
+    dep = f"{RELEASE}-r2r"
+    if m.get("Deployment", dep) is None:
+        raise Skip("not rendered")
+    deps = [(k, n) for k, n in (("StatefulSet", f"{RELEASE}-postgresql"), ("StatefulSet", f"{RELEASE}-redis"),
+                                ("Deployment", f"{RELEASE}-litellm")) if m.get(k, n) is not None]
+    try:
+        node.images.lookup(m.pod_template("Deployment", dep)[1]["containers"][0]["image"])
+    except LookupError as e:  # the reason tools/apps.sh kept, else the image table's
+        miss = os.path.join(os.environ.get("STACKCHECK_APPS", "/nonexistent"), "r2r.missing")
+        why = open(miss).readline().strip() if os.path.isfile(miss) else str(e)
+        raise Skip(f"program not installed here: {why[:250]}")
+    # R2R's start creates the extensions it uses as its own role (core/providers/database/postgres.py):
+    # vector (the chart's bootstrap creates it as the admin: not trusted) and uuid-ossp, pg_trgm,
+    # fuzzystrmatch (trusted: the database's owner may). The image's PostgreSQL has them (contrib);
+    # the tier's PostgreSQL 16 build must too, else R2R exits at start.
+    ext_dir = os.path.join(os.environ.get("POSTGRES_BIN", "/nonexistent"), "..", "share", "postgresql", "extension")
+    lacking = [e for e in R2R_EXTENSIONS if not os.path.isfile(os.path.join(ext_dir, f"{e}.control"))]
+    if lacking:
+        raise Skip(f"R2R 3.5.14 is installed, but at start it creates the extensions {', '.join(R2R_EXTENSIONS)} "
+                   f"and the tier's PostgreSQL 16 (tools/apps.sh: PyPI pgserver, only plpgsql and vector) lacks "
+                   f"{', '.join(lacking)} (contrib; the chart's image has them): R2R would exit at start")
+    node.drop_env["litellm"] = ["DATABASE_URL"]  # as in the LiteLLM scenario (Prisma engines)
+    node.extra.append(start_external_provider(node, m))
+    t0 = time.time()
+    res = start_all_or_report(node, check, deps + [("Deployment", dep)], args.timeout)
+    if res is None:
+        return None
+    check.row.update(started="ok", probes="ok", detail=f"Ready in {time.time() - t0:.1f}s (/v3/health)")
+    pod = res[f"Deployment/{dep}"][0]
+    base = f"http://{pod.ip}:{pod.specs['r2r'][1]['ports'].get('http', 7272)}"
+    env = pod.specs["r2r"][1]["env"]
+    steps = [f"vectors in PostgreSQL {env.get('R2R_POSTGRES_DBNAME')} (pgvector)",
+             "no Qdrant or Redis settings" if not any(k.startswith(("R2R_QDRANT", "REDIS")) for k in env)
+             else "STILL HANDED QDRANT/REDIS SETTINGS"]
+    text = "The llm-stack chart runs R2R with its vectors in PostgreSQL; podrun wrote this sentence."
+    code, body = form(base + "/v3/documents", {"raw_text": text, "ingestion_mode": "fast"})
+    if code not in (200, 202):
+        raise AssertionError(f"ingest: {code} {body[:300]}")
+    doc = json.loads(body)["results"]["document_id"]
+    status, deadline = "", time.time() + 120
+    while time.time() < deadline:
+        c, b, _ = http("GET", f"{base}/v3/documents/{doc}")
+        status = json.loads(b).get("results", {}).get("ingestion_status", "") if c == 200 else f"HTTP {c}"
+        if status in ("success", "failed"):
+            break
+        time.sleep(1)
+    if status != "success":
+        raise AssertionError(f"ingestion of document {doc}: {status}")
+    steps.append("a document ingested (chunks embedded through the gateway)")
+    c, b, _ = http("POST", f"{base}/v3/retrieval/search", {"query": "Where does R2R keep its vectors?",
+                                                          "search_settings": {"limit": 3}})
+    hits = (json.loads(b).get("results", {}).get("chunk_search_results") or []) if c == 200 else []
+    if not any("podrun wrote this sentence" in (h.get("text") or "") for h in hits):
+        raise AssertionError(f"retrieval: the ingested text is not among {len(hits)} hit(s): {c} {b[:300]}")
+    steps.append(f"retrieved ({len(hits)} chunk hit(s))")
+    return ", ".join(steps)
+
+
+# ---- Qdrant (its rendered config, checked against Qdrant's documented keys) ------------------------
+
+
+def qdrant_scenario(node, check, args):
+    """Qdrant has no package-registry build: its rendered pod is checked against the configuration
+    Qdrant documents (qdrant-config-keys.yaml: keys, env override form, workdir, health paths)
+    instead of started: every QDRANT__ variable names a documented key, the ports it listens on
+    are the container's and the Service's, probes use its health endpoints, the paths it writes
+    are writable volumes under a read-only root, and every consumer's QDRANT_URI reaches it."""
+    m = node.manifests
+    dep = f"{RELEASE}-qdrant"
+    w = m.get("Deployment", dep)
+    if w is None:
+        raise Skip("not rendered")
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "qdrant-config-keys.yaml")) as f:
+        doc = yaml.safe_load(f)
+    keys, pre, sep = set(doc["keys"]), doc["envPrefix"], doc["envSeparator"]
+    check.row.update(started="skip", probes="skip")
+    spec = w["spec"]["template"]["spec"]
+    c = spec["containers"][0]
+    errors, steps = [], []
+    cfg = {}
+    for e in c.get("env") or []:
+        if e["name"].startswith(pre):
+            key = e["name"][len(pre):].lower().replace(sep, ".")
+            if key not in keys:
+                errors.append(f"{e['name']}: no such key ({key}) in Qdrant {doc['version']}'s config")
+            cfg[key] = e.get("value")
+    steps.append(f"{len(cfg)} QDRANT__ setting(s), all documented keys" if not errors else "")
+    ports = {p.get("name"): p["containerPort"] for p in c.get("ports") or []}
+    for key, name, default in (("service.http_port", "http", 6333), ("service.grpc_port", "grpc", 6334)):
+        listens = int(cfg.get(key) or default)
+        if ports.get(name) != listens:
+            errors.append(f"Qdrant listens on {key}={listens}, the container port {name} is {ports.get(name)}")
+    http_port = int(cfg.get("service.http_port") or 6333)
+    svc = m.get("Service", dep)
+    sports = {p.get("name"): p for p in (svc or {}).get("spec", {}).get("ports") or []}
+    tp = (sports.get("http") or {}).get("targetPort")
+    if svc is None or (tp not in ("http", http_port)):
+        errors.append(f"Service {dep} does not target the HTTP port {http_port} ({tp})")
+    for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+        g = (c.get(kind) or {}).get("httpGet")
+        if g and (g.get("path") not in doc["healthPaths"] or g.get("port") not in ("http", http_port)):
+            errors.append(f"{kind} {g.get('path')} on {g.get('port')}: not a Qdrant health endpoint on its HTTP port")
+    ro = (c.get("securityContext") or {}).get("readOnlyRootFilesystem")
+    mounts = [v["mountPath"].rstrip("/") for v in c.get("volumeMounts") or []]
+    for key, default in doc["writablePaths"].items():
+        path = os.path.normpath(os.path.join(doc["workdir"], cfg.get(key) or default))
+        if ro and not any(path == mp or path.startswith(mp + "/") for mp in mounts):
+            errors.append(f"{key} is {path}: not on a volume, and the root filesystem is read-only")
+    steps.append(f"ports {ports.get('http')}/{ports.get('grpc')}, probes on /readyz and /livez, storage and "
+                 f"snapshots on volumes")
+    host = f"{dep}:{(sports.get('http') or {}).get('port')}"
+    users = []
+    for d in m.docs:
+        if d["kind"] not in ("Deployment", "StatefulSet"):
+            continue
+        for ctr in d["spec"]["template"]["spec"].get("containers") or []:
+            for e in ctr.get("env") or []:
+                if e["name"] == "QDRANT_URI":
+                    users.append(d["metadata"]["name"].removeprefix(RELEASE + "-"))
+                    if e.get("value") != f"http://{host}":
+                        errors.append(f"{d['metadata']['name']}: QDRANT_URI {e.get('value')} is not http://{host}")
+    steps.append(f"consumers: {', '.join(users)} (QDRANT_URI http://{host})" if users else
+                 "no consumer in this profile")
+    check.row["detail"] = (f"not started: no package-registry build of Qdrant; rendered config checked against "
+                           f"Qdrant {doc['version']}'s documented keys ({doc['source']})")
+    if errors:
+        raise AssertionError("; ".join(errors))
+    check.row["scenario"] = "ok"
+    return "; ".join(x for x in steps if x)
+
+
 # component -> (scenario, the app.kubernetes.io/name labels of the workloads it runs)
 SCENARIOS = [
     ("redis", redis_scenario, ["redis"]),
     ("postgresql", postgresql_scenario, ["postgresql"]),
     ("litellm", litellm_scenario, ["litellm", "litellm-migrations"]),
     ("open-webui", open_webui_scenario, ["open-webui"]),
+    ("qdrant", qdrant_scenario, ["qdrant"]),
+    ("r2r", r2r_scenario, ["r2r"]),
 ]
 # why a component has no scenario yet (the row's skip reason)
 WHY_NOT = {
-    "qdrant": "Qdrant has no package-registry build (crates.io has its clients only); its rendered config "
-              "is not yet checked against Qdrant's documented keys, and R2R 3.x, its only consumer, never reads it",
     "postgresql-replica": "a replica listens on the primary's port: one network namespace holds one of them",
     "postgresql-backup": "scenario not written yet (pg_dump CronJob)",
 }
 NOT_YET = {
     "postgresql-replica": ["postgresql-replica"],  # same port as the primary in one network namespace
     "postgresql-backup": ["postgresql-backup"],
-    "r2r": ["r2r"],
-    "qdrant": ["qdrant"],
 }
 
 
@@ -555,6 +743,8 @@ def main():
                 if check.row["probes"] == "ok" and check.row["scenario"] == "-":
                     check.row["scenario"] = "ok"
                     check.row["detail"] += f"; {detail}" if detail else ""
+                elif check.row["scenario"] == "ok" and detail:  # checked, not started (Qdrant)
+                    check.row["detail"] += f"; {detail}"
             except Skip as e:
                 check.row.update(started="skip", probes="skip", scenario="skip", detail=str(e))
                 if str(e) == "not rendered":

@@ -30,9 +30,16 @@ fail() { echo "$suite: FAIL: $*" >&2; exit 1; }
 # shellcheck source=scripts/lib/suite-counts.sh
 source "$root/scripts/lib/suite-counts.sh"
 
-# values-prod+model: prod with the first model NOTES.txt describes (an external provider): chat
-# through Open WebUI and the gateway.
-default_profiles="values-dev values-prod values-prod+model values-openshift values-gpu values-litemaas-small values-router-prod values-aiops-prod"
+# PROFILE+OVERLAY[+OVERLAY...]: the profile with scripts/chart-runs/overlays/OVERLAY.yaml layered on it.
+#   values-prod+model: prod with the first model NOTES.txt describes (an external provider): chat
+#     through Open WebUI and the gateway;
+#   +existing-secrets: every password and key from Secrets the user created before the install
+#     (existingSecret of the gateway, PostgreSQL, Redis and Open WebUI; existing-objects.yaml);
+#   values-dev+r2r: dev with the models R2R's default configuration asks the gateway for (the fake
+#     server): R2R ingests a document and retrieves it, its embeddings through the gateway;
+#   values-gpu+ports: every port of global.ports changed (gateway 4100, vLLM 8100, Qdrant 6400,
+#     Redis 6380, PostgreSQL 5433), with Open WebUI: chat Open WebUI -> gateway -> model server.
+default_profiles="values-dev+r2r values-prod values-prod+model+existing-secrets values-openshift values-gpu values-gpu+ports values-litemaas-small values-router-prod values-aiops-prod"
 read -r -a profiles <<<"${PROFILES:-$default_profiles}"
 components="${COMPONENTS:-}"
 
@@ -86,9 +93,11 @@ if [[ "$(id -u)" != 0 ]]; then unshare_net=(unshare --user --map-root-user --net
 for profile in "${profiles[@]}"; do
   step "profile $profile"
   rendered="$work/$profile.yaml"
-  # PROFILE+OVERLAY: the profile with scripts/chart-runs/overlays/OVERLAY.yaml layered on it.
   files=(-f "charts/llm-stack/${profile%%+*}.yaml")
-  if [[ "$profile" == *+* ]]; then files+=(-f "scripts/chart-runs/overlays/${profile#*+}.yaml"); fi
+  IFS=+ read -r -a overlays <<<"${profile#"${profile%%+*}"}"
+  for o in "${overlays[@]}"; do
+    [[ -n "$o" ]] && files+=(-f "scripts/chart-runs/overlays/$o.yaml")
+  done
   "$HELM_V3" template llm charts/llm-stack "${files[@]}" >"$rendered" \
     || fail "helm template of $profile failed"
   if ! $netns_ok; then
@@ -106,9 +115,11 @@ step "summary"
 python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print(f"{'PROFILE':<16} {'COMPONENT':<18} {'STARTED':<8} {'PROBES':<8} {'SCENARIO':<8} {'TIME':>7}  DETAIL")
+wp = max([16] + [len(r["profile"]) for r in rows])  # profiles with overlays are long
+wc = max([18] + [len(r["component"]) for r in rows])
+print(f"{'PROFILE':<{wp}} {'COMPONENT':<{wc}} {'STARTED':<8} {'PROBES':<8} {'SCENARIO':<8} {'TIME':>7}  DETAIL")
 for r in rows:
-    print(f"{r['profile']:<16} {r['component']:<18} {r['started']:<8} {r['probes']:<8} {r['scenario']:<8} {r['seconds']:>6}s  {r['detail'][:150]}")
+    print(f"{r['profile']:<{wp}} {r['component']:<{wc}} {r['started']:<8} {r['probes']:<8} {r['scenario']:<8} {r['seconds']:>6}s  {r['detail'][:150]}")
 PY
 read -r passed failed skipped xfail < <(python3 - "$results" <<'PY'
 import json, sys

@@ -15,68 +15,77 @@ Returns YAML: {edges: [{from, to, port}], ports: {name: [ports]}, exposed: [name
 {{- $pg := and $v.postgresql.enabled (eq $v.postgresql.mode "internal") -}}
 {{- $redis := and $v.redis.enabled (eq $v.redis.mode "internal") -}}
 {{- $ext := $v.networkPolicy.externalEgress | default list -}}
+{{- /* every port comes from the components' contracts (llm-stack-common.endpoint) */ -}}
+{{- $pgPort := include "llm-stack-common.port" (dict "ctx" . "name" "postgresql") | int -}}
+{{- $redisPort := include "llm-stack-common.port" (dict "ctx" . "name" "redis") | int -}}
+{{- $gwPort := include "llm-stack-common.port" (dict "ctx" . "name" "litellm") | int -}}
+{{- $vllmPort := include "llm-stack-common.port" (dict "ctx" . "name" "vllm") | int -}}
+{{- $qdrantPort := include "llm-stack-common.port" (dict "ctx" . "name" "qdrant") | int -}}
+{{- $qdrantGrpc := include "llm-stack-common.port" (dict "ctx" . "name" "qdrant-grpc") | int -}}
 {{- /* PostgreSQL */ -}}
 {{- if $pg -}}
-{{- $_ := set $ports "postgresql" (list 5432) -}}
-{{- $edges = append $edges (dict "from" "test-postgresql" "to" "postgresql" "port" 5432) -}}
+{{- $_ := set $ports "postgresql" (list $pgPort) -}}
+{{- $edges = append $edges (dict "from" "test-postgresql" "to" "postgresql" "port" $pgPort) -}}
 {{- if gt (int $v.postgresql.readReplicas.count) 0 -}}
-{{- $_ := set $ports "postgresql-replica" (list 5432) -}}
-{{- $edges = append $edges (dict "from" "postgresql-replica" "to" "postgresql" "port" 5432) -}}
+{{- $_ := set $ports "postgresql-replica" (list $pgPort) -}}
+{{- $edges = append $edges (dict "from" "postgresql-replica" "to" "postgresql" "port" $pgPort) -}}
 {{- end -}}
 {{- if $v.postgresql.backup.enabled -}}
-{{- $edges = append $edges (dict "from" "postgresql-backup" "to" "postgresql" "port" 5432) -}}
+{{- $edges = append $edges (dict "from" "postgresql-backup" "to" "postgresql" "port" $pgPort) -}}
 {{- end -}}
 {{- end -}}
 {{- /* Redis */ -}}
 {{- if $redis -}}
-{{- $_ := set $ports "redis" (list 6379) -}}
-{{- $edges = append $edges (dict "from" "test-redis" "to" "redis" "port" 6379) -}}
+{{- $_ := set $ports "redis" (list $redisPort) -}}
+{{- $edges = append $edges (dict "from" "test-redis" "to" "redis" "port" $redisPort) -}}
 {{- if gt (int $v.redis.replicaCount) 1 -}}
-{{- $edges = append $edges (dict "from" "redis" "to" "redis" "port" 6379) -}}
+{{- $edges = append $edges (dict "from" "redis" "to" "redis" "port" $redisPort) -}}
 {{- end -}}
 {{- end -}}
 {{- /* Gateway */ -}}
 {{- $gw := $v.litellm.enabled -}}
 {{- if $gw -}}
-{{- $_ := set $ports "litellm" (list 4000) -}}
-{{- $edges = append $edges (dict "from" "test-litellm" "to" "litellm" "port" 4000) -}}
+{{- $_ := set $ports "litellm" (list $gwPort) -}}
+{{- $edges = append $edges (dict "from" "test-litellm" "to" "litellm" "port" $gwPort) -}}
 {{- if and $pg $v.litellm.database.enabled -}}
-{{- $edges = append $edges (dict "from" "litellm" "to" "postgresql" "port" 5432) -}}
+{{- $edges = append $edges (dict "from" "litellm" "to" "postgresql" "port" $pgPort) -}}
 {{- if $v.litellm.migrations.enabled -}}
-{{- $edges = append $edges (dict "from" "litellm-migrations" "to" "postgresql" "port" 5432) -}}
+{{- $edges = append $edges (dict "from" "litellm-migrations" "to" "postgresql" "port" $pgPort) -}}
 {{- end -}}
 {{- end -}}
 {{- if and $redis $v.litellm.redis.enabled -}}
-{{- $edges = append $edges (dict "from" "litellm" "to" "redis" "port" 6379) -}}
+{{- $edges = append $edges (dict "from" "litellm" "to" "redis" "port" $redisPort) -}}
 {{- end -}}
 {{- if $v.litellm.expose.enabled }}{{ $exposed = append $exposed "litellm" }}{{ end -}}
-{{- if and $monitoring $v.litellm.metrics.enabled }}{{ $scraped = append $scraped (dict "name" "litellm" "port" 4000) }}{{ end -}}
+{{- if and $monitoring $v.litellm.metrics.enabled }}{{ $scraped = append $scraped (dict "name" "litellm" "port" $gwPort) }}{{ end -}}
 {{- if has "litellm" $ext }}{{ $external = append $external "litellm" }}{{ end -}}
 {{- end -}}
 {{- /* Model servers */ -}}
 {{- if $v.vllm.enabled -}}
 {{- range $m := (include "llm-stack-common.enabledModels" $ | fromYaml).models -}}
 {{- $n := printf "vllm-%s" $m.name -}}
-{{- $_ := set $ports $n (list 8000) -}}
-{{- $edges = append $edges (dict "from" (printf "test-%s" $n) "to" $n "port" 8000) -}}
-{{- if $gw }}{{ $edges = append $edges (dict "from" "litellm" "to" $n "port" 8000) }}{{ end -}}
-{{- if and $monitoring $v.vllm.metrics.enabled }}{{ $scraped = append $scraped (dict "name" $n "port" 8000) }}{{ end -}}
+{{- $_ := set $ports $n (list $vllmPort) -}}
+{{- $edges = append $edges (dict "from" (printf "test-%s" $n) "to" $n "port" $vllmPort) -}}
+{{- if $gw }}{{ $edges = append $edges (dict "from" "litellm" "to" $n "port" $vllmPort) }}{{ end -}}
+{{- if and $monitoring $v.vllm.metrics.enabled }}{{ $scraped = append $scraped (dict "name" $n "port" $vllmPort) }}{{ end -}}
 {{- if has "vllm" $ext }}{{ $external = append $external $n }}{{ end -}}
 {{- end -}}
 {{- end -}}
 {{- /* Qdrant */ -}}
 {{- if $v.qdrant.enabled -}}
-{{- $_ := set $ports "qdrant" (list 6333 6334) -}}
-{{- $edges = append $edges (dict "from" "test-qdrant" "to" "qdrant" "port" 6333) -}}
+{{- $_ := set $ports "qdrant" (list $qdrantPort $qdrantGrpc) -}}
+{{- $edges = append $edges (dict "from" "test-qdrant" "to" "qdrant" "port" $qdrantPort) -}}
 {{- if $v.qdrant.expose.enabled }}{{ $exposed = append $exposed "qdrant" }}{{ end -}}
-{{- if and $monitoring $v.qdrant.metrics.enabled }}{{ $scraped = append $scraped (dict "name" "qdrant" "port" 6333) }}{{ end -}}
+{{- if and $monitoring $v.qdrant.metrics.enabled }}{{ $scraped = append $scraped (dict "name" "qdrant" "port" $qdrantPort) }}{{ end -}}
 {{- end -}}
 {{- /* Open WebUI */ -}}
 {{- $owui := index $v "open-webui" -}}
 {{- if $owui.enabled -}}
-{{- $_ := set $ports "open-webui" (list 8080) -}}
-{{- $edges = append $edges (dict "from" "test-open-webui" "to" "open-webui" "port" 8080) -}}
-{{- if $gw }}{{ $edges = append $edges (dict "from" "open-webui" "to" "litellm" "port" 4000) }}{{ end -}}
+{{- $_ := set $ports "open-webui" (list (int $owui.port)) -}}
+{{- $edges = append $edges (dict "from" "test-open-webui" "to" "open-webui" "port" (int $owui.port)) -}}
+{{- if $gw }}{{ $edges = append $edges (dict "from" "open-webui" "to" "litellm" "port" $gwPort) }}{{ end -}}
+{{- if and $pg $owui.database.enabled }}{{ $edges = append $edges (dict "from" "open-webui" "to" "postgresql" "port" $pgPort) }}{{ end -}}
+{{- if and $v.qdrant.enabled (eq $owui.vectorDb "qdrant") }}{{ $edges = append $edges (dict "from" "open-webui" "to" "qdrant" "port" $qdrantPort) }}{{ end -}}
 {{- if $owui.expose.enabled }}{{ $exposed = append $exposed "open-webui" }}{{ end -}}
 {{- if has "open-webui" $ext }}{{ $external = append $external "open-webui" }}{{ end -}}
 {{- end -}}
@@ -87,8 +96,8 @@ Returns YAML: {edges: [{from, to, port}], ports: {name: [ports]}, exposed: [name
 {{- $edges = append $edges (dict "from" "litemaas-frontend" "to" "litemaas-backend" "port" (int $v.litemaas.backend.port)) -}}
 {{- $edges = append $edges (dict "from" "test-litemaas" "to" "litemaas-backend" "port" (int $v.litemaas.backend.port)) -}}
 {{- $edges = append $edges (dict "from" "test-litemaas" "to" "litemaas-frontend" "port" (int $v.litemaas.frontend.port)) -}}
-{{- if $pg }}{{ $edges = append $edges (dict "from" "litemaas-backend" "to" "postgresql" "port" 5432) }}{{ end -}}
-{{- if $gw }}{{ $edges = append $edges (dict "from" "litemaas-backend" "to" "litellm" "port" 4000) }}{{ end -}}
+{{- if $pg }}{{ $edges = append $edges (dict "from" "litemaas-backend" "to" "postgresql" "port" $pgPort) }}{{ end -}}
+{{- if $gw }}{{ $edges = append $edges (dict "from" "litemaas-backend" "to" "litellm" "port" $gwPort) }}{{ end -}}
 {{- if $v.litemaas.frontend.expose.enabled }}{{ $exposed = append $exposed "litemaas-frontend" }}{{ end -}}
 {{- if $v.litemaas.backend.expose.enabled }}{{ $exposed = append $exposed "litemaas-backend" }}{{ end -}}
 {{- if has "litemaas-backend" $ext }}{{ $external = append $external "litemaas-backend" }}{{ end -}}
@@ -98,10 +107,8 @@ Returns YAML: {edges: [{from, to, port}], ports: {name: [ports]}, exposed: [name
 {{- if $v.r2r.enabled -}}
 {{- $_ := set $ports "r2r" (list (int $v.r2r.port)) -}}
 {{- $edges = append $edges (dict "from" "test-r2r" "to" "r2r" "port" (int $v.r2r.port)) -}}
-{{- if $pg }}{{ $edges = append $edges (dict "from" "r2r" "to" "postgresql" "port" 5432) }}{{ end -}}
-{{- if $v.qdrant.enabled }}{{ $edges = append $edges (dict "from" "r2r" "to" "qdrant" "port" 6333) }}{{ end -}}
-{{- if and $redis $v.r2r.useRedis }}{{ $edges = append $edges (dict "from" "r2r" "to" "redis" "port" 6379) }}{{ end -}}
-{{- if and $gw $v.r2r.useGateway }}{{ $edges = append $edges (dict "from" "r2r" "to" "litellm" "port" 4000) }}{{ end -}}
+{{- if $pg }}{{ $edges = append $edges (dict "from" "r2r" "to" "postgresql" "port" $pgPort) }}{{ end -}}
+{{- if and $gw $v.r2r.useGateway }}{{ $edges = append $edges (dict "from" "r2r" "to" "litellm" "port" $gwPort) }}{{ end -}}
 {{- if $v.r2r.expose.enabled }}{{ $exposed = append $exposed "r2r" }}{{ end -}}
 {{- if has "r2r" $ext }}{{ $external = append $external "r2r" }}{{ end -}}
 {{- end -}}
@@ -113,9 +120,9 @@ Returns YAML: {edges: [{from, to, port}], ports: {name: [ports]}, exposed: [name
 {{- $p := int $w.port -}}
 {{- $_ := set $ports $key (list $p) -}}
 {{- $edges = append $edges (dict "from" (printf "test-%s" $key) "to" $key "port" (int (($w.service | default dict).port | default $p))) -}}
-{{- if and $pg $w.database }}{{ $edges = append $edges (dict "from" $key "to" "postgresql" "port" 5432) }}{{ end -}}
-{{- if and $redis $w.useRedis }}{{ $edges = append $edges (dict "from" $key "to" "redis" "port" 6379) }}{{ end -}}
-{{- if and $gw $w.useGateway }}{{ $edges = append $edges (dict "from" $key "to" "litellm" "port" 4000) }}{{ end -}}
+{{- if and $pg $w.database }}{{ $edges = append $edges (dict "from" $key "to" "postgresql" "port" $pgPort) }}{{ end -}}
+{{- if and $redis $w.useRedis }}{{ $edges = append $edges (dict "from" $key "to" "redis" "port" $redisPort) }}{{ end -}}
+{{- if and $gw $w.useGateway }}{{ $edges = append $edges (dict "from" $key "to" "litellm" "port" $gwPort) }}{{ end -}}
 {{- range $c := ($w.connectsTo | default list) }}{{ $edges = append $edges (dict "from" $key "to" $c.to "port" (int $c.port)) }}{{ end -}}
 {{- if $w.expose.enabled }}{{ $exposed = append $exposed $key }}{{ end -}}
 {{- if and $monitoring $w.metrics.enabled }}{{ $scraped = append $scraped (dict "name" $key "port" $p) }}{{ end -}}

@@ -6,7 +6,8 @@
 {{- define "litellm.config" -}}
 {{- $models := list -}}
 {{- range $m := (include "llm-stack-common.enabledModels" . | fromYaml).models -}}
-{{- $params := dict "model" (printf "hosted_vllm/%s" $m.name) "api_base" (printf "http://%s:8000/v1" (include "llm-stack-common.vllm.name" (dict "ctx" $ "model" $m.name))) -}}
+{{- $e := include "llm-stack-common.endpoint" (dict "ctx" $ "name" "vllm" "model" $m.name) | fromYaml -}}
+{{- $params := dict "model" (printf "hosted_vllm/%s" $m.name) "api_base" (printf "http://%s:%v/v1" $e.host $e.port) -}}
 {{- $models = append $models (dict "model_name" $m.name "litellm_params" $params "model_info" (dict "id" (printf "vllm-%s" $m.name) "base_model" $m.model)) -}}
 {{- end -}}
 {{- range $i, $m := .Values.externalModels -}}
@@ -75,14 +76,12 @@
 {{- end -}}
 
 {{- define "litellm.waitFor" -}}
-{{- if .Values.database.enabled }}
-{{- include "llm-stack-common.waitFor" (dict "ctx" . "name" "postgresql" "host" "$(DB_HOST)" "port" "$(DB_PORT)" "timeoutSeconds" .Values.migrations.waitTimeoutSeconds "image" (include "llm-stack-common.utilityImage" . | fromYaml) "resources" (include "llm-stack-common.helperResources" . | fromYaml)) }}
-  env:
-    {{- include "llm-stack-common.postgresql.env" (dict "ctx" . "database" .Values.database.name "names" (dict "host" "DB_HOST" "port" "DB_PORT")) | nindent 4 }}
-{{- end }}
-{{- if .Values.redis.enabled }}
-{{ include "llm-stack-common.waitFor" (dict "ctx" . "name" "redis" "host" "$(REDIS_HOST)" "port" "$(REDIS_PORT)" "timeoutSeconds" .Values.migrations.waitTimeoutSeconds "image" (include "llm-stack-common.utilityImage" . | fromYaml) "resources" (include "llm-stack-common.helperResources" . | fromYaml)) }}
-  env:
-    {{- include "llm-stack-common.redis.env" (dict "ctx" . "names" (dict "host" "REDIS_HOST" "port" "REDIS_PORT")) | nindent 4 }}
-{{- end }}
+{{- $out := list -}}
+{{- if .Values.database.enabled -}}
+{{- $out = concat $out (include "llm-stack-common.waitForBackend" (dict "ctx" . "what" "postgresql" "database" .Values.database.name "timeoutSeconds" .Values.migrations.waitTimeoutSeconds) | fromYamlArray) -}}
+{{- end -}}
+{{- if .Values.redis.enabled -}}
+{{- $out = concat $out (include "llm-stack-common.waitForBackend" (dict "ctx" . "what" "redis" "timeoutSeconds" .Values.migrations.waitTimeoutSeconds) | fromYamlArray) -}}
+{{- end -}}
+{{- if $out }}{{ toYaml $out }}{{ end -}}
 {{- end -}}

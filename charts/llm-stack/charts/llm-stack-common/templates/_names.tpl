@@ -25,28 +25,50 @@ app.kubernetes.io/name: {{ .name | trunc 63 | trimSuffix "-" }}
 app.kubernetes.io/instance: {{ .ctx.Release.Name }}
 {{- end -}}
 
-{{/* All recommended labels. Optional: component. */}}
+{{/* All recommended labels, merged with global.commonLabels (the chart's own win: a common label
+never changes a selector or duplicates a key). Optional: component. */}}
 {{- define "llm-stack-common.labels" -}}
-{{ include "llm-stack-common.selectorLabels" . }}
-{{- with .component }}
-app.kubernetes.io/component: {{ . }}
-{{- end }}
-{{- $g := .ctx.Values.global | default dict }}
-app.kubernetes.io/part-of: {{ $g.partOf | default "llm-stack" }}
-app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | default .ctx.Chart.Version | trunc 63 | quote }}
-app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
-helm.sh/chart: {{ include "llm-stack-common.chart" .ctx }}
-{{- with $g.commonLabels }}
-{{ toYaml . }}
-{{- end }}
+{{- $g := .ctx.Values.global | default dict -}}
+{{- $l := include "llm-stack-common.selectorLabels" . | fromYaml -}}
+{{- with .component }}{{ $_ := set $l "app.kubernetes.io/component" . }}{{ end -}}
+{{- $_ := set $l "app.kubernetes.io/part-of" ($g.partOf | default "llm-stack") -}}
+{{- $_ := set $l "app.kubernetes.io/version" (.ctx.Chart.AppVersion | default .ctx.Chart.Version | trunc 63 | toString) -}}
+{{- $_ := set $l "app.kubernetes.io/managed-by" .ctx.Release.Service -}}
+{{- $_ := set $l "helm.sh/chart" (include "llm-stack-common.chart" .ctx) -}}
+{{- toYaml (merge $l ($g.commonLabels | default dict)) -}}
 {{- end -}}
 
 {{/*
-Well-known names shared between subcharts (one place, so a consumer and its provider agree).
+The contracts between components: every component's host and port, in one place, so a provider
+and each of its consumers (env, configs, init waits, probes, tests, NetworkPolicies, NOTES) agree.
+Ports are values: global.ports.<name>; the provider listens on it (container and Service port) and
+consumers connect to it. dict: ctx, name (postgresql, redis, litellm, vllm, qdrant, qdrant-grpc),
+model (vllm: the model name). Returns YAML {host, port}.
 */}}
+{{- define "llm-stack-common.endpoint" -}}
+{{- $g := .ctx.Values.global | default dict -}}
+{{- $defaults := dict "postgresql" 5432 "redis" 6379 "litellm" 4000 "vllm" 8000 "qdrant" 6333 "qdrant-grpc" 6334 -}}
+{{- if not (hasKey $defaults .name) -}}
+{{- fail (printf "llm-stack-common.endpoint: unknown component %q" .name) -}}
+{{- end -}}
+{{- $ports := merge (dict) (($g.ports | default dict)) (dict "qdrant-grpc" (($g.ports | default dict).qdrantGrpc | default 6334)) $defaults -}}
+{{- $host := "" -}}
+{{- if eq .name "vllm" -}}
+{{- $host = include "llm-stack-common.fullname" (dict "ctx" .ctx "name" (printf "vllm-%s" (required "llm-stack-common.endpoint: vllm needs a model" .model))) -}}
+{{- else -}}
+{{- $host = include "llm-stack-common.fullname" (dict "ctx" .ctx "name" (trimSuffix "-grpc" .name)) -}}
+{{- end -}}
+{{- toYaml (dict "host" $host "port" (int (index $ports .name))) -}}
+{{- end -}}
+
+{{/* Port of a component (global.ports): llm-stack-common.endpoint's port. dict: ctx, name. */}}
+{{- define "llm-stack-common.port" -}}
+{{- (include "llm-stack-common.endpoint" (dict "ctx" .ctx "name" .name "model" "any") | fromYaml).port -}}
+{{- end -}}
+
 {{/* Service of the bundled PostgreSQL primary. */}}
 {{- define "llm-stack-common.postgresql.host" -}}
-{{- include "llm-stack-common.fullname" (dict "ctx" . "name" "postgresql") -}}
+{{- (include "llm-stack-common.endpoint" (dict "ctx" . "name" "postgresql") | fromYaml).host -}}
 {{- end -}}
 
 {{/* Connection Secret of one PostgreSQL consumer (keys: host, port, database, username, password, uri). */}}
@@ -56,7 +78,7 @@ Well-known names shared between subcharts (one place, so a consumer and its prov
 
 {{/* Service of the bundled Redis primary. */}}
 {{- define "llm-stack-common.redis.host" -}}
-{{- include "llm-stack-common.fullname" (dict "ctx" . "name" "redis") -}}
+{{- (include "llm-stack-common.endpoint" (dict "ctx" . "name" "redis") | fromYaml).host -}}
 {{- end -}}
 
 {{/* Connection Secret of Redis (keys: host, port, password). */}}
@@ -64,14 +86,15 @@ Well-known names shared between subcharts (one place, so a consumer and its prov
 {{- include "llm-stack-common.fullname" (dict "ctx" . "name" "redis-connection") -}}
 {{- end -}}
 
-{{/* Gateway (LiteLLM) Service name and port. */}}
+{{/* Gateway (LiteLLM) Service name. */}}
 {{- define "llm-stack-common.gateway.host" -}}
-{{- include "llm-stack-common.fullname" (dict "ctx" . "name" "litellm") -}}
+{{- (include "llm-stack-common.endpoint" (dict "ctx" . "name" "litellm") | fromYaml).host -}}
 {{- end -}}
 
-{{/* Gateway URL as OpenAI-compatible base URL. */}}
+{{/* Gateway URL as OpenAI-compatible base URL (without /v1). */}}
 {{- define "llm-stack-common.gateway.url" -}}
-{{- printf "http://%s:4000" (include "llm-stack-common.gateway.host" .) -}}
+{{- $e := include "llm-stack-common.endpoint" (dict "ctx" . "name" "litellm") | fromYaml -}}
+{{- printf "http://%s:%v" $e.host $e.port -}}
 {{- end -}}
 
 {{/* Secret holding the gateway keys (master-key, salt-key, ui-password): global.gateway.existingSecret, else generated. */}}
@@ -81,14 +104,14 @@ Well-known names shared between subcharts (one place, so a consumer and its prov
 {{- $gw.existingSecret | default (include "llm-stack-common.fullname" (dict "ctx" . "name" "litellm-keys")) -}}
 {{- end -}}
 
-{{/* Service of one vLLM model server. */}}
+{{/* Service of one vLLM model server. dict: ctx, model. */}}
 {{- define "llm-stack-common.vllm.name" -}}
-{{- include "llm-stack-common.fullname" (dict "ctx" .ctx "name" (printf "vllm-%s" .model)) -}}
+{{- (include "llm-stack-common.endpoint" (dict "ctx" .ctx "name" "vllm" "model" .model) | fromYaml).host -}}
 {{- end -}}
 
 {{/* Qdrant Service. */}}
 {{- define "llm-stack-common.qdrant.host" -}}
-{{- include "llm-stack-common.fullname" (dict "ctx" . "name" "qdrant") -}}
+{{- (include "llm-stack-common.endpoint" (dict "ctx" . "name" "qdrant") | fromYaml).host -}}
 {{- end -}}
 
 {{/* The enabled models of global.models (YAML list). The single source of truth for vLLM and the gateway. */}}
@@ -124,31 +147,59 @@ Well-known names shared between subcharts (one place, so a consumer and its prov
 {{- toYaml ($g.helperResources | default (dict "requests" (dict "cpu" "10m" "memory" "16Mi") "limits" (dict "cpu" "100m" "memory" "64Mi"))) -}}
 {{- end -}}
 
+{{/* The user's Secret of PostgreSQL's passwords (global.postgresql.existingSecret), or "". */}}
+{{- define "llm-stack-common.postgresql.existingSecret" -}}
+{{- $g := .Values.global | default dict -}}
+{{- ($g.postgresql | default dict).existingSecret | default "" -}}
+{{- end -}}
+
+{{/* The user's Secret of Redis's password (global.redis.existingSecret, key `password`), or "". */}}
+{{- define "llm-stack-common.redis.existingSecret" -}}
+{{- $g := .Values.global | default dict -}}
+{{- ($g.redis | default dict).existingSecret | default "" -}}
+{{- end -}}
+
 {{/*
-EnvVars for a PostgreSQL consumer, read from its connection Secret.
+EnvVars for a PostgreSQL consumer, read from its connection Secret (a YAML list, after a newline).
 dict: ctx, database, names (dict of key -> env var name; keys: host, port, database, username, password, uri).
+With global.postgresql.existingSecret the password is that Secret's `<database>-password` and the
+uri is composed by the kubelet from the parts ($(VAR) references; the password must be URL-safe).
 */}}
 {{- define "llm-stack-common.postgresql.env" -}}
 {{- $secret := include "llm-stack-common.postgresql.secretName" . -}}
-{{- range $key, $env := .names }}
-- name: {{ $env }}
-  valueFrom:
-    secretKeyRef:
-      name: {{ $secret }}
-      key: {{ $key }}
-{{- end }}
+{{- $existing := include "llm-stack-common.postgresql.existingSecret" .ctx -}}
+{{- $pwRef := dict "name" $existing "key" (printf "%s-password" .database) -}}
+{{- $out := list -}}
+{{- range $key, $env := .names -}}
+{{- if and $existing (eq $key "password") -}}
+{{- $out = append $out (dict "name" $env "valueFrom" (dict "secretKeyRef" $pwRef)) -}}
+{{- else if not (and $existing (eq $key "uri")) -}}
+{{- $out = append $out (dict "name" $env "valueFrom" (dict "secretKeyRef" (dict "name" $secret "key" $key))) -}}
+{{- end -}}
+{{- end -}}
+{{- if and $existing (hasKey .names "uri") -}}
+{{- $p := printf "LLM_STACK_PG_%s_" (.database | upper | replace "-" "_") -}}
+{{- range $key := list "username" "host" "port" "database" "query" -}}
+{{- $out = append $out (dict "name" (printf "%s%s" $p ($key | upper)) "valueFrom" (dict "secretKeyRef" (dict "name" $secret "key" $key))) -}}
+{{- end -}}
+{{- $out = append $out (dict "name" (printf "%sPASSWORD" $p) "valueFrom" (dict "secretKeyRef" $pwRef)) -}}
+{{- $out = append $out (dict "name" .names.uri "value" (printf "postgresql://$(%sUSERNAME):$(%sPASSWORD)@$(%sHOST):$(%sPORT)/$(%sDATABASE)$(%sQUERY)" $p $p $p $p $p $p)) -}}
+{{- end -}}
+{{- printf "\n%s" (toYaml $out) -}}
 {{- end -}}
 
-{{/* EnvVars for a Redis consumer. dict: ctx, names (keys: host, port, password). */}}
+{{/* EnvVars for a Redis consumer (a YAML list, after a newline). dict: ctx, names (keys: host, port,
+password); the password comes from global.redis.existingSecret when it is set. */}}
 {{- define "llm-stack-common.redis.env" -}}
 {{- $secret := include "llm-stack-common.redis.secretName" .ctx -}}
-{{- range $key, $env := .names }}
-- name: {{ $env }}
-  valueFrom:
-    secretKeyRef:
-      name: {{ $secret }}
-      key: {{ $key }}
-{{- end }}
+{{- $existing := include "llm-stack-common.redis.existingSecret" .ctx -}}
+{{- $out := list -}}
+{{- range $key, $env := .names -}}
+{{- $ref := dict "name" $secret "key" $key -}}
+{{- if and $existing (eq $key "password") }}{{ $ref = dict "name" $existing "key" "password" }}{{ end -}}
+{{- $out = append $out (dict "name" $env "valueFrom" (dict "secretKeyRef" $ref)) -}}
+{{- end -}}
+{{- printf "\n%s" (toYaml $out) -}}
 {{- end -}}
 
 {{/* EnvVar with the gateway master key. dict: ctx, name (env var name). */}}

@@ -99,10 +99,7 @@ spec:
   template:
     metadata:
       labels:
-        {{- include "llm-stack-common.labels" $sel | nindent 8 }}
-        {{- with (merge (dict) ($w.podLabels | default dict) (.podLabels | default dict)) }}
-        {{- toYaml . | nindent 8 }}
-        {{- end }}
+        {{- toYaml (merge (include "llm-stack-common.labels" $sel | fromYaml) (.podLabels | default dict) ($w.podLabels | default dict)) | nindent 8 }}
       {{- with (merge (dict) ($w.podAnnotations | default dict) (.podAnnotations | default dict)) }}
       annotations:
         {{- toYaml . | nindent 8 }}
@@ -305,4 +302,24 @@ dict: ctx, name, host, port, timeoutSeconds (default 300), image (values), resou
     {{- include "llm-stack-common.resources" (dict "what" (printf "wait-for-%s" .name) "resources" .resources) | nindent 4 }}
   securityContext:
     {{- include "llm-stack-common.containerSecurityContext" (dict "ctx" .ctx "sc" (dict)) | nindent 4 }}
+{{- end -}}
+
+
+{{/*
+The wait-for init container of a PostgreSQL or Redis consumer: host and port from the connection
+Secret it uses. dict: ctx, what (postgresql or redis), database (postgresql), timeoutSeconds
+(optional). Returns a YAML list of one container.
+*/}}
+{{- define "llm-stack-common.waitForBackend" -}}
+{{- $names := dict "host" "DB_HOST" "port" "DB_PORT" -}}
+{{- $env := "" -}}
+{{- if eq .what "redis" -}}
+{{- $names = dict "host" "REDIS_HOST" "port" "REDIS_PORT" -}}
+{{- $env = include "llm-stack-common.redis.env" (dict "ctx" .ctx "names" $names) -}}
+{{- else -}}
+{{- $env = include "llm-stack-common.postgresql.env" (dict "ctx" .ctx "database" .database "names" $names) -}}
+{{- end -}}
+{{- $c := include "llm-stack-common.waitFor" (dict "ctx" .ctx "name" .what "host" (printf "$(%s)" $names.host) "port" (printf "$(%s)" $names.port) "timeoutSeconds" .timeoutSeconds "image" (include "llm-stack-common.utilityImage" .ctx | fromYaml) "resources" (include "llm-stack-common.helperResources" .ctx | fromYaml)) | fromYamlArray | first -}}
+{{- $_ := set $c "env" ($env | fromYamlArray) -}}
+{{- toYaml (list $c) -}}
 {{- end -}}
