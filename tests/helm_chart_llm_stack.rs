@@ -871,7 +871,7 @@ fn changed_ports_reach_every_consumer() {
                 ][..],
             ),
         ] {
-            let ctx = format!("[helm {} {profile} {ports}]", h.name);
+            let ctx = format!("[helm {} {profile} {ports}]", h.label);
             let text =
                 template(h, profile, &["--set", ports]).unwrap_or_else(|e| panic!("{ctx}: {e}"));
             let left: Vec<&str> = text.lines().filter(|l| has_default(l)).collect();
