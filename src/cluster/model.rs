@@ -9,10 +9,11 @@ use serde_json::Value as Json;
 
 use crate::workload::ResourceList;
 
-/// `key=value:Effect`.
+/// `key=value:Effect`. Serialised as the snapshot writes it: absent fields left out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Taint {
     pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
     pub effect: String,
@@ -21,12 +22,17 @@ pub struct Taint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Toleration {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// `Equal` (default) or `Exists`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Empty means every effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub effect: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub toleration_seconds: Option<i64>,
 }
 
