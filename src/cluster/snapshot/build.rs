@@ -529,38 +529,20 @@ pub(super) trait Named {
     }
 }
 
-impl Named for Node {
-    fn key(&self) -> (&str, &str) {
-        ("", &self.name)
-    }
+/// `impl Named` for the cluster-scoped kinds (no namespace) and the namespaced ones.
+macro_rules! named {
+    (cluster: $($c:ty),*; namespaced: $($n:ty),*) => {
+        $(impl Named for $c {
+            fn key(&self) -> (&str, &str) {
+                ("", &self.name)
+            }
+        })*
+        $(impl Named for $n {
+            fn key(&self) -> (&str, &str) {
+                (&self.namespace, &self.name)
+            }
+        })*
+    };
 }
 
-impl Named for Pod {
-    fn key(&self) -> (&str, &str) {
-        (&self.namespace, &self.name)
-    }
-}
-
-impl Named for StorageClass {
-    fn key(&self) -> (&str, &str) {
-        ("", &self.name)
-    }
-}
-
-impl Named for ResourceQuota {
-    fn key(&self) -> (&str, &str) {
-        (&self.namespace, &self.name)
-    }
-}
-
-impl Named for LimitRange {
-    fn key(&self) -> (&str, &str) {
-        (&self.namespace, &self.name)
-    }
-}
-
-impl Named for RuntimeClass {
-    fn key(&self) -> (&str, &str) {
-        ("", &self.name)
-    }
-}
+named!(cluster: Node, StorageClass, RuntimeClass; namespaced: Pod, ResourceQuota, LimitRange);
