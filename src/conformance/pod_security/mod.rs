@@ -188,51 +188,45 @@ pub fn policy_to_evaluate(
             value: value.to_string(),
         })
     };
-    let mut has_enforce_level = false;
-    if let Some(value) = labels.get(ENFORCE_LABEL) {
-        match Level::parse(value) {
-            Some(level) => {
-                p.enforce.level = level;
-                has_enforce_level = true;
-            }
-            None => {
-                p.enforce.level = Level::Restricted;
-                bad(ENFORCE_LABEL, value);
-            }
+    // An invalid enforce level enforces restricted; invalid audit and warn levels, privileged.
+    for (level_label, version_label, mode, invalid) in [
+        (
+            ENFORCE_LABEL,
+            ENFORCE_VERSION_LABEL,
+            &mut p.enforce,
+            Level::Restricted,
+        ),
+        (
+            AUDIT_LABEL,
+            AUDIT_VERSION_LABEL,
+            &mut p.audit,
+            Level::Privileged,
+        ),
+        (
+            WARN_LABEL,
+            WARN_VERSION_LABEL,
+            &mut p.warn,
+            Level::Privileged,
+        ),
+    ] {
+        if let Some(value) = labels.get(level_label) {
+            mode.level = Level::parse(value).unwrap_or_else(|| {
+                bad(level_label, value);
+                invalid
+            });
+        }
+        if let Some(value) = labels.get(version_label) {
+            mode.version = Version::parse(value).unwrap_or_else(|| {
+                bad(version_label, value);
+                Version::Latest
+            });
         }
     }
-    if let Some(value) = labels.get(ENFORCE_VERSION_LABEL) {
-        p.enforce.version = Version::parse(value).unwrap_or_else(|| {
-            bad(ENFORCE_VERSION_LABEL, value);
-            Version::Latest
-        });
-    }
-    if let Some(value) = labels.get(AUDIT_LABEL) {
-        p.audit.level = Level::parse(value).unwrap_or_else(|| {
-            bad(AUDIT_LABEL, value);
-            Level::Privileged
-        });
-    }
-    if let Some(value) = labels.get(AUDIT_VERSION_LABEL) {
-        p.audit.version = Version::parse(value).unwrap_or_else(|| {
-            bad(AUDIT_VERSION_LABEL, value);
-            Version::Latest
-        });
-    }
+    let has_enforce_level = labels
+        .get(ENFORCE_LABEL)
+        .is_some_and(|v| Level::parse(v).is_some());
     let has_warn_level = labels.contains_key(WARN_LABEL);
-    if let Some(value) = labels.get(WARN_LABEL) {
-        p.warn.level = Level::parse(value).unwrap_or_else(|| {
-            bad(WARN_LABEL, value);
-            Level::Privileged
-        });
-    }
     let has_warn_version = labels.contains_key(WARN_VERSION_LABEL);
-    if let Some(value) = labels.get(WARN_VERSION_LABEL) {
-        p.warn.version = Version::parse(value).unwrap_or_else(|| {
-            bad(WARN_VERSION_LABEL, value);
-            Version::Latest
-        });
-    }
     if !has_warn_level && has_enforce_level && p.enforce.level > p.warn.level {
         p.warn.level = p.enforce.level;
         if !has_warn_version {
