@@ -3,7 +3,7 @@
 //! Sources (`k8s.io/pod-security-admission`, read at v0.34.4 — the pinned control plane — and
 //! v0.37.2, the newest the Go module proxy serves; v0.29.6…v0.33.13 diffed for what changed):
 //!
-//! - `policy/check_*.go`: the checks, their policy versions and their message text ([`checks`]);
+//! - `policy/check_*.go`: the checks, their policy versions and their message text (`checks`);
 //! - `policy/registry.go`: which checks run for a level and version (restricted = baseline minus
 //!   the checks a restricted check overrides, plus restricted; baseline IDs sorted, then
 //!   restricted IDs sorted; a version newer than the newest check, or `latest`, is the newest;
