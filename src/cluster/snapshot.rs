@@ -1,5 +1,5 @@
 //! Cluster snapshot files: reading what `kubectl get … -o json|yaml` prints (or our own
-//! `ClusterSnapshot`) into the slim [`Cluster`](super::Cluster) model, and writing our own format back.
+//! `ClusterSnapshot`) into the slim [`Cluster`] model, and writing our own format back.
 //!
 //! # Inputs
 //!
@@ -18,7 +18,7 @@
 //! at its item lines and read item by item, streamed too (`yaml_list`: one document of 150,000
 //! pods would be far beyond [`crate::yaml::MAX_NODES`]); other texts (streams of objects, single
 //! objects) are split by [`crate::render::manifest::parse_stream`]. Files up to 16 MiB are kept
-//! in [`Sources`](crate::source::Sources) so diagnostics show snippets; larger ones keep only their name (positions in
+//! in [`Sources`] so diagnostics show snippets; larger ones keep only their name (positions in
 //! diagnostics are still exact).
 //!
 //! Measured on this project's machine (2 shared cores), for 5,000 nodes and 150,000 pods of
@@ -29,7 +29,7 @@
 //! # Rules
 //!
 //! - Node: ready when its `Ready` condition is `"True"`; `spec.unschedulable` is the cordon;
-//!   `status.allocatable`, else `status.capacity` (a [`Gap`](super::Gap): capacity includes system reserves).
+//!   `status.allocatable`, else `status.capacity` (a [`Gap`]: capacity includes system reserves).
 //! - Pod: only pods bound to a node (`spec.nodeName`) whose phase is not `Succeeded`/`Failed`
 //!   use it (DESIGN §4); their effective request is `PodRequests` (overhead included). Of their
 //!   scheduling fields only what kube-scheduler reads of an *already placed* pod when it places a
@@ -39,12 +39,16 @@
 //!   150,000-pod cluster they were two thirds of the model's memory.
 //! - StorageClass: default when `storageclass.kubernetes.io/is-default-class` (or the beta
 //!   annotation) is `"true"`; `volumeBindingMode` defaults to `Immediate`.
-//! - ResourceQuota: `status.hard`, else `spec.hard`; `status.used`, or a [`Gap`](super::Gap) when missing.
-//!   Quotas with `scopes`/`scopeSelector` are left out with a [`Gap`](super::Gap) (the model has no scopes).
+//! - ResourceQuota: `status.hard`, else `spec.hard`; `status.used`, or a [`Gap`] when missing.
+//!   Quotas with `scopes`/`scopeSelector` are left out with a [`Gap`] (the model has no scopes).
 //! - An object that does not decode (a bad quantity, a spec of the wrong shape) is reported with
-//!   its `Kind/namespace/name` and position, recorded as a [`Gap`](super::Gap), and skipped; the rest is read.
+//!   its `Kind/namespace/name` and position, recorded as a [`Gap`], and skipped; the rest is read.
 //!   Kinds the preflight does not read are counted in a note. Only a file that cannot be read,
 //!   is not UTF-8, or holds no JSON/YAML objects at all is a [`SnapshotError`].
+//!
+//! [`Cluster`]: super::Cluster
+//! [`Gap`]: super::Gap
+//! [`Sources`]: crate::source::Sources
 
 mod build;
 mod decode;
