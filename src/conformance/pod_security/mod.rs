@@ -816,26 +816,19 @@ fn push_audit_and_warn(
     allowed: bool,
     refused: bool,
 ) {
-    if !(refused && policy.audit == policy.enforce) {
-        let audit = evaluate(policy.audit);
-        if !audit.is_empty() {
-            let message = format!(
-                "would violate PodSecurity \"{}\": {}",
-                policy.audit,
-                forbidden_detail(&audit)
-            );
-            out.push(finding(Effect::Audit, policy.audit, audit, message));
-        }
-    }
-    if allowed {
-        let warn = evaluate(policy.warn);
-        if !warn.is_empty() {
-            let message = format!(
-                "would violate PodSecurity \"{}\": {}",
-                policy.warn,
-                forbidden_detail(&warn)
-            );
-            out.push(finding(Effect::Warning, policy.warn, warn, message));
+    for (applies, effect, lv) in [
+        (
+            !(refused && policy.audit == policy.enforce),
+            Effect::Audit,
+            policy.audit,
+        ),
+        (allowed, Effect::Warning, policy.warn),
+    ] {
+        let violations = if applies { evaluate(lv) } else { Vec::new() };
+        if !violations.is_empty() {
+            let detail = forbidden_detail(&violations);
+            let message = format!("would violate PodSecurity \"{lv}\": {detail}");
+            out.push(finding(effect, lv, violations, message));
         }
     }
 }
