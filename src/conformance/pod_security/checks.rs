@@ -236,6 +236,19 @@ fn container_list<S: AsRef<str>>(names: &[S]) -> String {
     )
 }
 
+/// The containers whose `securityContext.<key>` (absent: `None`) is `bad`, and those fields.
+fn containers_where<'a>(
+    pod: &PodView<'a>,
+    key: &str,
+    bad: impl Fn(Option<&Json>) -> bool,
+) -> (Vec<&'a str>, Vec<String>) {
+    pod.containers
+        .iter()
+        .filter(|c| bad(sc_field(c, key)))
+        .map(|c| (c.name, format!("{}.securityContext.{key}", c.path)))
+        .unzip()
+}
+
 /// A present, non-null field of a container's `securityContext`.
 fn sc_field<'a>(c: &ContainerView<'a>, key: &str) -> Option<&'a Json> {
     c.security_context().and_then(|sc| field(sc, key))
@@ -288,18 +301,9 @@ fn setters(mut list: Vec<String>, containers: &[&str]) -> String {
 // ---- allowPrivilegeEscalation ---------------------------------------------------------------------
 
 fn allow_privilege_escalation_1_8(pod: &PodView<'_>, _: &Ctx) -> Option<Violation> {
-    let mut bad = Vec::new();
-    let mut fields = Vec::new();
-    for c in &pod.containers {
-        let ape = sc_field(c, "allowPrivilegeEscalation");
-        if ape.is_none() || is_true(ape) {
-            bad.push(c.name);
-            fields.push(format!(
-                "{}.securityContext.allowPrivilegeEscalation",
-                c.path
-            ));
-        }
-    }
+    let (bad, fields) = containers_where(pod, "allowPrivilegeEscalation", |ape| {
+        ape.is_none() || is_true(ape)
+    });
     if bad.is_empty() {
         return None;
     }
@@ -684,14 +688,7 @@ fn host_probes_and_host_lifecycle_1_34(pod: &PodView<'_>, _: &Ctx) -> Option<Vio
 }
 
 fn privileged_1_0(pod: &PodView<'_>, _: &Ctx) -> Option<Violation> {
-    let mut bad = Vec::new();
-    let mut fields = Vec::new();
-    for c in &pod.containers {
-        if is_true(sc_field(c, "privileged")) {
-            bad.push(c.name);
-            fields.push(format!("{}.securityContext.privileged", c.path));
-        }
-    }
+    let (bad, fields) = containers_where(pod, "privileged", is_true);
     if bad.is_empty() {
         return None;
     }
@@ -931,13 +928,8 @@ fn run_as_user_core(pod: &PodView<'_>) -> Option<Violation> {
         bad_setters.push("pod".to_string());
         fields.push("spec.securityContext.runAsUser".to_string());
     }
-    let mut bad = Vec::new();
-    for c in &pod.containers {
-        if is_zero(sc_field(c, "runAsUser")) {
-            bad.push(c.name);
-            fields.push(format!("{}.securityContext.runAsUser", c.path));
-        }
-    }
+    let (bad, container_fields) = containers_where(pod, "runAsUser", is_zero);
+    fields.extend(container_fields);
     if bad_setters.is_empty() && bad.is_empty() {
         return None;
     }
