@@ -1,8 +1,6 @@
 //! Every input text stackcheck reads (values files, chart defaults, `--set` arguments) lives in
 //! one [`Sources`] table, so any value can point back at the exact place a user wrote it.
 
-use std::fmt;
-
 /// Index of a [`SourceFile`] in [`Sources`].
 pub type SourceId = usize;
 
@@ -68,11 +66,6 @@ impl Sources {
     pub fn text(&self, id: SourceId) -> &str {
         self.files.get(id).map(|f| f.text.as_str()).unwrap_or("")
     }
-
-    /// One line of a source (1-based), without its line break.
-    pub fn line(&self, id: SourceId, line: u32) -> Option<&str> {
-        self.text(id).lines().nth((line as usize).checked_sub(1)?)
-    }
 }
 
 /// A position: 1-based line and column (columns count characters, as editors do), plus the
@@ -106,22 +99,4 @@ fn char_to_byte(text: &str, char_index: usize) -> usize {
         .nth(char_index)
         .map(|(b, _)| b)
         .unwrap_or(text.len())
-}
-
-/// `file:line:col` for messages.
-pub struct Location<'a> {
-    pub sources: &'a Sources,
-    pub span: Span,
-}
-
-impl fmt::Display for Location<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}",
-            self.sources.name(self.span.source),
-            self.span.start.line,
-            self.span.start.col
-        )
-    }
 }

@@ -1,7 +1,7 @@
 //! The command line: argument definitions and dispatch. Each command lives in its own module:
 //! it parses its arguments into a library call and prints the report, returning the report's
-//! [`OutcomeClass`] or a [`Failure`]; [`main`] prints failures (one error printer) and chooses
-//! the exit code ([`exit_for`], the only place).
+//! [`OutcomeClass`] or a `Failure`; [`main`] prints failures (one error printer) and chooses
+//! the exit code (`exit_for`, the only place).
 
 mod check;
 mod cluster_arg;

@@ -9,11 +9,11 @@ use serde_json::Value as Json;
 
 use crate::workload::ResourceList;
 
-/// `key=value:Effect`.
+/// `key=value:Effect`. Serialised as the snapshot writes it: absent fields left out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Taint {
     pub key: String,
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
     pub effect: String,
@@ -22,17 +22,17 @@ pub struct Taint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Toleration {
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// `Equal` (default) or `Exists`.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Empty means every effect.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub effect: Option<String>,
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub toleration_seconds: Option<i64>,
 }
 
@@ -72,21 +72,14 @@ pub struct Pod {
 
 /// The parts of a pod spec the scheduler's filters read.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Scheduling {
-    #[serde(default)]
     pub node_selector: BTreeMap<String, String>,
-    #[serde(default)]
     pub affinity: Option<Json>,
-    #[serde(default)]
     pub tolerations: Vec<Toleration>,
-    #[serde(default)]
     pub topology_spread_constraints: Vec<Json>,
-    #[serde(default)]
     pub node_name: Option<String>,
-    #[serde(default)]
     pub runtime_class_name: Option<String>,
-    #[serde(default)]
     pub scheduler_name: Option<String>,
 }
 

@@ -45,6 +45,10 @@
 //!   its `Kind/namespace/name` and position, recorded as a [`Gap`], and skipped; the rest is read.
 //!   Kinds the preflight does not read are counted in a note. Only a file that cannot be read,
 //!   is not UTF-8, or holds no JSON/YAML objects at all is a [`SnapshotError`].
+//!
+//! [`Cluster`]: super::Cluster
+//! [`Gap`]: super::Gap
+//! [`Sources`]: crate::source::Sources
 
 mod build;
 mod decode;

@@ -289,46 +289,21 @@ fn bad_values_are_typed_errors() {
         }
     );
     assert!(e.to_string().contains("90%"));
-    assert!(matches!(
-        detect_err(
-            "vllm/vllm-openai:v0.10.0",
-            &["vllm", "serve", "m"],
-            &["--gpu-memory-utilization", "1.2"]
-        ),
-        ServerError::InvalidValue { .. }
-    ));
-    assert!(matches!(
-        detect_err(
-            "vllm/vllm-openai:v0.10.0",
-            &["vllm", "serve", "m"],
-            &["--tensor-parallel-size", "0"]
-        ),
-        ServerError::InvalidValue { .. }
-    ));
-    assert!(matches!(
-        detect_err(
-            "vllm/vllm-openai:v0.10.0",
-            &["vllm", "serve", "m"],
-            &["--kv-cache-dtype", "int3"]
-        ),
-        ServerError::InvalidValue { .. }
-    ));
-    assert!(matches!(
-        detect_err(
-            "vllm/vllm-openai:v0.10.0",
-            &["vllm", "serve", "m"],
-            &["--quantization", "magic"]
-        ),
-        ServerError::InvalidValue { .. }
-    ));
-    assert!(matches!(
-        detect_err(
-            "vllm/vllm-openai:v0.10.0",
-            &["vllm", "serve", "m"],
-            &["--block-size", "17"]
-        ),
-        ServerError::InvalidValue { .. }
-    ));
+    for args in [
+        &["--gpu-memory-utilization", "1.2"][..],
+        &["--tensor-parallel-size", "0"],
+        &["--kv-cache-dtype", "int3"],
+        &["--quantization", "magic"],
+        &["--block-size", "17"],
+    ] {
+        assert!(
+            matches!(
+                detect_err("vllm/vllm-openai:v0.10.0", &["vllm", "serve", "m"], args),
+                ServerError::InvalidValue { .. }
+            ),
+            "{args:?}"
+        );
+    }
     assert!(matches!(
         detect_err(
             "vllm/vllm-openai:v0.10.0",

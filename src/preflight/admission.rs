@@ -343,14 +343,8 @@ fn write_list(resources: &mut Map<String, Json>, field: &str, list: &ResourceLis
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Sources;
+    use crate::test_support::objects;
     use serde_json::json;
-
-    fn objects(yaml: &str) -> Vec<Object> {
-        let mut sources = Sources::default();
-        let id = sources.add("release.yaml", yaml, crate::source::SourceKind::Other);
-        crate::render::manifest::parse_stream(&sources, id).0
-    }
 
     fn cluster(limits: Json) -> Cluster {
         Cluster {

@@ -436,11 +436,11 @@ fn why_no_shape(nodes: &[Node], pod: &Incoming) -> String {
         let want = if res == "pods" {
             1
         } else {
-            amount(&pod.info.requests, &res)
+            pod.info.requests.amount(&res)
         };
         let best = allowed
             .iter()
-            .map(|n| (amount(n.allocatable(), &res), original_name(n)))
+            .map(|n| (n.allocatable().amount(&res), original_name(n)))
             .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)));
         if let Some((have, name)) = best {
             parts.push(format!(
@@ -504,16 +504,6 @@ fn original_name(n: &NodeState) -> &str {
     n.name()
         .split_once("-like-")
         .map_or(n.name(), |(_, original)| original)
-}
-
-fn amount(r: &Resources, resource: &str) -> i128 {
-    match resource {
-        "cpu" => r.milli_cpu,
-        "memory" => r.memory,
-        "ephemeral-storage" => r.ephemeral_storage,
-        "pods" => r.pods,
-        other => r.scalar(other),
-    }
 }
 
 /// `8 cpu, 32Gi memory, 4 nvidia.com/gpu (NVIDIA-A100-SXM4-80GB, 80Gi)`.

@@ -160,7 +160,7 @@ pub fn release_pods(
         };
         if line.per_node {
             // A DaemonSet pod is pinned to each node its selector and tolerations admit; the
-            // caller places one per eligible node (see `place_release`).
+            // caller places one per eligible node (see `place_release_on`).
             add_daemon_pod_tolerations(&mut scheduling, w.pod_spec["hostNetwork"] == true);
         }
         let pod = Pod {
@@ -221,13 +221,8 @@ pub fn release_pods(
     }
 }
 
-/// Place every release pod on a copy of the cluster, in order.
-pub fn place_release(cluster: &Cluster, pods: &[(WorkloadId, Pod)]) -> Vec<PodPlacement> {
-    let mut nodes = NodeState::from_cluster(&cluster.nodes, &cluster.pods);
-    place_release_on(&mut nodes, pods)
-}
-
-/// [`place_release`] on node states the caller keeps: afterwards they hold the release's pods.
+/// Place every release pod, in order, on node states the caller keeps: afterwards they hold the
+/// release's pods.
 pub fn place_release_on(nodes: &mut [NodeState], pods: &[(WorkloadId, Pod)]) -> Vec<PodPlacement> {
     let mut out = Vec::new();
     let namespaces = Namespaces::default();

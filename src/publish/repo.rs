@@ -283,10 +283,7 @@ pub fn push_oci(
 /// Write bytes through a temporary file in the same directory, then rename
 /// ([`crate::fsutil::atomic_write`]).
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
-    crate::fsutil::atomic_write(path, bytes).map_err(|e| PublishError::Io {
-        path: path.display().to_string(),
-        message: crate::values::io_message(&e),
-    })
+    crate::fsutil::atomic_write(path, bytes).map_err(|e| super::io_error(path, &e))
 }
 
 #[cfg(test)]

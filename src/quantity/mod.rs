@@ -155,14 +155,6 @@ impl Quantity {
         self.format
     }
 
-    /// The same value, printed in another format.
-    pub const fn with_format(self, format: Format) -> Quantity {
-        Quantity {
-            nanos: self.nanos,
-            format,
-        }
-    }
-
     pub const fn is_zero(&self) -> bool {
         self.nanos == 0
     }

@@ -77,13 +77,12 @@ fn resource_names(allocatable: &Resources) -> Vec<String> {
     names
 }
 
+/// What `r` holds of `resource`, with `pods` the pods counted (requests do not count them).
 fn amount(r: &Resources, resource: &str, pods: usize) -> i128 {
-    match resource {
-        "cpu" => r.milli_cpu,
-        "memory" => r.memory,
-        "ephemeral-storage" => r.ephemeral_storage,
-        "pods" => pods as i128,
-        other => r.scalar(other),
+    if resource == "pods" {
+        pods as i128
+    } else {
+        r.amount(resource)
     }
 }
 
@@ -97,7 +96,7 @@ fn node_json(n: &NodeUsage) -> Json {
         names
             .iter()
             .map(|r| {
-                let alloc = amount(&n.allocatable, r, n.allocatable.pods as usize);
+                let alloc = n.allocatable.amount(r);
                 let used = amount(requested, r, pods);
                 (r.clone(), quantity(r, alloc - used))
             })
@@ -107,7 +106,7 @@ fn node_json(n: &NodeUsage) -> Json {
     json!({
         "name": n.name,
         "schedulable": n.schedulable,
-        "allocatable": names.iter().map(|r| (r.clone(), quantity(r, amount(&n.allocatable, r, n.allocatable.pods as usize)))).collect::<serde_json::Map<String, Json>>(),
+        "allocatable": names.iter().map(|r| (r.clone(), quantity(r, n.allocatable.amount(r)))).collect::<serde_json::Map<String, Json>>(),
         "freeBefore": free(&n.requested_before, n.pods_before),
         "freeAfter": free(&n.requested_after, n.pods_after),
         "releasePods": n.release_pods,
@@ -272,7 +271,7 @@ fn nodes_table(nodes: &[&NodeUsage]) -> String {
     for n in nodes {
         let mut row = vec![n.name.clone()];
         for r in resource_names(&n.allocatable) {
-            let alloc = amount(&n.allocatable, &r, n.allocatable.pods as usize);
+            let alloc = n.allocatable.amount(&r);
             let before = alloc - amount(&n.requested_before, &r, n.pods_before);
             let after = alloc - amount(&n.requested_after, &r, n.pods_after);
             row.push(format!(

@@ -520,15 +520,11 @@ fn when(t: &Transient) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::parse_stream;
-    use crate::source::SourceKind;
+    use crate::test_support::objects;
     use crate::totals::{Options, compute};
 
     fn totals(text: &str) -> Totals {
-        let mut sources = Sources::new();
-        let id = sources.add("m.yaml", text, SourceKind::Other);
-        let (objects, _) = parse_stream(&sources, id);
-        compute(&objects, &Options::default())
+        compute(&objects(text), &Options::default())
     }
 
     const TWO: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 10\n  template:\n    spec:\n      containers:\n      - name: c\n        resources: {limits: {cpu: 500m, memory: 1Gi, nvidia.com/mig-1g.10gb: 1}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a-very-long-component-name}\nspec:\n  containers:\n  - name: c\n    resources: {limits: {cpu: 100m, memory: 64Mi}}\n";

@@ -65,6 +65,17 @@ impl Resources {
         }
     }
 
+    /// The amount of one resource by name: millicores for cpu, bytes, pods, or a scalar.
+    pub fn amount(&self, resource: &str) -> i128 {
+        match resource {
+            "cpu" => self.milli_cpu,
+            "memory" => self.memory,
+            "ephemeral-storage" => self.ephemeral_storage,
+            "pods" => self.pods,
+            other => self.scalar(other),
+        }
+    }
+
     pub fn scalar(&self, name: &str) -> i128 {
         self.scalar.get(name).copied().unwrap_or(0)
     }

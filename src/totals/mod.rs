@@ -532,9 +532,14 @@ mod tests {
         t.findings.iter().map(|d| d.code.as_str()).collect()
     }
 
-    fn pod(requests: &str, limits: &str) -> String {
-        format!(
-            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - name: c\n    resources: {{requests: {requests}, limits: {limits}}}\n"
+    /// The totals of one pod `p` with one container `c`.
+    fn pod(requests: &str, limits: &str) -> Totals {
+        totals(
+            &format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - name: c\n    resources: {{requests: {requests}, limits: {limits}}}\n"
+            ),
+            "default",
+            1,
         )
     }
 
@@ -591,17 +596,9 @@ mod tests {
     /// request of 1500u and a limit of 1200u are both 2m, which the API server accepts.
     #[test]
     fn requests_and_limits_are_compared_after_rounding_to_milli() {
-        let t = totals(
-            &pod("{cpu: 1500u, memory: 1Mi}", "{cpu: 1200u, memory: 1Mi}"),
-            "default",
-            1,
-        );
+        let t = pod("{cpu: 1500u, memory: 1Mi}", "{cpu: 1200u, memory: 1Mi}");
         assert!(codes(&t).is_empty(), "{:?}", t.findings);
-        let t = totals(
-            &pod("{cpu: 2500u, memory: 1Mi}", "{cpu: 1200u, memory: 1Mi}"),
-            "default",
-            1,
-        );
+        let t = pod("{cpu: 2500u, memory: 1Mi}", "{cpu: 1200u, memory: 1Mi}");
         assert_eq!(codes(&t), ["request-above-limit"]);
         assert!(
             t.findings[0]
@@ -614,13 +611,9 @@ mod tests {
     /// equal limit, and a request needs a limit.
     #[test]
     fn hugepages_and_gpus_cannot_be_overcommitted() {
-        let t = totals(
-            &pod(
-                "{cpu: 1, memory: 1Gi, hugepages-2Mi: 100Mi}",
-                "{cpu: 1, memory: 1Gi, hugepages-2Mi: 200Mi}",
-            ),
-            "default",
-            1,
+        let t = pod(
+            "{cpu: 1, memory: 1Gi, hugepages-2Mi: 100Mi}",
+            "{cpu: 1, memory: 1Gi, hugepages-2Mi: 200Mi}",
         );
         assert_eq!(codes(&t), ["extended-resource"]);
         assert!(
@@ -629,22 +622,14 @@ mod tests {
                 .contains("hugepages-2Mi request 100Mi differs from its limit 200Mi")
         );
         // Checked before request <= limit, as ValidateResourceRequirements does.
-        let t = totals(
-            &pod(
-                "{cpu: 1, memory: 1Gi, nvidia.com/gpu: 2}",
-                "{cpu: 1, memory: 1Gi, nvidia.com/gpu: 1}",
-            ),
-            "default",
-            1,
+        let t = pod(
+            "{cpu: 1, memory: 1Gi, nvidia.com/gpu: 2}",
+            "{cpu: 1, memory: 1Gi, nvidia.com/gpu: 1}",
         );
         assert_eq!(codes(&t), ["extended-resource"]);
-        let t = totals(
-            &pod(
-                "{cpu: 1, memory: 1Gi, amd.com/gpu: 1}",
-                "{cpu: 1, memory: 1Gi}",
-            ),
-            "default",
-            1,
+        let t = pod(
+            "{cpu: 1, memory: 1Gi, amd.com/gpu: 1}",
+            "{cpu: 1, memory: 1Gi}",
         );
         assert_eq!(codes(&t), ["extended-resource"]);
         assert!(
@@ -653,13 +638,9 @@ mod tests {
                 .contains("amd.com/gpu is requested without a limit")
         );
         // Native resources with a kubernetes.io domain may be overcommitted.
-        let t = totals(
-            &pod(
-                "{cpu: 1, memory: 1Gi, example.kubernetes.io/x: 1}",
-                "{cpu: 1, memory: 1Gi, example.kubernetes.io/x: 2}",
-            ),
-            "default",
-            1,
+        let t = pod(
+            "{cpu: 1, memory: 1Gi, example.kubernetes.io/x: 1}",
+            "{cpu: 1, memory: 1Gi, example.kubernetes.io/x: 2}",
         );
         assert!(codes(&t).is_empty(), "{:?}", t.findings);
     }
@@ -667,13 +648,9 @@ mod tests {
     /// `ValidateResourceQuantityValue`: extended resources are whole numbers.
     #[test]
     fn fractional_gpus_are_rejected() {
-        let t = totals(
-            &pod(
-                "{cpu: 1, memory: 1Gi}",
-                "{cpu: 1, memory: 1Gi, nvidia.com/gpu: 0.5}",
-            ),
-            "default",
-            1,
+        let t = pod(
+            "{cpu: 1, memory: 1Gi}",
+            "{cpu: 1, memory: 1Gi, nvidia.com/gpu: 0.5}",
         );
         assert_eq!(codes(&t), ["extended-resource"]);
         assert!(
@@ -681,13 +658,9 @@ mod tests {
                 .message
                 .contains("nvidia.com/gpu limit 500m is not a whole number")
         );
-        let t = totals(
-            &pod(
-                "{cpu: 1, nvidia.com/gpu: 1.5}",
-                "{cpu: 1, memory: 1Gi, nvidia.com/gpu: 1.5}",
-            ),
-            "default",
-            1,
+        let t = pod(
+            "{cpu: 1, nvidia.com/gpu: 1.5}",
+            "{cpu: 1, memory: 1Gi, nvidia.com/gpu: 1.5}",
         );
         assert_eq!(codes(&t), ["extended-resource", "extended-resource"]);
         assert!(
@@ -706,11 +679,7 @@ mod tests {
     /// workload is left out with an error naming the field, as for a malformed one.
     #[test]
     fn negative_quantities_are_rejected() {
-        let t = totals(
-            &pod("{cpu: -1, memory: 1Gi}", "{cpu: 1, memory: \"-1Gi\"}"),
-            "default",
-            1,
-        );
+        let t = pod("{cpu: -1, memory: 1Gi}", "{cpu: 1, memory: \"-1Gi\"}");
         let messages: Vec<&str> = t.findings.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(
             messages,

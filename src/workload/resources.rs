@@ -72,7 +72,6 @@ pub struct Container {
     #[serde(default, deserialize_with = "nullable")]
     pub resources: ResourceRequirements,
     /// `Always` on an init container makes it a sidecar.
-    #[serde(default)]
     pub restart_policy: Option<String>,
 }
 

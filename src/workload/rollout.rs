@@ -184,16 +184,13 @@ pub struct DeploymentStrategy {
     /// `RollingUpdate` (default) or `Recreate`.
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
-    #[serde(default)]
     pub rolling_update: Option<RollingUpdateDeployment>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RollingUpdateDeployment {
-    #[serde(default)]
     pub max_surge: Option<IntOrString>,
-    #[serde(default)]
     pub max_unavailable: Option<IntOrString>,
 }
 
@@ -204,16 +201,13 @@ pub struct StatefulSetUpdateStrategy {
     /// `RollingUpdate` (default) or `OnDelete`.
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
-    #[serde(default)]
     pub rolling_update: Option<RollingUpdateStatefulSet>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RollingUpdateStatefulSet {
-    #[serde(default)]
     pub partition: Option<i32>,
-    #[serde(default)]
     pub max_unavailable: Option<IntOrString>,
 }
 

@@ -432,14 +432,17 @@ fn impersonate(kc: &mut Kubeconfig, context: &str, opts: &LiveOptions) {
     }
 }
 
-/// The credential plugin of `context`'s user, as a command line, for messages.
-pub fn exec_plugin(kc: &Kubeconfig, context: &str) -> Option<String> {
-    let ctx = kc
-        .contexts
+fn context_of<'a>(kc: &'a Kubeconfig, context: &str) -> Option<&'a Context> {
+    kc.contexts
         .iter()
         .find(|c| c.name == context)?
         .context
-        .as_ref()?;
+        .as_ref()
+}
+
+/// The credential plugin of `context`'s user, as a command line, for messages.
+pub fn exec_plugin(kc: &Kubeconfig, context: &str) -> Option<String> {
+    let ctx = context_of(kc, context)?;
     let user = ctx.user.as_ref()?;
     let exec = kc
         .auth_infos
@@ -456,12 +459,7 @@ pub fn exec_plugin(kc: &Kubeconfig, context: &str) -> Option<String> {
 
 /// The server of `context`'s cluster.
 pub fn server_of(kc: &Kubeconfig, context: &str) -> Option<String> {
-    let ctx = kc
-        .contexts
-        .iter()
-        .find(|c| c.name == context)?
-        .context
-        .as_ref()?;
+    let ctx = context_of(kc, context)?;
     kc.clusters
         .iter()
         .find(|c| c.name == ctx.cluster)?

@@ -214,14 +214,7 @@ impl Builder {
         mut at: impl FnMut() -> Span,
     ) {
         if json.get("kind").is_none() && list.item_kind.is_none() {
-            self.diagnostics.push(
-                Diagnostic::warning(Code::NotAnObject, "not a Kubernetes object: no kind")
-                    .at(Some(at()))
-                    .hint(
-                        "skipped; a Kubernetes object is a map with apiVersion, kind and metadata",
-                    ),
-            );
-            return;
+            return self.no_kind(at());
         }
         match Item::deserialize(json) {
             Ok(item) => self.item(item, list, &mut at),
@@ -291,6 +284,14 @@ impl Builder {
         self.gap(Gap { what, why, affects });
     }
 
+    fn no_kind(&mut self, at: Span) {
+        self.diagnostics.push(
+            Diagnostic::warning(Code::NotAnObject, "not a Kubernetes object: no kind")
+                .at(Some(at))
+                .hint("skipped; a Kubernetes object is a map with apiVersion, kind and metadata"),
+        );
+    }
+
     pub(super) fn ignore(&mut self, kind: &str) {
         *self.ignored.entry(kind.to_string()).or_default() += 1;
     }
@@ -299,14 +300,7 @@ impl Builder {
     /// `at` says where the object is; it is only asked when a diagnostic needs it.
     pub(super) fn item(&mut self, item: Item, list: &ListContext, at: &mut dyn FnMut() -> Span) {
         if item.kind.is_none() && list.item_kind.is_none() {
-            self.diagnostics.push(
-                Diagnostic::warning(Code::NotAnObject, "not a Kubernetes object: no kind")
-                    .at(Some(at()))
-                    .hint(
-                        "skipped; a Kubernetes object is a map with apiVersion, kind and metadata",
-                    ),
-            );
-            return;
+            return self.no_kind(at());
         }
         let Some(kind) = item.kind(list) else {
             let kind = item.kind.clone().unwrap_or_default();
@@ -555,38 +549,20 @@ pub(super) trait Named {
     }
 }
 
-impl Named for Node {
-    fn key(&self) -> (&str, &str) {
-        ("", &self.name)
-    }
+/// `impl Named` for the cluster-scoped kinds (no namespace) and the namespaced ones.
+macro_rules! named {
+    (cluster: $($c:ty),*; namespaced: $($n:ty),*) => {
+        $(impl Named for $c {
+            fn key(&self) -> (&str, &str) {
+                ("", &self.name)
+            }
+        })*
+        $(impl Named for $n {
+            fn key(&self) -> (&str, &str) {
+                (&self.namespace, &self.name)
+            }
+        })*
+    };
 }
 
-impl Named for Pod {
-    fn key(&self) -> (&str, &str) {
-        (&self.namespace, &self.name)
-    }
-}
-
-impl Named for StorageClass {
-    fn key(&self) -> (&str, &str) {
-        ("", &self.name)
-    }
-}
-
-impl Named for ResourceQuota {
-    fn key(&self) -> (&str, &str) {
-        (&self.namespace, &self.name)
-    }
-}
-
-impl Named for LimitRange {
-    fn key(&self) -> (&str, &str) {
-        (&self.namespace, &self.name)
-    }
-}
-
-impl Named for RuntimeClass {
-    fn key(&self) -> (&str, &str) {
-        ("", &self.name)
-    }
-}
+named!(cluster: Node, StorageClass, RuntimeClass; namespaced: Pod, ResourceQuota, LimitRange);

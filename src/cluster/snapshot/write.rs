@@ -7,8 +7,7 @@ use serde_json::{Map, Value as Json, json};
 use super::decode::{self};
 use super::{QUOTA_USAGE_UNKNOWN, SNAPSHOT_API_VERSION, SNAPSHOT_KIND};
 use crate::cluster::model::{
-    Cluster, Gap, LimitRange, Node, Pod, ResourceQuota, RuntimeClass, StorageClass, Taint,
-    Toleration,
+    Cluster, Gap, LimitRange, Node, Pod, ResourceQuota, RuntimeClass, StorageClass,
 };
 
 /// The cluster in our snapshot format: a JSON object
@@ -91,35 +90,6 @@ pub(super) fn object(api_version: &str, kind: &str, metadata: Json) -> Map<Strin
     m
 }
 
-pub(super) fn taint_json(t: &Taint) -> Json {
-    let mut m = Map::new();
-    m.insert("key".into(), json!(t.key));
-    if let Some(v) = &t.value {
-        m.insert("value".into(), json!(v));
-    }
-    m.insert("effect".into(), json!(t.effect));
-    Json::Object(m)
-}
-
-pub(super) fn toleration_json(t: &Toleration) -> Json {
-    let mut m = Map::new();
-    let fields = [
-        ("key", &t.key),
-        ("operator", &t.operator),
-        ("value", &t.value),
-        ("effect", &t.effect),
-    ];
-    for (k, v) in fields {
-        if let Some(v) = v {
-            m.insert(k.into(), json!(v));
-        }
-    }
-    if let Some(s) = t.toleration_seconds {
-        m.insert("tolerationSeconds".into(), json!(s));
-    }
-    Json::Object(m)
-}
-
 pub(super) fn node_json(n: &Node) -> Json {
     let mut o = object("v1", "Node", metadata(&n.name, None, &n.labels));
     let mut spec = Map::new();
@@ -127,10 +97,7 @@ pub(super) fn node_json(n: &Node) -> Json {
         spec.insert("unschedulable".into(), json!(true));
     }
     if !n.taints.is_empty() {
-        spec.insert(
-            "taints".into(),
-            Json::Array(n.taints.iter().map(taint_json).collect()),
-        );
+        spec.insert("taints".into(), json!(n.taints));
     }
     if !spec.is_empty() {
         o.insert("spec".into(), Json::Object(spec));
@@ -169,10 +136,7 @@ pub(super) fn pod_json(p: &Pod) -> Json {
         spec.insert("affinity".into(), a.clone());
     }
     if !s.tolerations.is_empty() {
-        spec.insert(
-            "tolerations".into(),
-            Json::Array(s.tolerations.iter().map(toleration_json).collect()),
-        );
+        spec.insert("tolerations".into(), json!(s.tolerations));
     }
     if !s.topology_spread_constraints.is_empty() {
         spec.insert(
@@ -272,10 +236,7 @@ pub(super) fn runtime_class_json(c: &RuntimeClass) -> Json {
         scheduling.insert("nodeSelector".into(), json!(c.node_selector));
     }
     if !c.tolerations.is_empty() {
-        scheduling.insert(
-            "tolerations".into(),
-            Json::Array(c.tolerations.iter().map(toleration_json).collect()),
-        );
+        scheduling.insert("tolerations".into(), json!(c.tolerations));
     }
     if !scheduling.is_empty() {
         o.insert("scheduling".into(), Json::Object(scheduling));

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
 
-use super::{Level, PodView, Violation};
+use super::{ContainerView, Level, PodView, Violation};
 use crate::conformance::go_text::quote;
 
 /// Evaluation context beyond the pod: what differs between API server minors without being a
@@ -227,6 +227,33 @@ fn field<'a>(value: &'a Json, key: &str) -> Option<&'a Json> {
     value.get(key).filter(|v| !v.is_null())
 }
 
+/// `container "a"`, `containers "a", "b"`.
+fn container_list<S: AsRef<str>>(names: &[S]) -> String {
+    format!(
+        "{} {}",
+        pluralize("container", "containers", names.len()),
+        join_quote(names)
+    )
+}
+
+/// The containers whose `securityContext.<key>` (absent: `None`) is `bad`, and those fields.
+fn containers_where<'a>(
+    pod: &PodView<'a>,
+    key: &str,
+    bad: impl Fn(Option<&Json>) -> bool,
+) -> (Vec<&'a str>, Vec<String>) {
+    pod.containers
+        .iter()
+        .filter(|c| bad(sc_field(c, key)))
+        .map(|c| (c.name, format!("{}.securityContext.{key}", c.path)))
+        .unzip()
+}
+
+/// A present, non-null field of a container's `securityContext`.
+fn sc_field<'a>(c: &ContainerView<'a>, key: &str) -> Option<&'a Json> {
+    c.security_context().and_then(|sc| field(sc, key))
+}
+
 fn is_true(value: Option<&Json>) -> bool {
     value.and_then(Json::as_bool) == Some(true)
 }
@@ -266,11 +293,7 @@ fn pod_security_context<'a>(pod: &PodView<'a>) -> Option<&'a Json> {
 /// `"setter and setter"` join of Go's `badSetters`.
 fn setters(mut list: Vec<String>, containers: &[&str]) -> String {
     if !containers.is_empty() {
-        list.push(format!(
-            "{} {}",
-            pluralize("container", "containers", containers.len()),
-            join_quote(containers)
-        ));
+        list.push(container_list(containers));
     }
     list.join(" and ")
 }
@@ -278,20 +301,9 @@ fn setters(mut list: Vec<String>, containers: &[&str]) -> String {
 // ---- allowPrivilegeEscalation ---------------------------------------------------------------------
 
 fn allow_privilege_escalation_1_8(pod: &PodView<'_>, _: &Ctx) -> Option<Violation> {
-    let mut bad = Vec::new();
-    let mut fields = Vec::new();
-    for c in &pod.containers {
-        let ape = c
-            .security_context()
-            .and_then(|sc| field(sc, "allowPrivilegeEscalation"));
-        if ape.is_none() || is_true(ape) {
-            bad.push(c.name);
-            fields.push(format!(
-                "{}.securityContext.allowPrivilegeEscalation",
-                c.path
-            ));
-        }
-    }
+    let (bad, fields) = containers_where(pod, "allowPrivilegeEscalation", |ape| {
+        ape.is_none() || is_true(ape)
+    });
     if bad.is_empty() {
         return None;
     }
@@ -299,9 +311,8 @@ fn allow_privilege_escalation_1_8(pod: &PodView<'_>, _: &Ctx) -> Option<Violatio
         "allowPrivilegeEscalation",
         "allowPrivilegeEscalation != false",
         format!(
-            "{} {} must set securityContext.allowPrivilegeEscalation=false",
-            pluralize("container", "containers", bad.len()),
-            join_quote(&bad)
+            "{} must set securityContext.allowPrivilegeEscalation=false",
+            container_list(&bad)
         ),
         fields,
     )
@@ -365,10 +376,7 @@ fn app_armor_profile_1_0(pod: &PodView<'_>, ctx: &Ctx) -> Option<Violation> {
     }
     let mut bad_containers = Vec::new();
     for c in &pod.containers {
-        if let Some(profile) = c
-            .security_context()
-            .and_then(|sc| field(sc, "appArmorProfile"))
-        {
+        if let Some(profile) = sc_field(c, "appArmorProfile") {
             let t = str_or_empty(field(profile, "type"));
             if !allowed_type(t) {
                 bad_containers.push(c.name);
@@ -378,11 +386,7 @@ fn app_armor_profile_1_0(pod: &PodView<'_>, ctx: &Ctx) -> Option<Violation> {
         }
     }
     if !bad_containers.is_empty() {
-        bad_setters.push(format!(
-            "{} {}",
-            pluralize("container", "containers", bad_containers.len()),
-            join_quote(&bad_containers)
-        ));
+        bad_setters.push(container_list(&bad_containers));
     }
     let mut bad_value_list: Vec<String> = bad_values.into_iter().collect();
     if !forbidden_annotations.is_empty() {
@@ -440,10 +444,7 @@ fn capabilities_baseline_1_0(pod: &PodView<'_>, _: &Ctx) -> Option<Violation> {
     let mut caps = BTreeSet::new();
     let mut fields = Vec::new();
     for c in &pod.containers {
-        let Some(capabilities) = c
-            .security_context()
-            .and_then(|sc| field(sc, "capabilities"))
-        else {
+        let Some(capabilities) = sc_field(c, "capabilities") else {
             continue;
         };
         let mut valid = true;
@@ -468,9 +469,8 @@ fn capabilities_baseline_1_0(pod: &PodView<'_>, _: &Ctx) -> Option<Violation> {
         "capabilities_baseline",
         "non-default capabilities",
         format!(
-            "{} {} must not include {} in securityContext.capabilities.add",
-            pluralize("container", "containers", bad.len()),
-            join_quote(&bad),
+            "{} must not include {} in securityContext.capabilities.add",
+            container_list(&bad),
             join_quote_set(&caps)
         ),
         fields,
@@ -483,10 +483,7 @@ fn capabilities_restricted_1_22(pod: &PodView<'_>, _: &Ctx) -> Option<Violation>
     let mut forbidden = BTreeSet::new();
     let mut fields = Vec::new();
     for c in &pod.containers {
-        let Some(capabilities) = c
-            .security_context()
-            .and_then(|sc| field(sc, "capabilities"))
-        else {
+        let Some(capabilities) = sc_field(c, "capabilities") else {
             missing_drop_all.push(c.name);
             fields.push(format!("{}.securityContext.capabilities.drop", c.path));
             continue;
@@ -513,16 +510,14 @@ fn capabilities_restricted_1_22(pod: &PodView<'_>, _: &Ctx) -> Option<Violation>
     let mut details = Vec::new();
     if !missing_drop_all.is_empty() {
         details.push(format!(
-            r#"{} {} must set securityContext.capabilities.drop=["ALL"]"#,
-            pluralize("container", "containers", missing_drop_all.len()),
-            join_quote(&missing_drop_all)
+            r#"{} must set securityContext.capabilities.drop=["ALL"]"#,
+            container_list(&missing_drop_all)
         ));
     }
     if !adding_forbidden.is_empty() {
         details.push(format!(
-            "{} {} must not include {} in securityContext.capabilities.add",
-            pluralize("container", "containers", adding_forbidden.len()),
-            join_quote(&adding_forbidden),
+            "{} must not include {} in securityContext.capabilities.add",
+            container_list(&adding_forbidden),
             join_quote_set(&forbidden)
         ));
     }
@@ -630,9 +625,8 @@ fn host_ports_1_0(pod: &PodView<'_>, _: &Ctx) -> Option<Violation> {
         "hostPorts",
         "hostPort",
         format!(
-            "{} {} {} {} {}",
-            pluralize("container", "containers", bad.len()),
-            join_quote(&bad),
+            "{} {} {} {}",
+            container_list(&bad),
             pluralize("uses", "use", bad.len()),
             pluralize("hostPort", "hostPorts", ports.len()),
             ports.join(", ")
@@ -694,14 +688,7 @@ fn host_probes_and_host_lifecycle_1_34(pod: &PodView<'_>, _: &Ctx) -> Option<Vio
 }
 
 fn privileged_1_0(pod: &PodView<'_>, _: &Ctx) -> Option<Violation> {
-    let mut bad = Vec::new();
-    let mut fields = Vec::new();
-    for c in &pod.containers {
-        if is_true(c.security_context().and_then(|sc| field(sc, "privileged"))) {
-            bad.push(c.name);
-            fields.push(format!("{}.securityContext.privileged", c.path));
-        }
-    }
+    let (bad, fields) = containers_where(pod, "privileged", is_true);
     if bad.is_empty() {
         return None;
     }
@@ -709,9 +696,8 @@ fn privileged_1_0(pod: &PodView<'_>, _: &Ctx) -> Option<Violation> {
         "privileged",
         "privileged",
         format!(
-            "{} {} must not set securityContext.privileged=true",
-            pluralize("container", "containers", bad.len()),
-            join_quote(&bad)
+            "{} must not set securityContext.privileged=true",
+            container_list(&bad)
         ),
         fields,
     )
@@ -725,7 +711,7 @@ fn proc_mount_unconditional(pod: &PodView<'_>, _: &Ctx) -> Option<Violation> {
     let mut types = BTreeSet::new();
     let mut fields = Vec::new();
     for c in &pod.containers {
-        let Some(pm) = c.security_context().and_then(|sc| field(sc, "procMount")) else {
+        let Some(pm) = sc_field(c, "procMount") else {
             continue;
         };
         let pm = pm.as_str().unwrap_or("");
@@ -742,9 +728,8 @@ fn proc_mount_unconditional(pod: &PodView<'_>, _: &Ctx) -> Option<Violation> {
         "procMount",
         "procMount",
         format!(
-            "{} {} must not set securityContext.procMount to {}",
-            pluralize("container", "containers", bad.len()),
-            join_quote(&bad),
+            "{} must not set securityContext.procMount to {}",
+            container_list(&bad),
             join_quote_set(&types)
         ),
         fields,
@@ -881,10 +866,7 @@ fn run_as_non_root_core(pod: &PodView<'_>) -> Option<Violation> {
     let mut implicit = Vec::new();
     let mut implicit_fields = Vec::new();
     for c in &pod.containers {
-        match c
-            .security_context()
-            .and_then(|sc| field(sc, "runAsNonRoot"))
-        {
+        match sc_field(c, "runAsNonRoot") {
             Some(v) if v.as_bool() != Some(true) => {
                 explicit.push(c.name);
                 fields.push(format!("{}.securityContext.runAsNonRoot", c.path));
@@ -915,9 +897,8 @@ fn run_as_non_root_core(pod: &PodView<'_>) -> Option<Violation> {
             "runAsNonRoot",
             "runAsNonRoot != true",
             format!(
-                "pod or {} {} must set securityContext.runAsNonRoot=true",
-                pluralize("container", "containers", implicit.len()),
-                join_quote(&implicit)
+                "pod or {} must set securityContext.runAsNonRoot=true",
+                container_list(&implicit)
             ),
             fields,
         );
@@ -947,13 +928,8 @@ fn run_as_user_core(pod: &PodView<'_>) -> Option<Violation> {
         bad_setters.push("pod".to_string());
         fields.push("spec.securityContext.runAsUser".to_string());
     }
-    let mut bad = Vec::new();
-    for c in &pod.containers {
-        if is_zero(c.security_context().and_then(|sc| field(sc, "runAsUser"))) {
-            bad.push(c.name);
-            fields.push(format!("{}.securityContext.runAsUser", c.path));
-        }
-    }
+    let (bad, container_fields) = containers_where(pod, "runAsUser", is_zero);
+    fields.extend(container_fields);
     if bad_setters.is_empty() && bad.is_empty() {
         return None;
     }
@@ -1031,9 +1007,7 @@ fn se_linux_options(pod: &PodView<'_>, allowed: &[&str]) -> Option<Violation> {
     }
     let mut bad = Vec::new();
     for c in &pod.containers {
-        if let Some(opts) = c
-            .security_context()
-            .and_then(|sc| field(sc, "seLinuxOptions"))
+        if let Some(opts) = sc_field(c, "seLinuxOptions")
             && !valid(opts, &format!("{}.securityContext", c.path))
         {
             bad.push(c.name);
@@ -1133,10 +1107,7 @@ fn seccomp_profile(pod: &PodView<'_>, id: &'static str, require: bool) -> Option
     let mut implicit = Vec::new();
     let mut implicit_fields = Vec::new();
     for c in &pod.containers {
-        match c
-            .security_context()
-            .and_then(|sc| field(sc, "seccompProfile"))
-        {
+        match sc_field(c, "seccompProfile") {
             Some(profile) => {
                 let t = str_or_empty(field(profile, "type"));
                 if !valid_seccomp_type(t) {
@@ -1171,9 +1142,8 @@ fn seccomp_profile(pod: &PodView<'_>, id: &'static str, require: bool) -> Option
             id,
             "seccompProfile",
             format!(
-                r#"pod or {} {} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost""#,
-                pluralize("container", "containers", implicit.len()),
-                join_quote(&implicit)
+                r#"pod or {} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost""#,
+                container_list(&implicit)
             ),
             fields,
         );

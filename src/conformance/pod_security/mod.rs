@@ -3,7 +3,7 @@
 //! Sources (`k8s.io/pod-security-admission`, read at v0.34.4 — the pinned control plane — and
 //! v0.37.2, the newest the Go module proxy serves; v0.29.6…v0.33.13 diffed for what changed):
 //!
-//! - `policy/check_*.go`: the checks, their policy versions and their message text ([`checks`]);
+//! - `policy/check_*.go`: the checks, their policy versions and their message text (`checks`);
 //! - `policy/registry.go`: which checks run for a level and version (restricted = baseline minus
 //!   the checks a restricted check overrides, plus restricted; baseline IDs sorted, then
 //!   restricted IDs sorted; a version newer than the newest check, or `latest`, is the newest;
@@ -188,51 +188,45 @@ pub fn policy_to_evaluate(
             value: value.to_string(),
         })
     };
-    let mut has_enforce_level = false;
-    if let Some(value) = labels.get(ENFORCE_LABEL) {
-        match Level::parse(value) {
-            Some(level) => {
-                p.enforce.level = level;
-                has_enforce_level = true;
-            }
-            None => {
-                p.enforce.level = Level::Restricted;
-                bad(ENFORCE_LABEL, value);
-            }
+    // An invalid enforce level enforces restricted; invalid audit and warn levels, privileged.
+    for (level_label, version_label, mode, invalid) in [
+        (
+            ENFORCE_LABEL,
+            ENFORCE_VERSION_LABEL,
+            &mut p.enforce,
+            Level::Restricted,
+        ),
+        (
+            AUDIT_LABEL,
+            AUDIT_VERSION_LABEL,
+            &mut p.audit,
+            Level::Privileged,
+        ),
+        (
+            WARN_LABEL,
+            WARN_VERSION_LABEL,
+            &mut p.warn,
+            Level::Privileged,
+        ),
+    ] {
+        if let Some(value) = labels.get(level_label) {
+            mode.level = Level::parse(value).unwrap_or_else(|| {
+                bad(level_label, value);
+                invalid
+            });
+        }
+        if let Some(value) = labels.get(version_label) {
+            mode.version = Version::parse(value).unwrap_or_else(|| {
+                bad(version_label, value);
+                Version::Latest
+            });
         }
     }
-    if let Some(value) = labels.get(ENFORCE_VERSION_LABEL) {
-        p.enforce.version = Version::parse(value).unwrap_or_else(|| {
-            bad(ENFORCE_VERSION_LABEL, value);
-            Version::Latest
-        });
-    }
-    if let Some(value) = labels.get(AUDIT_LABEL) {
-        p.audit.level = Level::parse(value).unwrap_or_else(|| {
-            bad(AUDIT_LABEL, value);
-            Level::Privileged
-        });
-    }
-    if let Some(value) = labels.get(AUDIT_VERSION_LABEL) {
-        p.audit.version = Version::parse(value).unwrap_or_else(|| {
-            bad(AUDIT_VERSION_LABEL, value);
-            Version::Latest
-        });
-    }
+    let has_enforce_level = labels
+        .get(ENFORCE_LABEL)
+        .is_some_and(|v| Level::parse(v).is_some());
     let has_warn_level = labels.contains_key(WARN_LABEL);
-    if let Some(value) = labels.get(WARN_LABEL) {
-        p.warn.level = Level::parse(value).unwrap_or_else(|| {
-            bad(WARN_LABEL, value);
-            Level::Privileged
-        });
-    }
     let has_warn_version = labels.contains_key(WARN_VERSION_LABEL);
-    if let Some(value) = labels.get(WARN_VERSION_LABEL) {
-        p.warn.version = Version::parse(value).unwrap_or_else(|| {
-            bad(WARN_VERSION_LABEL, value);
-            Version::Latest
-        });
-    }
     if !has_warn_level && has_enforce_level && p.enforce.level > p.warn.level {
         p.warn.level = p.enforce.level;
         if !has_warn_version {
@@ -822,26 +816,19 @@ fn push_audit_and_warn(
     allowed: bool,
     refused: bool,
 ) {
-    if !(refused && policy.audit == policy.enforce) {
-        let audit = evaluate(policy.audit);
-        if !audit.is_empty() {
-            let message = format!(
-                "would violate PodSecurity \"{}\": {}",
-                policy.audit,
-                forbidden_detail(&audit)
-            );
-            out.push(finding(Effect::Audit, policy.audit, audit, message));
-        }
-    }
-    if allowed {
-        let warn = evaluate(policy.warn);
-        if !warn.is_empty() {
-            let message = format!(
-                "would violate PodSecurity \"{}\": {}",
-                policy.warn,
-                forbidden_detail(&warn)
-            );
-            out.push(finding(Effect::Warning, policy.warn, warn, message));
+    for (applies, effect, lv) in [
+        (
+            !(refused && policy.audit == policy.enforce),
+            Effect::Audit,
+            policy.audit,
+        ),
+        (allowed, Effect::Warning, policy.warn),
+    ] {
+        let violations = if applies { evaluate(lv) } else { Vec::new() };
+        if !violations.is_empty() {
+            let detail = forbidden_detail(&violations);
+            let message = format!("would violate PodSecurity \"{lv}\": {detail}");
+            out.push(finding(effect, lv, violations, message));
         }
     }
 }
