@@ -414,3 +414,59 @@ fn publish_to_a_missing_directory_fails_before_any_gate() {
     );
     assert!(!out.stderr.contains("nonexistent/helm"), "{}", out.stderr);
 }
+
+/// Helm's argument order where stackcheck's differs: a chart as a positional (`helm template
+/// CHART -f VALUES`) and a release name first (`helm install NAME CHART`) are said in our terms,
+/// before Helm would print "open llm: no such file" or "read charts/x: is a directory".
+#[test]
+fn helm_style_arguments_say_what_to_type() {
+    let root = common::repo_root();
+    for (args, hints) in [
+        (
+            &["totals", "llm", "charts/llm-stack"][..],
+            &[
+                "give the chart with --chart charts/llm-stack",
+                "`llm` looks like a release name, as `helm install NAME CHART` takes it: give it with --release llm",
+            ][..],
+        ),
+        (
+            &[
+                "totals",
+                "charts/llm-stack",
+                "-f",
+                "charts/llm-stack/values-dev.yaml",
+            ],
+            &["give the chart with --chart charts/llm-stack"],
+        ),
+        (
+            &["validate", "-f", "charts/llm-stack"],
+            &["give the chart with --chart charts/llm-stack"],
+        ),
+        (
+            &["preflight", "charts/llm-stack", "--cluster", "none"],
+            &["--chart charts/llm-stack"],
+        ),
+        (&["charts/llm-stack"], &["--chart charts/llm-stack"]),
+    ] {
+        let out = run_in(&root, args);
+        assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr
+                .starts_with("error: charts/llm-stack is a chart, not a values file\n"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        for hint in hints {
+            assert!(
+                out.stderr.contains(hint),
+                "{args:?}: {hint}\n{}",
+                out.stderr
+            );
+        }
+        assert!(
+            !out.stderr.contains("no such file"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}

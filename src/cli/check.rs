@@ -14,6 +14,7 @@ use crate::report::{self, Format};
 use crate::schema::check_values::Request;
 
 pub(super) fn run(args: CheckArgs) -> Outcome {
+    args.release.values.helm_habits()?;
     let chart_dir = local_chart(&args);
     let layers = args.release.values.layers();
     let values = chart_dir.as_ref().map(|chart_dir| Request {

@@ -152,7 +152,7 @@ Exit codes: 0 all good, 1 invalid values or does not fit or a finding the API se
     Validate(ValidateArgs),
     /// Sum what a release asks of the cluster: requests, limits, pods, GPUs and storage, per component.
     #[command(
-        long_about = "Render the release with `helm template` (or read rendered manifests with --manifests) and add up what it asks of the cluster, exactly as Kubernetes counts it: each pod's effective request and limit (app containers, sidecars, init containers, pod-level resources, overhead, limits-only defaulting) times its replicas.\n\nThree scenarios side by side: steady (every workload at its replicas, or its autoscaler's minimum), peak (every HPA/KEDA autoscaler at its maximum) and rollout (steady plus the pods a rolling update adds). Persistent storage is summed by StorageClass (StatefulSet claims per replica). Jobs, CronJobs and Helm hooks are shown apart.\n\nFindings point at the object and its template: containers without requests or limits, requests above limits, GPUs whose request differs from the limit, claims without a size, PodDisruptionBudgets that block every eviction.",
+        long_about = "Render the release with `helm template` (or read rendered manifests with --manifests) and add up what it asks of the cluster, exactly as Kubernetes counts it: each pod's effective request and limit (app containers, sidecars, init containers, pod-level resources, overhead, limits-only defaulting) times its replicas.\n\nThree scenarios side by side: steady (every workload at its replicas; an HPA clamps them into its min..max, KEDA holds its minimum), peak (every HPA/KEDA autoscaler at its maximum) and rollout (steady plus the pods a rolling update adds). Persistent storage is summed by StorageClass (StatefulSet claims per replica). Jobs, CronJobs and Helm hooks are shown apart.\n\nFindings point at the object and its template: containers without requests or limits, requests above limits, GPUs whose request differs from the limit, claims without a size, PodDisruptionBudgets that block every eviction.",
         after_help = "Examples:\n  helm stackcheck totals charts/llm-stack/values-prod.yaml\n  stackcheck totals --chart oci://registry.example/charts/llm-stack --version 1.2.0 -f prod.yaml -o json\n  kustomize build overlays/prod | stackcheck totals --manifests - -o markdown\n\nExit codes: 0 ok, 1 a finding is an error (the API server would reject an object), 2 bad input or `helm template` failed."
     )]
     Totals(TotalsArgs),
@@ -484,6 +484,38 @@ enum SchemaSource {
 }
 
 impl ValueFlags {
+    /// Helm's argument habits, said in our terms before Helm's raw errors would be: a chart
+    /// where a values file goes (`totals charts/x -f v.yaml`, as `helm template CHART` takes it)
+    /// and a release name first (`totals llm charts/x`, as `helm install NAME CHART`).
+    fn helm_habits(&self) -> Result<(), Failure> {
+        let is_chart = |f: &Path| {
+            f.join("Chart.yaml").is_file()
+                || (f.is_file() && f.extension().is_some_and(|e| e == "tgz"))
+                || f.to_str().is_some_and(|s| s.starts_with("oci://"))
+        };
+        let Some(chart) = self.all_files().find(|f| is_chart(f)) else {
+            return Ok(());
+        };
+        let shown = chart.display();
+        let mut lines = vec![
+            format!("error: {shown} is a chart, not a values file"),
+            format!(
+                "  = hint: give the chart with --chart {shown}; values files are the arguments and -f (Helm's `helm template CHART -f VALUES` order does not apply)"
+            ),
+        ];
+        // `NAME CHART`: a first argument that is no file, before the chart.
+        if let Some(name) = self.files.first().filter(|f| *f != chart && !f.exists())
+            && self.files.get(1) == Some(chart)
+        {
+            lines.push(format!(
+                "  = hint: `{}` looks like a release name, as `helm install NAME CHART` takes it: give it with --release {}",
+                name.display(),
+                name.display()
+            ));
+        }
+        Err(Failure::lines(OutcomeClass::BadInput, lines))
+    }
+
     /// The `--set` family, each kind with its arguments.
     fn sets(&self) -> [(SetKind, &Vec<String>); 5] {
         [

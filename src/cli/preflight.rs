@@ -10,6 +10,7 @@ use crate::report::preflight::{Subject, to_json, to_text_with_findings};
 use crate::source::Sources;
 
 pub(super) fn run(args: PreflightArgs) -> Outcome {
+    args.release.values.helm_habits()?;
     let mut sources = Sources::new();
     let started = std::time::Instant::now();
     let loaded = load_cluster(&args.cluster, &mut sources)?;

@@ -44,6 +44,7 @@ pub(super) fn namespace(flag: &Option<String>) -> String {
 }
 
 pub(super) fn run(args: TotalsArgs) -> Outcome {
+    args.release.values.helm_habits()?;
     let rendered = release::render(
         manifests(&args.release),
         None,

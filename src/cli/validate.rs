@@ -22,6 +22,7 @@ pub(super) fn list_disabled(format: Format) -> bool {
 }
 
 pub(super) fn run(args: ValidateArgs) -> Outcome {
+    args.values.helm_habits()?;
     let mut sources = Sources::new();
     let format = args.output;
     let chart_dir = args.chart_dir();
