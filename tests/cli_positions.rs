@@ -289,3 +289,43 @@ fn a_set_value_overrides_a_bad_file_value() {
     ]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
+
+/// A `null` that deletes a required key's default is the place of the `required` error, at the
+/// top level as one level down (the top-level one had no `file:line:col`).
+#[test]
+fn a_required_key_deleted_by_null_points_at_the_null() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::write_files(
+        tmp.path(),
+        &[
+            (
+                "chart/Chart.yaml",
+                "apiVersion: v2\nname: r\nversion: 1.0.0\n",
+            ),
+            ("chart/values.yaml", "image: x\nsub:\n  name: y\n"),
+            (
+                "chart/values.schema.json",
+                r#"{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "required": ["image", "sub"],
+                   "properties": {"image": {"type": "string"}, "sub": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}"#,
+            ),
+            ("v.yaml", "image: null\nsub:\n  name: null\n"),
+        ],
+    );
+    let out = common::Run::of(
+        common::stackcheck()
+            .current_dir(tmp.path())
+            .args(["validate", "--chart", "chart", "v.yaml"]),
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("v.yaml:1:8: error[required]: missing required key `image`\n  = hint: this `null` deleted the chart's default for `image`"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("v.yaml:3:9: error[required]: sub: missing required key `name`"),
+        "{}",
+        out.stdout
+    );
+}

@@ -9,7 +9,9 @@
 //! 4. `import-values` fill keys of the parent that neither the user nor the parent set.
 
 use super::Chart;
-use crate::values::coalesce::{ShapeConflict, coalesce, coalesce_chart_defaults, coalesce_globals};
+use crate::values::coalesce::{
+    Deleted, ShapeConflict, coalesce, coalesce_chart_defaults, coalesce_globals,
+};
 use crate::values::{Kind, Map, Value};
 
 /// One chart of the release and the values path of its scope (empty for the top chart).
@@ -33,6 +35,8 @@ pub struct Resolved<'c> {
     pub scopes: Vec<Scope<'c>>,
     pub disabled: Vec<Disabled>,
     pub conflicts: Vec<ShapeConflict>,
+    /// Defaults the user's `null`s deleted, with where each null is written.
+    pub deleted: Vec<Deleted>,
     /// A subchart key set to something that is not a map: Helm fails with "type mismatch".
     pub mismatches: Vec<(Vec<String>, Value)>,
 }
@@ -84,6 +88,7 @@ pub fn resolve<'c>(chart: &'c Chart, user: &Value) -> Resolved<'c> {
         scopes,
         disabled,
         conflicts: outcome.conflicts,
+        deleted: outcome.deleted,
         mismatches: outcome.mismatches,
     }
 }
@@ -91,6 +96,7 @@ pub fn resolve<'c>(chart: &'c Chart, user: &Value) -> Resolved<'c> {
 #[derive(Default)]
 struct Outcome {
     conflicts: Vec<ShapeConflict>,
+    deleted: Vec<Deleted>,
     mismatches: Vec<(Vec<String>, Value)>,
 }
 
@@ -114,11 +120,18 @@ fn coalesce_chart(
                 on
             })
             .collect();
-        for mut conflict in coalesce_chart_defaults(values, defaults, &subcharts) {
+        let coalesced = coalesce_chart_defaults(values, defaults, &subcharts);
+        for mut conflict in coalesced.conflicts {
             let mut full = path.clone();
             full.append(&mut conflict.path);
             conflict.path = full;
             out.conflicts.push(conflict);
+        }
+        for mut deleted in coalesced.deleted {
+            let mut full = path.clone();
+            full.append(&mut deleted.path);
+            deleted.path = full;
+            out.deleted.push(deleted);
         }
     }
     for sub in &chart.subcharts {

@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 use crate::chart::scope::Resolved;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{SourceKind, Sources, Span};
+use crate::values::coalesce::Deleted;
 use crate::values::secret::looks_secret;
 use crate::values::{Kind, Value, display_path};
 
@@ -56,6 +57,7 @@ pub fn validate(
                 &schema_path,
                 &scope.schema,
                 &resolved.values,
+                &resolved.deleted,
                 sources,
             ) {
                 let d = d.chart(&scope.chart);
@@ -142,6 +144,7 @@ fn describe(
     schema_path: &str,
     schema: &Json,
     values: &Value,
+    deleted: &[Deleted],
     sources: &Sources,
 ) -> Vec<Diagnostic> {
     use jsonschema::error::ValidationErrorKind as K;
@@ -186,12 +189,23 @@ fn describe(
         }
         K::Required { property } => {
             let key = property.as_str().unwrap_or_default();
-            vec![
-                Diagnostic::error(Code::Required, format!("missing required key `{key}`"))
+            // A `null` the user wrote deleted the chart's default: that null is the place.
+            let by_null = deleted.iter().find(|d| {
+                d.at.is_some()
+                    && d.path.len() == segments.len() + 1
+                    && d.path[..segments.len()] == *segments
+                    && d.path[segments.len()] == key
+            });
+            let d = Diagnostic::error(Code::Required, format!("missing required key `{key}`"))
+                .path(path);
+            vec![match by_null {
+                Some(null) => d.at(null.at).hint(format!(
+                    "this `null` deleted the chart's default for `{key}`, which the schema requires: remove it, or set a value"
+                )),
+                None => d
                     .at_alias(span, written)
-                    .path(path)
                     .hint(format!("set `{key}` in a values file or with --set")),
-            ]
+            }]
         }
         K::Type { .. } => {
             let expected = schema_at(schema, keyword_parent)

@@ -2,6 +2,7 @@
 //! maps merge key by key, and a user `null` deletes the default.
 
 use super::{Map, Value};
+use crate::source::Span;
 
 /// A default that a user value of another shape replaced (Helm prints a warning for these).
 #[derive(Debug, Clone, PartialEq)]
@@ -11,29 +12,40 @@ pub struct ShapeConflict {
     pub default: Value,
 }
 
+/// A chart default a user `null` deleted: where the null is written, so a `required` error for
+/// the key can point at it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deleted {
+    pub path: Vec<String>,
+    pub at: Option<Span>,
+}
+
+/// What coalescing found besides the merged values.
+#[derive(Debug, Default)]
+pub struct Coalesced {
+    pub conflicts: Vec<ShapeConflict>,
+    pub deleted: Vec<Deleted>,
+}
+
 /// Merge `defaults` under `user` (Helm's `coalesceValues`/`coalesceTablesFullKey` with
 /// merge=false). Returns the keys where a map met a non-map.
 pub fn coalesce(user: &mut Map, defaults: &Map) -> Vec<ShapeConflict> {
-    coalesce_chart_defaults(user, defaults, &[])
+    coalesce_chart_defaults(user, defaults, &[]).conflicts
 }
 
 /// [`coalesce`] for a chart whose (enabled) subcharts are keyed `subcharts`: Helm merges the
 /// chart's defaults for those keys with merge=true (`childChartMergeTrue`), so a user `null`
 /// there survives the parent's defaults and is left to the subchart's own coalescing (which
 /// deletes it only where the subchart's `values.yaml` has the key, and then fills nothing in).
-pub fn coalesce_chart_defaults(
-    user: &mut Map,
-    defaults: &Map,
-    subcharts: &[&str],
-) -> Vec<ShapeConflict> {
-    let mut conflicts = Vec::new();
+pub fn coalesce_chart_defaults(user: &mut Map, defaults: &Map, subcharts: &[&str]) -> Coalesced {
+    let mut out = Coalesced::default();
     for (key, default) in defaults {
         // The chart's own key is coalesced with merge=false (a `null` for the whole section
         // deletes it); inside a subchart's section, with merge=true.
         let merge = subcharts.contains(&key.as_str()) && user.get(key).is_some_and(Value::is_map);
-        coalesce_key(user, key, default, merge, &mut Vec::new(), &mut conflicts);
+        coalesce_key(user, key, default, merge, &mut Vec::new(), &mut out);
     }
-    conflicts
+    out
 }
 
 fn coalesce_at(
@@ -41,10 +53,10 @@ fn coalesce_at(
     defaults: &Map,
     merge: bool,
     path: &mut Vec<String>,
-    conflicts: &mut Vec<ShapeConflict>,
+    out: &mut Coalesced,
 ) {
     for (key, default) in defaults {
-        coalesce_key(user, key, default, merge, path, conflicts);
+        coalesce_key(user, key, default, merge, path, out);
     }
 }
 
@@ -56,7 +68,7 @@ fn coalesce_key(
     default: &Value,
     merge: bool,
     path: &mut Vec<String>,
-    conflicts: &mut Vec<ShapeConflict>,
+    out: &mut Coalesced,
 ) {
     match user.get_mut(key) {
         None => {
@@ -64,20 +76,26 @@ fn coalesce_key(
         }
         Some(value) if value.is_null() => {
             if !merge {
+                let mut at = path.clone();
+                at.push(key.to_string());
+                out.deleted.push(Deleted {
+                    path: at,
+                    at: value.shown_at().or(value.key_span),
+                });
                 user.shift_remove(key);
             }
         }
         Some(value) => match (value.as_map_mut(), default.as_map()) {
             (Some(inner), Some(default_inner)) => {
                 path.push(key.to_string());
-                coalesce_at(inner, default_inner, merge, path, conflicts);
+                coalesce_at(inner, default_inner, merge, path, out);
                 path.pop();
             }
             (None, None) => {}
             _ => {
                 let mut at = path.clone();
                 at.push(key.to_string());
-                conflicts.push(ShapeConflict {
+                out.conflicts.push(ShapeConflict {
                     path: at,
                     user: value.clone(),
                     default: default.clone(),
