@@ -12,5 +12,6 @@
 pub mod admission;
 pub mod advice;
 pub mod checks;
+pub mod model_server;
 pub mod outcome;
 pub mod release;

@@ -16,8 +16,10 @@ use crate::totals::{Options, Scenario, Totals, compute};
 use crate::workload::objects::{Claim, Inventory, WorkloadId, inventory};
 
 use super::advice::{Advice, advise};
+use super::model_server::{self, CheckedServer};
 use super::release::{PodPlacement, ReleasePods, Unsimulated, place_release_on, release_pods};
 use super::{admission, checks};
+use crate::model_memory::verdict::Verdict as ModelVerdict;
 use crate::scheduler::terms::Resources;
 use crate::scheduler::{NodeState, TaintWording};
 
@@ -72,6 +74,8 @@ pub struct Outcome {
     pub findings: Vec<Diagnostic>,
     /// The release's totals after admission.
     pub totals: Totals,
+    /// The vLLM servers accounted on their node's GPUs (per-rank terms and verdict).
+    pub model_servers: Vec<CheckedServer>,
 }
 
 impl Outcome {
@@ -134,7 +138,7 @@ pub fn evaluate(
         .map(|s| (s.requested().clone(), s.pod_count()))
         .collect();
     let mut placements = place_release_on(&mut states, &pods);
-    let (blocking, gpu_advice) =
+    let (blocking, gpu_advice, model_servers) =
         cluster_checks(cluster, &inv, &totals, &pods, &placements, scenario);
     // Any error is an object the API server would refuse, or a check that failed.
     // Pods past the pod slots are unplaced pods, judged with the others below (on a cluster
@@ -218,10 +222,13 @@ pub fn evaluate(
         fits_with_advice,
         findings,
         totals,
+        model_servers,
     }
 }
 
-/// GPU memory of placed model servers, quotas, storage classes, untainted GPU nodes.
+/// GPU memory of placed model servers (vLLM accounted by `model_memory`; pods with
+/// `stackcheck.dev/*` annotations and servers it does not parse by the annotations rule),
+/// quotas, storage classes, untainted GPU nodes.
 fn cluster_checks(
     cluster: &Cluster,
     inv: &Inventory<'_>,
@@ -229,9 +236,10 @@ fn cluster_checks(
     pods: &[(WorkloadId, Pod)],
     placements: &[PodPlacement],
     scenario: Scenario,
-) -> (Vec<Diagnostic>, Vec<Advice>) {
+) -> (Vec<Diagnostic>, Vec<Advice>, Vec<CheckedServer>) {
     let mut out = Vec::new();
     let mut advice = Vec::new();
+    let mut servers = Vec::new();
     let mut checked = BTreeSet::new();
     for p in placements {
         let Some(node) = p
@@ -253,6 +261,23 @@ fn cluster_checks(
         let Some(w) = inv.workloads.iter().find(|w| w.id() == p.workload) else {
             continue;
         };
+        if !model_server::annotated(w) {
+            let found = model_server::check_workload(cluster, w, gpus, node);
+            for s in &found.servers {
+                if matches!(s.verdict, ModelVerdict::DoesNotFit { .. }) {
+                    advice.push(gpu_memory_advice(
+                        cluster,
+                        pod,
+                        &p.workload,
+                        gpus,
+                        i128::from(s.per_gpu_needed),
+                    ));
+                }
+            }
+            out.extend(found.findings);
+            servers.extend(found.servers);
+            continue;
+        }
         let utilization = gpu_memory_utilization(w.pod_spec);
         if let Some(d) = checks::check_gpu_memory(w, gpus, node, utilization) {
             if d.code == Code::GpuMemory
@@ -279,7 +304,7 @@ fn cluster_checks(
         }
     }
     out.extend(checks::check_storage(cluster, &claims));
-    (out, advice)
+    (out, advice, servers)
 }
 
 /// Where GPUs large enough for a model are, or how large the largest are.

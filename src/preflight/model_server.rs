@@ -1,0 +1,347 @@
+//! Will each placed model server start? The preflight side of [`crate::model_memory`]: for
+//! every container of a placed GPU pod that `model_memory` recognises as a vLLM server, the
+//! device the pod gets on its node (GPU Feature Discovery's `nvidia.com/gpu.product` and
+//! `nvidia.com/gpu.memory`, a MIG profile's `nvidia.com/mig-<profile>.memory`) and the model's
+//! config (the bundled catalog) go to [`model_memory::check_container`]; its verdict becomes
+//! `gpu-memory` findings (does-not-fit: an error with vLLM's own text and advice; uncertain: a
+//! warning; fits: a note with the KV budget; unknown model: a note saying what to provide).
+//!
+//! Servers `model_memory` does not parse (SGLang, TGI, NIM, Ollama), and pods that state their
+//! need with `stackcheck.dev/*` annotations, keep the annotations rule
+//! ([`super::checks::check_gpu_memory`]): an annotation is an explicit override.
+
+use serde_json::Value as Json;
+
+use crate::cluster::{Cluster, Node};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model_memory::account::{Account, Setup};
+use crate::model_memory::gpus::Device;
+use crate::model_memory::server::Container;
+use crate::model_memory::verdict::{Verdict, gib2, smallest_fit};
+use crate::model_memory::{self, ContainerCheck, catalog};
+use crate::workload::objects::Workload;
+
+use super::checks::requested_gpu_resources;
+
+/// One vLLM server accounted on its node's GPU: the per-rank terms and vLLM's verdict.
+#[derive(Debug, Clone)]
+pub struct CheckedServer {
+    /// `Kind/name` of the workload.
+    pub workload: String,
+    pub container: String,
+    pub node: String,
+    pub account: Account,
+    pub verdict: Verdict,
+    /// GPU memory each GPU needs for vLLM to start (bytes, `--gpu-memory-utilization`
+    /// included): `(requested − kv_available + kv_needed) / utilization` of the tightest rank.
+    pub per_gpu_needed: u64,
+}
+
+/// What the check found for one workload.
+#[derive(Debug, Clone, Default)]
+pub struct ServerFindings {
+    pub findings: Vec<Diagnostic>,
+    pub servers: Vec<CheckedServer>,
+}
+
+/// The device one GPU of a pod of `pod_spec` is on `node`: a MIG profile the pod requests
+/// (its slice's memory), else the node's GPU (product and memory labels). `None` when the
+/// labels tell neither.
+pub fn pod_device(node: &Node, pod_spec: &Json) -> Option<Device> {
+    let label = |k: &str| node.labels.get(k).map(String::as_str);
+    let mib = |k: &str| label(k).and_then(|v| v.trim().parse::<u64>().ok());
+    let product = label("nvidia.com/gpu.product").unwrap_or("");
+    let mig = requested_gpu_resources(pod_spec)
+        .into_iter()
+        .filter_map(|r| {
+            let profile = r.strip_prefix("nvidia.com/mig-")?.to_string();
+            let m = mib(&format!("nvidia.com/mig-{profile}.memory"))?;
+            Some((m, profile))
+        })
+        .min();
+    if let Some((slice_mib, profile)) = mig {
+        return Some(Device::mig(product, &profile, slice_mib));
+    }
+    Device::from_labels(product, mib("nvidia.com/gpu.memory"))
+}
+
+/// The distinct GPU devices of the cluster's nodes and the most GPUs one node offers (for
+/// [`smallest_fit`]).
+fn cluster_devices(cluster: &Cluster) -> (Vec<Device>, u64) {
+    let mut devices: Vec<Device> = Vec::new();
+    let mut max_gpus = 0u64;
+    for n in &cluster.nodes {
+        let gpus = n
+            .allocatable
+            .get("nvidia.com/gpu")
+            .map_or(0, |q| q.value_ceil());
+        if gpus <= 0 {
+            continue;
+        }
+        max_gpus = max_gpus.max(u64::try_from(gpus).unwrap_or(0));
+        if let Some(d) = pod_device(n, &Json::Null)
+            && !devices.contains(&d)
+        {
+            devices.push(d);
+        }
+    }
+    (devices, max_gpus)
+}
+
+fn strings(v: &Json) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Whether the pod states its GPU-memory need with `stackcheck.dev/*` annotations.
+pub fn annotated(workload: &Workload<'_>) -> bool {
+    let a = &workload.pod_metadata["annotations"];
+    ["gpu-memory-min", "model-parameters"]
+        .iter()
+        .any(|k| a[format!("stackcheck.dev/{k}")].is_string())
+}
+
+/// Checks the vLLM containers of `workload` (placed on `node` with `gpus` GPUs per pod).
+pub fn check_workload(
+    cluster: &Cluster,
+    workload: &Workload<'_>,
+    gpus: i128,
+    node: &Node,
+) -> ServerFindings {
+    let mut out = ServerFindings::default();
+    let who = workload.object.display_with_template();
+    let span = Some(workload.object.span);
+    for c in workload.pod_spec["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let name = c["name"].as_str().unwrap_or("").to_string();
+        let command = strings(&c["command"]);
+        let args = strings(&c["args"]);
+        let env: Vec<(String, String)> = c["env"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| {
+                Some((
+                    e["name"].as_str()?.to_string(),
+                    e["value"].as_str()?.to_string(),
+                ))
+            })
+            .collect();
+        let container = Container {
+            image: c["image"].as_str().unwrap_or(""),
+            command: &command,
+            args: &args,
+            env: &env,
+        };
+        let Some(device) = pod_device(node, workload.pod_spec) else {
+            // Only worth saying for a model server.
+            if matches!(
+                model_memory::server::detect(container),
+                Ok(model_memory::server::Detection::Vllm(_))
+            ) {
+                out.findings.push(
+                    Diagnostic::note(
+                        Code::GpuMemory,
+                        format!(
+                            "{who} container {name} on node {}: vLLM's GPU memory not checked: the node has no nvidia.com/gpu.memory or known nvidia.com/gpu.product label",
+                            node.name
+                        ),
+                    )
+                    .at(span)
+                    .hint("run GPU Feature Discovery (part of the NVIDIA GPU Operator) or label the node's GPU memory in MiB"),
+                );
+            }
+            continue;
+        };
+        match model_memory::check_container(container, &device, None) {
+            ContainerCheck::NotAModelServer | ContainerCheck::NotParsed { .. } => {}
+            ContainerCheck::BadCommand(e) => out.findings.push(
+                Diagnostic::warning(
+                    Code::GpuMemory,
+                    format!("{who} container {name}: vLLM command not read: {e}"),
+                )
+                .at(span),
+            ),
+            ContainerCheck::UnknownModel { server, .. } => out.findings.push(
+                Diagnostic::note(
+                    Code::GpuMemory,
+                    format!(
+                        "{who} container {name}: vLLM serves {:?}, which stackcheck does not know ({} bundled models): its GPU memory is not checked",
+                        server.flags.model,
+                        catalog::models().map_or(0, <[_]>::len),
+                    ),
+                )
+                .at(span)
+                .hint("provide the model's config.json (a checkpoint id the catalog bundles, e.g. meta-llama/Llama-3.1-8B-Instruct, is checked as vLLM accounts it), or state the need with the stackcheck.dev/gpu-memory-min or stackcheck.dev/model-parameters annotations"),
+            ),
+            ContainerCheck::Rejected { error, .. } => out.findings.push(
+                Diagnostic::error(Code::GpuMemory, format!("{who} container {name}: {error}"))
+                    .at(span),
+            ),
+            ContainerCheck::Checked {
+                server,
+                account,
+                verdict,
+                model_source,
+            } => {
+                let ranks = account.tp * account.pp;
+                if u64::try_from(gpus).ok() != Some(ranks) {
+                    out.findings.push(
+                        Diagnostic::error(
+                            Code::TensorParallel,
+                            format!(
+                                "{who} container {name}: vLLM runs {ranks} rank(s) (--tensor-parallel-size {} × --pipeline-parallel-size {}) but the pod requests {gpus} GPU(s)",
+                                account.tp, account.pp
+                            ),
+                        )
+                        .at(span)
+                        .hint("vLLM needs one GPU per rank on the node; request that many"),
+                    );
+                }
+                let tight = account
+                    .stages
+                    .iter()
+                    .map(|r| {
+                        let non_kv = i128::from(account.requested) - r.kv_available;
+                        non_kv + i128::from(r.kv_needed)
+                    })
+                    .max()
+                    .unwrap_or(0)
+                    .max(0);
+                let u = account.utilization;
+                let per_gpu_needed = if u.num == 0 {
+                    0
+                } else {
+                    u64::try_from((tight as u128 * u128::from(u.den)).div_ceil(u128::from(u.num)))
+                        .unwrap_or(u64::MAX)
+                };
+                let rank = account
+                    .stages
+                    .iter()
+                    .min_by_key(|r| r.kv_available - i128::from(r.kv_needed));
+                let terms = rank.map_or(String::new(), |r| {
+                    format!(
+                        "per GPU: {} GiB requested ({} × {} GiB) − weights {} − activation {} − non-torch {}{} = {} GiB for the KV cache; one {}-token request needs {} GiB",
+                        gib2(i128::from(account.requested)),
+                        account.utilization,
+                        gib2(i128::from(account.device.total)),
+                        gib2(i128::from(r.weights)),
+                        gib2(i128::from(r.activation)),
+                        gib2(i128::from(r.non_torch)),
+                        if account.graphs_subtracted {
+                            format!(" − CUDA graphs {}", gib2(i128::from(r.cuda_graphs)))
+                        } else {
+                            String::new()
+                        },
+                        gib2(r.kv_available),
+                        account.max_model_len,
+                        gib2(i128::from(r.kv_needed)),
+                    )
+                });
+                let at = format!(
+                    "{who} container {name} on node {} ({}, {} GPU(s))",
+                    node.name, device.name, ranks
+                );
+                let model = &server.flags.model;
+                match &verdict {
+                    Verdict::DoesNotFit {
+                        message, advice, ..
+                    } => {
+                        let mut hint = vec![terms.clone()];
+                        if advice.largest_max_model_len > 0 {
+                            hint.push(format!(
+                                "--max-model-len {} fits ({} request(s) of that length at once)",
+                                advice.largest_max_model_len, advice.sequences_at_largest
+                            ));
+                        }
+                        if let Some(h) = smallest_fit_hint(cluster, &server, &device) {
+                            hint.push(h);
+                        }
+                        out.findings.push(
+                            Diagnostic::error(
+                                Code::GpuMemory,
+                                format!("{at}: vLLM will not start: {message}"),
+                            )
+                            .at(span)
+                            .hint(hint.join("; ")),
+                        );
+                    }
+                    Verdict::Uncertain { margin, advice, .. } => {
+                        out.findings.push(
+                            Diagnostic::warning(
+                                Code::GpuMemory,
+                                format!(
+                                    "{at}: vLLM may not start: {model} leaves a margin of {} GiB for the KV cache, inside the estimates' error",
+                                    gib2(*margin)
+                                ),
+                            )
+                            .at(span)
+                            .hint(format!(
+                                "{terms}; --max-model-len {} is the largest that fits by this accounting",
+                                advice.largest_max_model_len
+                            )),
+                        );
+                    }
+                    Verdict::Fits {
+                        max_model_len,
+                        advice,
+                    } => out.findings.push(
+                        Diagnostic::note(
+                            Code::GpuMemory,
+                            format!(
+                                "{at}: vLLM starts with {model} at --max-model-len {max_model_len}: {} request(s) of that length fit in the KV cache at once",
+                                advice.sequences_at_max_model_len
+                            ),
+                        )
+                        .at(span)
+                        .hint(format!("{terms}; model config: {model_source}")),
+                    ),
+                }
+                out.servers.push(CheckedServer {
+                    workload: workload.id().to_string(),
+                    container: name,
+                    node: node.name.clone(),
+                    account: *account,
+                    verdict,
+                    per_gpu_needed,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The smallest GPUs of this cluster on which the server starts as configured (its
+/// `--tensor-parallel-size` aside), for the does-not-fit hint.
+fn smallest_fit_hint(
+    cluster: &Cluster,
+    server: &model_memory::server::VllmServer,
+    device: &Device,
+) -> Option<String> {
+    let model = catalog::lookup(&server.flags.model).ok()?;
+    let (devices, max_gpus) = cluster_devices(cluster);
+    let setup = Setup {
+        model_id: &model.id,
+        model: &model.config,
+        flags: &server.flags,
+        device,
+        version: server.version,
+        estimate_cudagraphs_env: server.estimate_cudagraphs_env,
+    };
+    Some(match smallest_fit(&setup, &devices, max_gpus).ok()? {
+        Some((d, tp)) => format!(
+            "the smallest GPUs of this cluster that fit as configured: {tp} × {} (--tensor-parallel-size {tp})",
+            d.name
+        ),
+        None => {
+            "no GPU kind of this cluster fits it as configured, up to the most GPUs one node has"
+                .to_string()
+        }
+    })
+}
