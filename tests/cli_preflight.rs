@@ -131,13 +131,14 @@ fn a_placed_model_that_does_not_fit_gpu_memory_and_a_missing_storage_class_fail(
         .unwrap_or_default()
         .to_string();
     assert!(node.starts_with("gpu-a100-"), "placed on {node}");
-    // ...but 70e9 parameters × 2 bytes (bfloat16) on 1 GPU = 140e9 bytes (130.39Gi) + 2Gi
-    // overhead = 132.39Gi, above 90% (--gpu-memory-utilization 0.9) of the node's
-    // nvidia.com/gpu.memory 81920 MiB = 72Gi.
+    // ...but vLLM cannot start it: model_memory accounts Llama-3.1-70B-Instruct (bundled) in
+    // bf16 on one A100-80GB (79.15 GiB as torch sees it): 0.9 × 79.15 = 71.23 GiB requested,
+    // 131.42 GiB of weights alone → nothing left for the KV cache, vLLM's own refusal. The
+    // annotations (model-parameters 70B) only decide what model_memory cannot.
     assert_eq!(
         finding(&r, "gpu-memory"),
         vec![format!(
-            "Deployment/llm-70b-one-gpu on node {node}: the model needs 132.39Gi per GPU but each GPU has 80Gi (90% usable: 72Gi)"
+            "Deployment/llm-70b-one-gpu container vllm on node {node} (NVIDIA-A100-SXM4-80GB, 1 GPU(s)): vLLM will not start: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine. See https://docs.vllm.ai/en/latest/configuration/conserving_memory/ for more details."
         )]
     );
     assert_eq!(
@@ -268,12 +269,13 @@ fn advice_says_what_would_make_it_fit() {
     ]);
     let gpu = advice(&r, "larger-gpus");
     assert_eq!(gpu.len(), 1, "{r}");
-    // 132.39Gi needed within 90%: GPUs of at least 147.1Gi; the cluster's largest have 80Gi.
+    // vLLM's need per GPU at --max-model-len 131072: 71.23 GiB requested + 61.63 GiB missing
+    // for the KV cache + 40 GiB for one request = 172.86 GiB, within 90%: 192.07 GiB.
     assert_eq!(gpu[0]["gpus"], 1);
     assert_eq!(gpu[0]["nodes"], serde_json::json!([]));
     assert_eq!(
         gpu[0]["message"],
-        "Deployment/llm-70b-one-gpu: add node(s) with 1 free nvidia.com/gpu of at least 147.09Gi each (the largest GPUs here have 80Gi on gpu-a100-1)"
+        "Deployment/llm-70b-one-gpu: add node(s) with 1 free nvidia.com/gpu of at least 192.07Gi each (the largest GPUs here have 80Gi on gpu-a100-1)"
     );
 }
 

@@ -42,6 +42,9 @@ pub struct CheckedServer {
 pub struct ServerFindings {
     pub findings: Vec<Diagnostic>,
     pub servers: Vec<CheckedServer>,
+    /// A vLLM container was accounted (or its flags refused for its model): the
+    /// `stackcheck.dev/model-*` annotations do not decide this workload.
+    pub decided: bool,
 }
 
 /// The device one GPU of a pod of `pod_spec` is on `node`: a MIG profile the pod requests
@@ -96,20 +99,30 @@ fn strings(v: &Json) -> Vec<String> {
         .collect()
 }
 
-/// Whether the pod states its GPU-memory need with `stackcheck.dev/*` annotations.
+/// Whether the pod states its GPU-memory need with a `stackcheck.dev/*` annotation.
+fn annotation(workload: &Workload<'_>, key: &str) -> bool {
+    workload.pod_metadata["annotations"][format!("stackcheck.dev/{key}")].is_string()
+}
+
+/// `stackcheck.dev/gpu-memory-min`: a measured need, which overrides any accounting.
+pub fn measured_override(workload: &Workload<'_>) -> bool {
+    annotation(workload, "gpu-memory-min")
+}
+
+/// `stackcheck.dev/model-parameters`: the annotations rule can decide when `model_memory`
+/// cannot (a server it does not parse, a model it does not know).
 pub fn annotated(workload: &Workload<'_>) -> bool {
-    let a = &workload.pod_metadata["annotations"];
-    ["gpu-memory-min", "model-parameters"]
-        .iter()
-        .any(|k| a[format!("stackcheck.dev/{k}")].is_string())
+    annotation(workload, "model-parameters") || measured_override(workload)
 }
 
 /// Checks the vLLM containers of `workload` (placed on `node` with `gpus` GPUs per pod).
+/// With `annotated`, a model it does not know is left to the annotations rule (no note).
 pub fn check_workload(
     cluster: &Cluster,
     workload: &Workload<'_>,
     gpus: i128,
     node: &Node,
+    annotated: bool,
 ) -> ServerFindings {
     let mut out = ServerFindings::default();
     let who = workload.object.display_with_template();
@@ -168,6 +181,7 @@ pub fn check_workload(
                 )
                 .at(span),
             ),
+            ContainerCheck::UnknownModel { .. } if annotated => {}
             ContainerCheck::UnknownModel { server, .. } => out.findings.push(
                 Diagnostic::note(
                     Code::GpuMemory,
@@ -180,16 +194,20 @@ pub fn check_workload(
                 .at(span)
                 .hint("provide the model's config.json (a checkpoint id the catalog bundles, e.g. meta-llama/Llama-3.1-8B-Instruct, is checked as vLLM accounts it), or state the need with the stackcheck.dev/gpu-memory-min or stackcheck.dev/model-parameters annotations"),
             ),
-            ContainerCheck::Rejected { error, .. } => out.findings.push(
-                Diagnostic::error(Code::GpuMemory, format!("{who} container {name}: {error}"))
-                    .at(span),
-            ),
+            ContainerCheck::Rejected { error, .. } => {
+                out.decided = true;
+                out.findings.push(
+                    Diagnostic::error(Code::GpuMemory, format!("{who} container {name}: {error}"))
+                        .at(span),
+                );
+            }
             ContainerCheck::Checked {
                 server,
                 account,
                 verdict,
                 model_source,
             } => {
+                out.decided = true;
                 let ranks = account.tp * account.pp;
                 if u64::try_from(gpus).ok() != Some(ranks) {
                     out.findings.push(

@@ -261,8 +261,15 @@ fn cluster_checks(
         let Some(w) = inv.workloads.iter().find(|w| w.id() == p.workload) else {
             continue;
         };
-        if !model_server::annotated(w) {
-            let found = model_server::check_workload(cluster, w, gpus, node);
+        // vLLM accounted by model_memory unless a measured need overrides it; the annotations
+        // rule for what model_memory cannot decide (other servers, unknown models).
+        let annotated = model_server::annotated(w);
+        let found = if model_server::measured_override(w) {
+            model_server::ServerFindings::default()
+        } else {
+            model_server::check_workload(cluster, w, gpus, node, annotated)
+        };
+        if found.decided || !annotated {
             for s in &found.servers {
                 if matches!(s.verdict, ModelVerdict::DoesNotFit { .. }) {
                     advice.push(gpu_memory_advice(
