@@ -35,6 +35,9 @@ pub struct CheckedServer {
     /// GPU memory each GPU needs for vLLM to start (bytes, `--gpu-memory-utilization`
     /// included): `(requested − kv_available + kv_needed) / utilization` of the tightest rank.
     pub per_gpu_needed: u64,
+    /// On a time-sliced GPU (`nvidia.com/gpu.shared`, or GFD's `nvidia.com/gpu.replicas` > 1):
+    /// other pods share its memory.
+    pub shared: bool,
 }
 
 /// What the check found for one workload.
@@ -125,6 +128,7 @@ pub fn check_workload(
     annotated: bool,
 ) -> ServerFindings {
     let mut out = ServerFindings::default();
+    let shared = time_sliced(node, workload.pod_spec);
     let who = workload.object.display_with_template();
     let span = Some(workload.object.span);
     for c in workload.pod_spec["containers"]
@@ -328,8 +332,87 @@ pub fn check_workload(
                     account: *account,
                     verdict,
                     per_gpu_needed,
+                    shared,
                 });
             }
+        }
+    }
+    out
+}
+
+/// Whether a pod of `pod_spec` on `node` gets a time-sliced GPU replica.
+fn time_sliced(node: &Node, pod_spec: &Json) -> bool {
+    let resources = requested_gpu_resources(pod_spec);
+    resources.contains("nvidia.com/gpu.shared")
+        || (resources.contains("nvidia.com/gpu")
+            && node
+                .labels
+                .get("nvidia.com/gpu.replicas")
+                .and_then(|r| r.parse::<u64>().ok())
+                .is_some_and(|r| r > 1))
+}
+
+/// vLLM's free-memory check for release servers time-sliced on one GPU (a node whose GFD
+/// label `nvidia.com/gpu.count` is 1, so every replica is that GPU): each reserves
+/// `utilization × total` at start, in Helm's install order, and a server whose request exceeds
+/// what is still free refuses to start ([`crate::model_memory::verdict::shared_gpu`]). Pods of
+/// the cluster already on the GPU are not counted (their reservation is not known).
+pub fn shared_gpus(
+    cluster: &Cluster,
+    placements: &[super::release::PodPlacement],
+    servers: &[CheckedServer],
+) -> Vec<Diagnostic> {
+    let mut by_node: std::collections::BTreeMap<&str, Vec<(&str, &CheckedServer)>> =
+        std::collections::BTreeMap::new();
+    for p in placements {
+        let Some(node) = p.placement.node.as_deref() else {
+            continue;
+        };
+        let workload = p.workload.to_string();
+        for s in servers
+            .iter()
+            .filter(|s| s.shared && s.workload == workload && s.node == node)
+        {
+            by_node.entry(node).or_default().push((p.pod.as_str(), s));
+        }
+    }
+    let mut out = Vec::new();
+    for (node, list) in by_node {
+        let one_gpu = cluster
+            .nodes
+            .iter()
+            .find(|n| n.name == node)
+            .and_then(|n| n.labels.get("nvidia.com/gpu.count"))
+            .is_some_and(|c| c.trim() == "1");
+        let Some((_, first)) = list.first() else {
+            continue;
+        };
+        if !one_gpu || list.len() < 2 {
+            continue;
+        }
+        let total = first.account.device.total;
+        let utilizations: Vec<_> = list.iter().map(|(_, s)| s.account.utilization).collect();
+        let sum = utilizations
+            .iter()
+            .skip(1)
+            .fold(utilizations[0], |a, u| a.plus(*u));
+        for start in model_memory::verdict::shared_gpu(total, &utilizations) {
+            let (Some(message), Some((pod, s))) = (start.message, list.get(start.index)) else {
+                continue;
+            };
+            out.push(
+                Diagnostic::error(
+                    Code::GpuMemory,
+                    format!(
+                        "{} pod {pod} container {} on node {node} (one time-sliced GPU): vLLM will not start: {message}",
+                        s.workload, s.container
+                    ),
+                )
+                .hint(format!(
+                    "the {} vLLM servers of the release on this GPU reserve --gpu-memory-utilization {sum} of it in all; lower each one's so that they add up to less than 1 (each CUDA context also takes a few hundred MiB), or give them GPUs of their own",
+                    list.len()
+                )),
+            );
         }
     }
     out

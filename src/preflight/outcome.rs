@@ -301,6 +301,7 @@ fn cluster_checks(
             out.push(d);
         }
     }
+    out.extend(model_server::shared_gpus(cluster, placements, &servers));
     out.extend(checks::untainted_gpu_nodes(cluster));
     out.extend(checks::check_quotas(cluster, totals, scenario));
     let mut claims: Vec<(String, &Claim<'_>)> =
@@ -572,5 +573,92 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(!o.fits_with_advice);
+    }
+
+    fn vllm(name: &str, args: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: vllm\n        image: vllm/vllm-openai:v0.11.0\n        command: [vllm, serve, meta-llama/Llama-3.2-1B-Instruct]\n        args: [{args}]\n        resources: {{requests: {{cpu: '1', nvidia.com/gpu.shared: '1'}}, limits: {{nvidia.com/gpu.shared: '1'}}}}\n"
+        )
+    }
+
+    /// Two vLLM servers time-sliced on one T4 (GFD: one GPU, 4 replicas): each alone fits
+    /// (Llama-3.2-1B at 4096 tokens), but their `--gpu-memory-utilization` add up to 1.1, so
+    /// the second finds 0.4 × 14.75 GiB free where it asks for 0.5 × 14.75 and refuses to
+    /// start (vLLM's free-memory check, VLLM-MEMORY §1).
+    #[test]
+    fn vllm_servers_sharing_one_time_sliced_gpu_cannot_reserve_more_than_all_of_it() {
+        let mut t4 = node_with(
+            "gpu-t4-1",
+            &[
+                ("cpu", "8"),
+                ("memory", "32Gi"),
+                ("pods", "110"),
+                ("nvidia.com/gpu.shared", "4"),
+            ],
+        );
+        for (k, v) in [
+            ("nvidia.com/gpu.count", "1"),
+            ("nvidia.com/gpu.replicas", "4"),
+            ("nvidia.com/gpu.product", "Tesla-T4"),
+            ("nvidia.com/gpu.memory", "15360"),
+        ] {
+            t4.labels.insert(k.into(), v.into());
+        }
+        let cluster = || Cluster {
+            nodes: vec![t4.clone()],
+            pods: vec![busy("x", "gpu-t4-1", "100m")],
+            ..Cluster::default()
+        };
+        let release = objects(&format!(
+            "{}---\n{}",
+            vllm(
+                "chat",
+                "--max-model-len, '4096', --gpu-memory-utilization, '0.6'"
+            ),
+            vllm(
+                "draft",
+                "--max-model-len, '4096', --gpu-memory-utilization, '0.5'"
+            ),
+        ));
+        let o = evaluate(&release, cluster(), "default", Scenario::Steady);
+        assert_eq!(o.model_servers.len(), 2);
+        assert!(
+            o.model_servers
+                .iter()
+                .all(|s| s.shared && s.verdict.name() == "fits")
+        );
+        let shared: Vec<&str> = o
+            .findings
+            .iter()
+            .filter(|d| d.code == Code::GpuMemory && d.severity == Severity::Error)
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            shared,
+            [
+                "Deployment/draft pod draft-0 container vllm on node gpu-t4-1 (one time-sliced GPU): vLLM will not start: Free memory on device cuda:0 (5.9/14.75 GiB) on startup is less than desired GPU memory utilization (0.5, 7.38 GiB). Decrease GPU memory utilization or reduce GPU memory used by other processes."
+            ]
+        );
+        assert_eq!(o.verdict, Verdict::DoesNotFit);
+        // 0.6 + 0.4 = 1: both start.
+        let release = objects(&format!(
+            "{}---\n{}",
+            vllm(
+                "chat",
+                "--max-model-len, '4096', --gpu-memory-utilization, '0.6'"
+            ),
+            vllm(
+                "draft",
+                "--max-model-len, '4096', --gpu-memory-utilization, '0.4'"
+            ),
+        ));
+        let o = evaluate(&release, cluster(), "default", Scenario::Steady);
+        assert!(
+            !o.findings
+                .iter()
+                .any(|d| d.code == Code::GpuMemory && d.severity == Severity::Error),
+            "{:?}",
+            o.findings
+        );
     }
 }
