@@ -15,10 +15,12 @@ use serde_json::Value as Json;
 use crate::cluster::{Cluster, Node};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model_memory::account::{Account, Setup};
+use crate::model_memory::config::ModelConfig;
 use crate::model_memory::gpus::Device;
 use crate::model_memory::server::Container;
 use crate::model_memory::verdict::{Verdict, gib2, smallest_fit};
 use crate::model_memory::{self, ContainerCheck, catalog};
+use crate::render::manifest::Object;
 use crate::workload::objects::Workload;
 
 use super::checks::requested_gpu_resources;
@@ -118,16 +120,61 @@ pub fn annotated(workload: &Workload<'_>) -> bool {
     annotation(workload, "model-parameters") || measured_override(workload)
 }
 
+/// The model's `config.json` from `stackcheck.dev/model-config`: the name of a ConfigMap of
+/// the release (the workload's namespace) whose `config.json` key holds it. `None` without
+/// the annotation; an error finding when the ConfigMap or its config cannot be read.
+fn given_config(
+    objects: &[Object],
+    workload: &Workload<'_>,
+) -> Option<Result<ModelConfig, Diagnostic>> {
+    let name = workload.pod_metadata["annotations"]["stackcheck.dev/model-config"].as_str()?;
+    let who = workload.object.display_with_template();
+    let fail = |why: String| {
+        Diagnostic::error(
+            Code::GpuAnnotation,
+            format!("{who}: stackcheck.dev/model-config {name:?}: {why}"),
+        )
+        .at(Some(workload.object.span))
+        .hint("name a ConfigMap of the release whose data key config.json is the model's Hugging Face config.json")
+    };
+    let Some(cm) = objects.iter().find(|o| {
+        o.kind() == "ConfigMap"
+            && o.name() == name
+            && o.namespace().unwrap_or(&workload.namespace) == workload.namespace
+    }) else {
+        return Some(Err(fail(format!(
+            "no ConfigMap {name} in namespace {} in the release",
+            workload.namespace
+        ))));
+    };
+    let Some(text) = cm.json["data"]["config.json"].as_str() else {
+        return Some(Err(fail(
+            "the ConfigMap has no data key config.json".to_string(),
+        )));
+    };
+    Some(ModelConfig::from_json(text).map_err(|e| fail(e.to_string())))
+}
+
 /// Checks the vLLM containers of `workload` (placed on `node` with `gpus` GPUs per pod).
 /// With `annotated`, a model it does not know is left to the annotations rule (no note).
+/// `objects` are the release's, for a `stackcheck.dev/model-config` ConfigMap.
 pub fn check_workload(
     cluster: &Cluster,
+    objects: &[Object],
     workload: &Workload<'_>,
     gpus: i128,
     node: &Node,
     annotated: bool,
 ) -> ServerFindings {
     let mut out = ServerFindings::default();
+    let given = match given_config(objects, workload) {
+        Some(Ok(c)) => Some(c),
+        Some(Err(d)) => {
+            out.findings.push(d);
+            None
+        }
+        None => None,
+    };
     let shared = time_sliced(node, workload.pod_spec);
     let who = workload.object.display_with_template();
     let span = Some(workload.object.span);
@@ -176,7 +223,7 @@ pub fn check_workload(
             }
             continue;
         };
-        match model_memory::check_container(container, &device, None) {
+        match model_memory::check_container(container, &device, given.as_ref()) {
             ContainerCheck::NotAModelServer | ContainerCheck::NotParsed { .. } => {}
             ContainerCheck::BadCommand(e) => out.findings.push(
                 Diagnostic::warning(
@@ -196,7 +243,7 @@ pub fn check_workload(
                     ),
                 )
                 .at(span)
-                .hint("provide the model's config.json (a checkpoint id the catalog bundles, e.g. meta-llama/Llama-3.1-8B-Instruct, is checked as vLLM accounts it), or state the need with the stackcheck.dev/gpu-memory-min or stackcheck.dev/model-parameters annotations"),
+                .hint("provide the model's config.json: a ConfigMap of the release with a config.json key, named by the pod annotation stackcheck.dev/model-config; or state the need with the stackcheck.dev/gpu-memory-min or stackcheck.dev/model-parameters annotations"),
             ),
             ContainerCheck::Rejected { error, .. } => {
                 out.decided = true;
@@ -282,7 +329,9 @@ pub fn check_workload(
                                 advice.largest_max_model_len, advice.sequences_at_largest
                             ));
                         }
-                        if let Some(h) = smallest_fit_hint(cluster, &server, &device) {
+                        if let Some(h) =
+                            smallest_fit_hint(cluster, &server, &device, given.as_ref())
+                        {
                             hint.push(h);
                         }
                         out.findings.push(
@@ -424,12 +473,19 @@ fn smallest_fit_hint(
     cluster: &Cluster,
     server: &model_memory::server::VllmServer,
     device: &Device,
+    given: Option<&ModelConfig>,
 ) -> Option<String> {
-    let model = catalog::lookup(&server.flags.model).ok()?;
+    let (id, config) = match given {
+        Some(c) => (server.flags.model.as_str(), c),
+        None => {
+            let m = catalog::lookup(&server.flags.model).ok()?;
+            (m.id.as_str(), &m.config)
+        }
+    };
     let (devices, max_gpus) = cluster_devices(cluster);
     let setup = Setup {
-        model_id: &model.id,
-        model: &model.config,
+        model_id: id,
+        model: config,
         flags: &server.flags,
         device,
         version: server.version,

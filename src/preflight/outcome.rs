@@ -138,8 +138,15 @@ pub fn evaluate(
         .map(|s| (s.requested().clone(), s.pod_count()))
         .collect();
     let mut placements = place_release_on(&mut states, &pods);
-    let (blocking, gpu_advice, model_servers) =
-        cluster_checks(cluster, &inv, &totals, &pods, &placements, scenario);
+    let (blocking, gpu_advice, model_servers) = cluster_checks(
+        cluster,
+        &admitted,
+        &inv,
+        &totals,
+        &pods,
+        &placements,
+        scenario,
+    );
     // Any error is an object the API server would refuse, or a check that failed.
     // Pods past the pod slots are unplaced pods, judged with the others below (on a cluster
     // read in part, unknown rather than does-not-fit).
@@ -231,6 +238,7 @@ pub fn evaluate(
 /// quotas, storage classes, untainted GPU nodes.
 fn cluster_checks(
     cluster: &Cluster,
+    objects: &[Object],
     inv: &Inventory<'_>,
     totals: &Totals,
     pods: &[(WorkloadId, Pod)],
@@ -267,7 +275,7 @@ fn cluster_checks(
         let found = if model_server::measured_override(w) {
             model_server::ServerFindings::default()
         } else {
-            model_server::check_workload(cluster, w, gpus, node, annotated)
+            model_server::check_workload(cluster, objects, w, gpus, node, annotated)
         };
         if found.decided || !annotated {
             for s in &found.servers {
@@ -660,5 +668,78 @@ mod tests {
             "{:?}",
             o.findings
         );
+    }
+
+    /// A model the catalog does not know, served from a local path: its `config.json` given as
+    /// a ConfigMap of the release named by `stackcheck.dev/model-config` is accounted; without
+    /// it, a note says what to provide; a ConfigMap that is not there is an error.
+    #[test]
+    fn a_config_json_in_a_configmap_of_the_release_checks_an_unknown_model() {
+        let mut a10 = node_with(
+            "gpu-a10-1",
+            &[
+                ("cpu", "8"),
+                ("memory", "32Gi"),
+                ("pods", "110"),
+                ("nvidia.com/gpu", "1"),
+            ],
+        );
+        for (k, v) in [
+            ("nvidia.com/gpu.product", "NVIDIA-A10"),
+            ("nvidia.com/gpu.memory", "23028"),
+        ] {
+            a10.labels.insert(k.into(), v.into());
+        }
+        let cluster = || Cluster {
+            nodes: vec![a10.clone()],
+            pods: vec![busy("x", "gpu-a10-1", "100m")],
+            ..Cluster::default()
+        };
+        let config = r#"{"model_type":"llama","num_hidden_layers":16,"hidden_size":2048,"num_attention_heads":32,"num_key_value_heads":8,"head_dim":64,"intermediate_size":8192,"vocab_size":128256,"max_position_embeddings":131072,"tie_word_embeddings":true,"torch_dtype":"bfloat16"}"#;
+        let release = |annotation: &str| {
+            objects(&format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: custom-config}}\ndata:\n  config.json: '{config}'\n---\n\
+                 apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: custom}}\nspec:\n  template:\n    metadata: {{annotations: {{{annotation}}}}}\n    spec:\n      containers:\n      - name: vllm\n        image: vllm/vllm-openai:v0.11.0\n        args: [--model, /models/custom, --max-model-len, '8192']\n        resources: {{limits: {{nvidia.com/gpu: '1'}}}}\n"
+            ))
+        };
+        let gpu_findings = |o: &Outcome| -> Vec<(Severity, Code, String)> {
+            o.findings
+                .iter()
+                .filter(|d| matches!(d.code, Code::GpuMemory | Code::GpuAnnotation))
+                .map(|d| (d.severity, d.code, d.message.clone()))
+                .collect()
+        };
+        let given = evaluate(
+            &release("stackcheck.dev/model-config: custom-config"),
+            cluster(),
+            "default",
+            Scenario::Steady,
+        );
+        assert_eq!(given.model_servers.len(), 1, "{:?}", gpu_findings(&given));
+        assert_eq!(given.model_servers[0].account.model_id, "/models/custom");
+        assert_eq!(given.model_servers[0].verdict.name(), "fits");
+        assert!(
+            gpu_findings(&given)
+                .iter()
+                .all(|(s, _, _)| *s == Severity::Note)
+        );
+        let unknown = evaluate(&release(""), cluster(), "default", Scenario::Steady);
+        assert!(unknown.model_servers.is_empty());
+        let f = gpu_findings(&unknown);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!((f[0].0, f[0].1), (Severity::Note, Code::GpuMemory));
+        assert!(
+            f[0].2
+                .contains("\"/models/custom\", which stackcheck does not know")
+        );
+        let missing = evaluate(
+            &release("stackcheck.dev/model-config: other"),
+            cluster(),
+            "default",
+            Scenario::Steady,
+        );
+        assert!(gpu_findings(&missing).iter().any(|(s, c, m)| *s == Severity::Error
+            && *c == Code::GpuAnnotation
+            && m.ends_with("stackcheck.dev/model-config \"other\": no ConfigMap other in namespace default in the release")));
     }
 }
