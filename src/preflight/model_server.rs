@@ -260,18 +260,22 @@ pub fn check_workload(
             } => {
                 out.decided = true;
                 let ranks = account.tp * account.pp;
-                if u64::try_from(gpus).ok() != Some(ranks) {
-                    out.findings.push(
-                        Diagnostic::error(
-                            Code::TensorParallel,
-                            format!(
-                                "{who} container {name}: vLLM runs {ranks} rank(s) (--tensor-parallel-size {} × --pipeline-parallel-size {}) but the pod requests {gpus} GPU(s)",
-                                account.tp, account.pp
-                            ),
-                        )
-                        .at(span)
-                        .hint("vLLM needs one GPU per rank on the node; request that many"),
+                let requested = u64::try_from(gpus).unwrap_or(0);
+                if requested != ranks {
+                    let message = format!(
+                        "{who} container {name}: vLLM runs {ranks} rank(s) (--tensor-parallel-size {} × --pipeline-parallel-size {}) but the pod requests {gpus} GPU(s)",
+                        account.tp, account.pp
                     );
+                    // Fewer GPUs than ranks: vLLM cannot start; more: the extra GPUs stay idle.
+                    out.findings.push(if requested < ranks {
+                        Diagnostic::error(Code::TensorParallel, message)
+                            .at(span)
+                            .hint("vLLM needs one GPU per rank on the node; request that many")
+                    } else {
+                        Diagnostic::warning(Code::TensorParallel, message)
+                            .at(span)
+                            .hint("vLLM uses one GPU per rank; the others stay idle but reserved: request as many GPUs as ranks, or raise --tensor-parallel-size")
+                    });
                 }
                 let tight = account
                     .stages
