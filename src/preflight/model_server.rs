@@ -347,13 +347,24 @@ pub fn check_workload(
                             .hint(hint.join("; ")),
                         );
                     }
-                    Verdict::Uncertain { margin, advice, .. } => {
+                    Verdict::Uncertain {
+                        margin,
+                        band,
+                        advice,
+                        ..
+                    } => {
+                        let how = if *margin >= 0 {
+                            format!("fits with only {} GiB to spare", gib2(*margin))
+                        } else {
+                            format!("misses by {} GiB", gib2(-*margin))
+                        };
                         out.findings.push(
                             Diagnostic::warning(
                                 Code::GpuMemory,
                                 format!(
-                                    "{at}: vLLM may not start: {model} leaves a margin of {} GiB for the KV cache, inside the estimates' error",
-                                    gib2(*margin)
+                                    "{at}: vLLM may not start: the KV cache of one {}-token request of {model} {how}, within the estimates' error of {} GiB",
+                                    account.max_model_len,
+                                    gib2(i128::from(*band))
                                 ),
                             )
                             .at(span)
