@@ -433,28 +433,30 @@ pub fn shared_gpus(
             continue;
         };
         let workload = p.workload.to_string();
+        // A workload is accounted once (on its first pod's node); its other pods share the
+        // flags, so they count wherever they land.
         for s in servers
             .iter()
-            .filter(|s| s.shared && s.workload == workload && s.node == node)
+            .filter(|s| s.shared && s.workload == workload)
         {
             by_node.entry(node).or_default().push((p.pod.as_str(), s));
         }
     }
     let mut out = Vec::new();
     for (node, list) in by_node {
-        let one_gpu = cluster
-            .nodes
-            .iter()
-            .find(|n| n.name == node)
-            .and_then(|n| n.labels.get("nvidia.com/gpu.count"))
+        let Some(n) = cluster.nodes.iter().find(|n| n.name == node) else {
+            continue;
+        };
+        let one_gpu = n
+            .labels
+            .get("nvidia.com/gpu.count")
             .is_some_and(|c| c.trim() == "1");
-        let Some((_, first)) = list.first() else {
+        let Some(total) = pod_device(n, &Json::Null).map(|d| d.total) else {
             continue;
         };
         if !one_gpu || list.len() < 2 {
             continue;
         }
-        let total = first.account.device.total;
         let utilizations: Vec<_> = list.iter().map(|(_, s)| s.account.utilization).collect();
         let sum = utilizations
             .iter()

@@ -648,6 +648,23 @@ mod tests {
             ]
         );
         assert_eq!(o.verdict, Verdict::DoesNotFit);
+        // Two replicas of one server at 0.6 each: the second pod does not start.
+        let two = objects(
+            &vllm(
+                "chat",
+                "--max-model-len, '4096', --gpu-memory-utilization, '0.6'",
+            )
+            .replace("spec:\n  template:", "spec:\n  replicas: 2\n  template:"),
+        );
+        let o = evaluate(&two, cluster(), "default", Scenario::Steady);
+        let refused: Vec<&str> = o
+            .findings
+            .iter()
+            .filter(|d| d.code == Code::GpuMemory && d.severity == Severity::Error)
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(refused[0].starts_with("Deployment/chat pod chat-1 container vllm"));
         // 0.6 + 0.4 = 1: both start.
         let release = objects(&format!(
             "{}---\n{}",
