@@ -131,13 +131,14 @@ fn a_placed_model_that_does_not_fit_gpu_memory_and_a_missing_storage_class_fail(
         .unwrap_or_default()
         .to_string();
     assert!(node.starts_with("gpu-a100-"), "placed on {node}");
-    // ...but 70e9 parameters × 2 bytes (bfloat16) on 1 GPU = 140e9 bytes (130.39Gi) + 2Gi
-    // overhead = 132.39Gi, above 90% (--gpu-memory-utilization 0.9) of the node's
-    // nvidia.com/gpu.memory 81920 MiB = 72Gi.
+    // ...but vLLM cannot start it: model_memory accounts Llama-3.1-70B-Instruct (bundled) in
+    // bf16 on one A100-80GB (79.15 GiB as torch sees it): 0.9 × 79.15 = 71.23 GiB requested,
+    // 131.42 GiB of weights alone → nothing left for the KV cache, vLLM's own refusal. The
+    // annotations (model-parameters 70B) only decide what model_memory cannot.
     assert_eq!(
         finding(&r, "gpu-memory"),
         vec![format!(
-            "Deployment/llm-70b-one-gpu on node {node}: the model needs 132.39Gi per GPU but each GPU has 80Gi (90% usable: 72Gi)"
+            "Deployment/llm-70b-one-gpu container vllm on node {node} (NVIDIA-A100-SXM4-80GB, 1 GPU(s)): vLLM will not start: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine. See https://docs.vllm.ai/en/latest/configuration/conserving_memory/ for more details."
         )]
     );
     assert_eq!(
@@ -268,12 +269,13 @@ fn advice_says_what_would_make_it_fit() {
     ]);
     let gpu = advice(&r, "larger-gpus");
     assert_eq!(gpu.len(), 1, "{r}");
-    // 132.39Gi needed within 90%: GPUs of at least 147.1Gi; the cluster's largest have 80Gi.
+    // vLLM's need per GPU at --max-model-len 131072: 71.23 GiB requested + 61.63 GiB missing
+    // for the KV cache + 40 GiB for one request = 172.86 GiB, within 90%: 192.07 GiB.
     assert_eq!(gpu[0]["gpus"], 1);
     assert_eq!(gpu[0]["nodes"], serde_json::json!([]));
     assert_eq!(
         gpu[0]["message"],
-        "Deployment/llm-70b-one-gpu: add node(s) with 1 free nvidia.com/gpu of at least 147.09Gi each (the largest GPUs here have 80Gi on gpu-a100-1)"
+        "Deployment/llm-70b-one-gpu: add node(s) with 1 free nvidia.com/gpu of at least 192.07Gi each (the largest GPUs here have 80Gi on gpu-a100-1)"
     );
 }
 
@@ -408,4 +410,72 @@ fn the_json_report_follows_its_schema() {
         ),
     ];
     common::assert_schema_rejects(&validator, &reports[0], broken);
+}
+
+/// Issue 15's regression: a plain `vllm/vllm-openai` Deployment (no `stackcheck.dev/*`
+/// annotations) serving Llama-3.1-70B-Instruct in bf16 with `--tensor-parallel-size 2` on a
+/// node of 2× A100-SXM4-80GB. The old rule (weights / TP + 2 GiB) said it fits; vLLM refuses it
+/// at the model's default context (131072) and starts it at 16384. Scenario
+/// `gpu-vllm-no-annotations` (its expect.yaml has the arithmetic); here the JSON report's
+/// per-rank terms, exact bytes, as model_memory computes them for image v0.11.0 (CUDA graphs
+/// in the `1 − utilization` headroom, not subtracted; an A100 gets vLLM's 2048-token profiling
+/// run). VLLM-MEMORY's "~0.9 GiB left" is the v0.21+/H100-default accounting; either way the
+/// default context is refused.
+#[test]
+fn a_plain_vllm_70b_deployment_on_two_a100s_is_refused_at_its_default_context() {
+    let dir = "tests/fixtures/preflight-scenarios/gpu-vllm-no-annotations";
+    let out = common::stackcheck()
+        .current_dir(common::repo_root())
+        .args(["preflight", "-o", "json", "--cluster"])
+        .arg(format!("{dir}/cluster.yaml"))
+        .arg("--manifests")
+        .arg(format!("{dir}/release.yaml"))
+        .output()
+        .expect("run stackcheck preflight");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(out.status.code(), Some(1));
+    let (_, validator) = common::report_schema("preflight-report.schema.json");
+    let errors = common::schema_errors(&validator, &r);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let server = |w: &str| {
+        r["modelServers"]
+            .as_array()
+            .and_then(|a| a.iter().find(|m| m["workload"] == w))
+            .cloned()
+            .unwrap_or_else(|| panic!("{w} not in modelServers: {r}"))
+    };
+    let default = server("Deployment/vllm-70b");
+    // Per GPU: 0.9 × 79.15 GiB = 71.23 GiB requested.
+    assert_eq!(default["device"]["totalBytes"], 7915u64 * (1 << 30) / 100);
+    assert_eq!(default["requestedBytes"], 76_487_998_832u64);
+    assert_eq!(default["maxModelLen"], 131_072);
+    assert_eq!(default["maxNumBatchedTokens"], 2048);
+    assert_eq!(default["cudaGraphsSubtracted"], false);
+    let rank = &default["ranks"][0];
+    let term = |k: &str| rank[k].as_u64().unwrap_or_default();
+    // weights 65.71 GiB, activation 1.30, non-torch 0.60 → 3.63 GiB for a KV cache that needs
+    // 20.00 GiB for one 131072-token request.
+    assert_eq!(term("weights"), 70_553_714_688);
+    assert_eq!(term("activation"), 1_395_916_800);
+    assert_eq!(term("nonTorch"), 644_245_094);
+    assert_eq!(term("kvNeeded"), 20 << 30);
+    assert_eq!(rank["kvAvailable"], 3_894_122_250i64);
+    assert_eq!(
+        76_487_998_832 - 70_553_714_688 - 1_395_916_800 - 644_245_094,
+        3_894_122_250u64,
+        "kvAvailable = requested − weights − activation − non-torch"
+    );
+    assert_eq!(default["verdict"], "does-not-fit");
+    assert_eq!(default["largestMaxModelLen"], 23_760);
+    assert!(
+        default["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("To serve at least one request with the models's max seq len (131072), (20.0 GiB KV cache is needed, which is larger than the available KV cache memory (3.63 GiB)."))
+    );
+    // At 16384 tokens one request needs 2.50 GiB ≤ 3.63: vLLM starts.
+    let short = server("Deployment/vllm-70b-16k");
+    assert_eq!(short["verdict"], "fits");
+    assert_eq!(short["ranks"][0]["kvNeeded"], 2_684_354_560u64);
+    assert_eq!(short["ranks"][0]["kvAvailable"], 3_894_122_250i64);
+    assert_eq!(short["sequencesAtMaxModelLen"], 1);
 }

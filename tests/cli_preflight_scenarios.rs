@@ -67,6 +67,7 @@ scenarios! {
     gpu_time_sliced_shared: "gpu-time-sliced-shared";
     gpu_amd: "gpu-amd";
     gpu_intel_untainted: "gpu-intel-untainted";
+    gpu_vllm_no_annotations: "gpu-vllm-no-annotations";
     quota_requests_cpu_blocks: "quota-requests-cpu-blocks";
     quota_limits_memory_blocks: "quota-limits-memory-blocks";
     quota_pods_and_object_counts: "quota-pods-and-object-counts";

@@ -1,9 +1,11 @@
 //! Checks beyond the scheduler's filters, each a pure function over the release and the
 //! cluster model:
 //!
-//! - GPU memory: a model server that the scheduler places can still fail to start when its
-//!   weights do not fit the GPUs' memory. From the `stackcheck.dev/*` pod annotations
-//!   (DESIGN §5) and the node's GPU Feature Discovery label `nvidia.com/gpu.memory` (MiB).
+//! - GPU memory by the `stackcheck.dev/*` pod annotations (DESIGN §5) and the node's GPU
+//!   Feature Discovery label `nvidia.com/gpu.memory` (MiB): weights per GPU + 2 GiB. A floor,
+//!   used only where [`super::model_server`] (vLLM as vLLM accounts it) cannot decide: servers
+//!   whose flags are not read (SGLang, TGI, NIM, Ollama), models neither bundled nor given as a
+//!   `config.json`; and `stackcheck.dev/gpu-memory-min`, a measured need that overrides both.
 //! - Quotas: would the release exceed a ResourceQuota of its namespace.
 //! - Storage: does every claim's StorageClass exist (or a default one, when none is named).
 //! - GPU nodes without a taint (CPU pods can fill them and starve the GPU pods).

@@ -16,8 +16,10 @@ use crate::totals::{Options, Scenario, Totals, compute};
 use crate::workload::objects::{Claim, Inventory, WorkloadId, inventory};
 
 use super::advice::{Advice, advise};
+use super::model_server::{self, CheckedServer};
 use super::release::{PodPlacement, ReleasePods, Unsimulated, place_release_on, release_pods};
 use super::{admission, checks};
+use crate::model_memory::verdict::Verdict as ModelVerdict;
 use crate::scheduler::terms::Resources;
 use crate::scheduler::{NodeState, TaintWording};
 
@@ -72,6 +74,8 @@ pub struct Outcome {
     pub findings: Vec<Diagnostic>,
     /// The release's totals after admission.
     pub totals: Totals,
+    /// The vLLM servers accounted on their node's GPUs (per-rank terms and verdict).
+    pub model_servers: Vec<CheckedServer>,
 }
 
 impl Outcome {
@@ -134,8 +138,15 @@ pub fn evaluate(
         .map(|s| (s.requested().clone(), s.pod_count()))
         .collect();
     let mut placements = place_release_on(&mut states, &pods);
-    let (blocking, gpu_advice) =
-        cluster_checks(cluster, &inv, &totals, &pods, &placements, scenario);
+    let (blocking, gpu_advice, model_servers) = cluster_checks(
+        cluster,
+        &admitted,
+        &inv,
+        &totals,
+        &pods,
+        &placements,
+        scenario,
+    );
     // Any error is an object the API server would refuse, or a check that failed.
     // Pods past the pod slots are unplaced pods, judged with the others below (on a cluster
     // read in part, unknown rather than does-not-fit).
@@ -218,20 +229,25 @@ pub fn evaluate(
         fits_with_advice,
         findings,
         totals,
+        model_servers,
     }
 }
 
-/// GPU memory of placed model servers, quotas, storage classes, untainted GPU nodes.
+/// GPU memory of placed model servers (vLLM accounted by `model_memory`; pods with
+/// `stackcheck.dev/*` annotations and servers it does not parse by the annotations rule),
+/// quotas, storage classes, untainted GPU nodes.
 fn cluster_checks(
     cluster: &Cluster,
+    objects: &[Object],
     inv: &Inventory<'_>,
     totals: &Totals,
     pods: &[(WorkloadId, Pod)],
     placements: &[PodPlacement],
     scenario: Scenario,
-) -> (Vec<Diagnostic>, Vec<Advice>) {
+) -> (Vec<Diagnostic>, Vec<Advice>, Vec<CheckedServer>) {
     let mut out = Vec::new();
     let mut advice = Vec::new();
+    let mut servers = Vec::new();
     let mut checked = BTreeSet::new();
     for p in placements {
         let Some(node) = p
@@ -253,6 +269,30 @@ fn cluster_checks(
         let Some(w) = inv.workloads.iter().find(|w| w.id() == p.workload) else {
             continue;
         };
+        // vLLM accounted by model_memory unless a measured need overrides it; the annotations
+        // rule for what model_memory cannot decide (other servers, unknown models).
+        let annotated = model_server::annotated(w);
+        let found = if model_server::measured_override(w) {
+            model_server::ServerFindings::default()
+        } else {
+            model_server::check_workload(cluster, objects, w, gpus, node, annotated)
+        };
+        if found.decided || !annotated {
+            for s in &found.servers {
+                if matches!(s.verdict, ModelVerdict::DoesNotFit { .. }) {
+                    advice.push(gpu_memory_advice(
+                        cluster,
+                        pod,
+                        &p.workload,
+                        gpus,
+                        i128::from(s.per_gpu_needed),
+                    ));
+                }
+            }
+            out.extend(found.findings);
+            servers.extend(found.servers);
+            continue;
+        }
         let utilization = gpu_memory_utilization(w.pod_spec);
         if let Some(d) = checks::check_gpu_memory(w, gpus, node, utilization) {
             if d.code == Code::GpuMemory
@@ -269,6 +309,7 @@ fn cluster_checks(
             out.push(d);
         }
     }
+    out.extend(model_server::shared_gpus(cluster, placements, &servers));
     out.extend(checks::untainted_gpu_nodes(cluster));
     out.extend(checks::check_quotas(cluster, totals, scenario));
     let mut claims: Vec<(String, &Claim<'_>)> =
@@ -279,7 +320,7 @@ fn cluster_checks(
         }
     }
     out.extend(checks::check_storage(cluster, &claims));
-    (out, advice)
+    (out, advice, servers)
 }
 
 /// Where GPUs large enough for a model are, or how large the largest are.
@@ -540,5 +581,182 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(!o.fits_with_advice);
+    }
+
+    fn vllm(name: &str, args: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: vllm\n        image: vllm/vllm-openai:v0.11.0\n        command: [vllm, serve, meta-llama/Llama-3.2-1B-Instruct]\n        args: [{args}]\n        resources: {{requests: {{cpu: '1', nvidia.com/gpu.shared: '1'}}, limits: {{nvidia.com/gpu.shared: '1'}}}}\n"
+        )
+    }
+
+    /// Two vLLM servers time-sliced on one T4 (GFD: one GPU, 4 replicas): each alone fits
+    /// (Llama-3.2-1B at 4096 tokens), but their `--gpu-memory-utilization` add up to 1.1, so
+    /// the second finds 0.4 × 14.75 GiB free where it asks for 0.5 × 14.75 and refuses to
+    /// start (vLLM's free-memory check, VLLM-MEMORY §1).
+    #[test]
+    fn vllm_servers_sharing_one_time_sliced_gpu_cannot_reserve_more_than_all_of_it() {
+        let mut t4 = node_with(
+            "gpu-t4-1",
+            &[
+                ("cpu", "8"),
+                ("memory", "32Gi"),
+                ("pods", "110"),
+                ("nvidia.com/gpu.shared", "4"),
+            ],
+        );
+        for (k, v) in [
+            ("nvidia.com/gpu.count", "1"),
+            ("nvidia.com/gpu.replicas", "4"),
+            ("nvidia.com/gpu.product", "Tesla-T4"),
+            ("nvidia.com/gpu.memory", "15360"),
+        ] {
+            t4.labels.insert(k.into(), v.into());
+        }
+        let cluster = || Cluster {
+            nodes: vec![t4.clone()],
+            pods: vec![busy("x", "gpu-t4-1", "100m")],
+            ..Cluster::default()
+        };
+        let release = objects(&format!(
+            "{}---\n{}",
+            vllm(
+                "chat",
+                "--max-model-len, '4096', --gpu-memory-utilization, '0.6'"
+            ),
+            vllm(
+                "draft",
+                "--max-model-len, '4096', --gpu-memory-utilization, '0.5'"
+            ),
+        ));
+        let o = evaluate(&release, cluster(), "default", Scenario::Steady);
+        assert_eq!(o.model_servers.len(), 2);
+        assert!(
+            o.model_servers
+                .iter()
+                .all(|s| s.shared && s.verdict.name() == "fits")
+        );
+        let shared: Vec<&str> = o
+            .findings
+            .iter()
+            .filter(|d| d.code == Code::GpuMemory && d.severity == Severity::Error)
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            shared,
+            [
+                "Deployment/draft pod draft-0 container vllm on node gpu-t4-1 (one time-sliced GPU): vLLM will not start: Free memory on device cuda:0 (5.9/14.75 GiB) on startup is less than desired GPU memory utilization (0.5, 7.38 GiB). Decrease GPU memory utilization or reduce GPU memory used by other processes."
+            ]
+        );
+        assert_eq!(o.verdict, Verdict::DoesNotFit);
+        // Two replicas of one server at 0.6 each: the second pod does not start.
+        let two = objects(
+            &vllm(
+                "chat",
+                "--max-model-len, '4096', --gpu-memory-utilization, '0.6'",
+            )
+            .replace("spec:\n  template:", "spec:\n  replicas: 2\n  template:"),
+        );
+        let o = evaluate(&two, cluster(), "default", Scenario::Steady);
+        let refused: Vec<&str> = o
+            .findings
+            .iter()
+            .filter(|d| d.code == Code::GpuMemory && d.severity == Severity::Error)
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(refused[0].starts_with("Deployment/chat pod chat-1 container vllm"));
+        // 0.6 + 0.4 = 1: both start.
+        let release = objects(&format!(
+            "{}---\n{}",
+            vllm(
+                "chat",
+                "--max-model-len, '4096', --gpu-memory-utilization, '0.6'"
+            ),
+            vllm(
+                "draft",
+                "--max-model-len, '4096', --gpu-memory-utilization, '0.4'"
+            ),
+        ));
+        let o = evaluate(&release, cluster(), "default", Scenario::Steady);
+        assert!(
+            !o.findings
+                .iter()
+                .any(|d| d.code == Code::GpuMemory && d.severity == Severity::Error),
+            "{:?}",
+            o.findings
+        );
+    }
+
+    /// A model the catalog does not know, served from a local path: its `config.json` given as
+    /// a ConfigMap of the release named by `stackcheck.dev/model-config` is accounted; without
+    /// it, a note says what to provide; a ConfigMap that is not there is an error.
+    #[test]
+    fn a_config_json_in_a_configmap_of_the_release_checks_an_unknown_model() {
+        let mut a10 = node_with(
+            "gpu-a10-1",
+            &[
+                ("cpu", "8"),
+                ("memory", "32Gi"),
+                ("pods", "110"),
+                ("nvidia.com/gpu", "1"),
+            ],
+        );
+        for (k, v) in [
+            ("nvidia.com/gpu.product", "NVIDIA-A10"),
+            ("nvidia.com/gpu.memory", "23028"),
+        ] {
+            a10.labels.insert(k.into(), v.into());
+        }
+        let cluster = || Cluster {
+            nodes: vec![a10.clone()],
+            pods: vec![busy("x", "gpu-a10-1", "100m")],
+            ..Cluster::default()
+        };
+        let config = r#"{"model_type":"llama","num_hidden_layers":16,"hidden_size":2048,"num_attention_heads":32,"num_key_value_heads":8,"head_dim":64,"intermediate_size":8192,"vocab_size":128256,"max_position_embeddings":131072,"tie_word_embeddings":true,"torch_dtype":"bfloat16"}"#;
+        let release = |annotation: &str| {
+            objects(&format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: custom-config}}\ndata:\n  config.json: '{config}'\n---\n\
+                 apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: custom}}\nspec:\n  template:\n    metadata: {{annotations: {{{annotation}}}}}\n    spec:\n      containers:\n      - name: vllm\n        image: vllm/vllm-openai:v0.11.0\n        args: [--model, /models/custom, --max-model-len, '8192']\n        resources: {{limits: {{nvidia.com/gpu: '1'}}}}\n"
+            ))
+        };
+        let gpu_findings = |o: &Outcome| -> Vec<(Severity, Code, String)> {
+            o.findings
+                .iter()
+                .filter(|d| matches!(d.code, Code::GpuMemory | Code::GpuAnnotation))
+                .map(|d| (d.severity, d.code, d.message.clone()))
+                .collect()
+        };
+        let given = evaluate(
+            &release("stackcheck.dev/model-config: custom-config"),
+            cluster(),
+            "default",
+            Scenario::Steady,
+        );
+        assert_eq!(given.model_servers.len(), 1, "{:?}", gpu_findings(&given));
+        assert_eq!(given.model_servers[0].account.model_id, "/models/custom");
+        assert_eq!(given.model_servers[0].verdict.name(), "fits");
+        assert!(
+            gpu_findings(&given)
+                .iter()
+                .all(|(s, _, _)| *s == Severity::Note)
+        );
+        let unknown = evaluate(&release(""), cluster(), "default", Scenario::Steady);
+        assert!(unknown.model_servers.is_empty());
+        let f = gpu_findings(&unknown);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!((f[0].0, f[0].1), (Severity::Note, Code::GpuMemory));
+        assert!(
+            f[0].2
+                .contains("\"/models/custom\", which stackcheck does not know")
+        );
+        let missing = evaluate(
+            &release("stackcheck.dev/model-config: other"),
+            cluster(),
+            "default",
+            Scenario::Steady,
+        );
+        assert!(gpu_findings(&missing).iter().any(|(s, c, m)| *s == Severity::Error
+            && *c == Code::GpuAnnotation
+            && m.ends_with("stackcheck.dev/model-config \"other\": no ConfigMap other in namespace default in the release")));
     }
 }

@@ -2,7 +2,9 @@
 
 use serde_json::{Value as Json, json};
 
+use crate::model_memory::verdict::Verdict as ModelVerdict;
 use crate::preflight::advice::Advice;
+use crate::preflight::model_server::CheckedServer;
 use crate::preflight::outcome::{NodeUsage, Outcome};
 use crate::preflight::release::PodPlacement;
 use crate::quantity::human_amount;
@@ -180,6 +182,58 @@ pub fn to_json(o: &Outcome, s: &Subject<'_>, sources: &Sources) -> Json {
         "fitsWithAdvice": o.fits_with_advice,
         "gaps": s.gaps.iter().map(|g| json!({"what": g.what, "why": g.why, "affects": g.affects})).collect::<Vec<_>>(),
         "findings": o.findings.iter().map(|d| super::diag_json(d, sources)).collect::<Vec<_>>(),
+        "modelServers": o.model_servers.iter().map(model_server_json).collect::<Vec<_>>(),
+    })
+}
+
+/// Bytes as a JSON integer (every term fits an `i64`; saturated otherwise).
+fn bytes_i(b: i128) -> Json {
+    json!(i64::try_from(b).unwrap_or(if b < 0 { i64::MIN } else { i64::MAX }))
+}
+
+/// One vLLM server accounted on its node's GPU: the setup, the per-rank terms in exact bytes
+/// and vLLM's verdict.
+fn model_server_json(m: &CheckedServer) -> Json {
+    let a = &m.account;
+    let (message, margin) = match &m.verdict {
+        ModelVerdict::DoesNotFit { message, .. } => (Some(message.clone()), None),
+        ModelVerdict::Uncertain { margin, .. } => (None, Some(bytes_i(*margin))),
+        ModelVerdict::Fits { .. } => (None, None),
+    };
+    let advice = match &m.verdict {
+        ModelVerdict::DoesNotFit { advice, .. }
+        | ModelVerdict::Uncertain { advice, .. }
+        | ModelVerdict::Fits { advice, .. } => advice,
+    };
+    json!({
+        "workload": m.workload,
+        "container": m.container,
+        "node": m.node,
+        "model": a.model_id,
+        "device": {"name": a.device.name, "totalBytes": a.device.total},
+        "gpuMemoryUtilization": a.utilization.to_string(),
+        "requestedBytes": a.requested,
+        "maxModelLen": a.max_model_len,
+        "maxNumBatchedTokens": a.max_num_batched_tokens,
+        "tensorParallelSize": a.tp,
+        "pipelineParallelSize": a.pp,
+        "cudaGraphsSubtracted": a.graphs_subtracted,
+        "verdict": m.verdict.name(),
+        "message": message,
+        "marginBytes": margin,
+        "largestMaxModelLen": advice.largest_max_model_len,
+        "sequencesAtMaxModelLen": advice.sequences_at_max_model_len,
+        "perGpuNeededBytes": m.per_gpu_needed,
+        "ranks": a.stages.iter().map(|r| json!({
+            "ppRank": r.pp_rank,
+            "weights": r.weights,
+            "activation": r.activation,
+            "nonTorch": r.non_torch,
+            "cudaGraphs": r.cuda_graphs,
+            "kvNeeded": r.kv_needed,
+            "kvAvailable": bytes_i(r.kv_available),
+            "band": r.band,
+        })).collect::<Vec<_>>(),
     })
 }
 
