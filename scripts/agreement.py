@@ -51,6 +51,10 @@ EXPLAINED = {
     "scheduler binds a pod asking for fewer, which then fails at startup; the preflight says so before.",
     "gpu-mig-slice-memory": "a MIG slice's memory is not a scheduler resource: the scheduler binds "
     "the pod to the slice, the model would not load in it.",
+    "gpu-vllm-no-annotations": "GPU memory is not a scheduler resource: the scheduler binds all "
+    "three vLLM pods (2 GPUs each), but the 70B server at its default context needs 20 GiB of KV "
+    "cache per GPU where vLLM leaves 3.63 GiB, so it would refuse to start; the preflight says so "
+    "before, from the flags alone.",
 }
 
 
