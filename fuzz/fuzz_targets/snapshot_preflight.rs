@@ -16,18 +16,15 @@ use stackcheck::render::parse_stream;
 use stackcheck::report::preflight::{Subject, to_json, to_text};
 use stackcheck::source::{SourceKind, Sources};
 use stackcheck::totals::Scenario;
-use stackcheck_fuzz::render_all;
+use stackcheck_fuzz::{assert_valid, compile_schema, render_all};
 
 const MARKER: &str = "\n#### manifests\n";
 const DEFAULT_RELEASE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - name: web\n        resources: {requests: {cpu: 100m, memory: 64Mi}}\n";
 
 fn preflight_schema() -> &'static jsonschema::Validator {
     static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        let text = include_str!("../../schemas/preflight-report.schema.json");
-        let schema: serde_json::Value = serde_json::from_str(text).expect("schema is JSON");
-        jsonschema::validator_for(&schema).expect("schema compiles")
-    })
+    SCHEMA
+        .get_or_init(|| compile_schema(include_str!("../../schemas/preflight-report.schema.json")))
 }
 
 /// The snapshot goes through the file reader (it picks the format from the text), so it is
@@ -69,10 +66,6 @@ fuzz_target!(|data: &[u8]| {
         };
         let _ = to_text(&outcome, &subject);
         let json = to_json(&outcome, &subject, &sources);
-        let errors: Vec<String> = preflight_schema()
-            .iter_errors(&json)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
-        assert!(errors.is_empty(), "preflight JSON breaks its schema: {errors:?}");
+        assert_valid(preflight_schema(), &json, "preflight");
     }
 });

@@ -155,3 +155,21 @@ pub fn render_all(diags: &[Diagnostic], sources: &Sources) {
     }
     let _ = report::render(diags, sources, Format::Text, true);
 }
+
+/// A report schema of `schemas/`, compiled once per target (`text` is its `include_str!`).
+pub fn compile_schema(text: &str) -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(text).expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+/// A report must be valid against its published schema; every violation is listed.
+pub fn assert_valid(schema: &jsonschema::Validator, report: &serde_json::Value, what: &str) {
+    let errors: Vec<String> = schema
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} JSON breaks its schema: {errors:?}"
+    );
+}
